@@ -1,0 +1,1 @@
+//! T-SQL scalar functions registered on SQLite connections.

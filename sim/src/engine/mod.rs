@@ -1,0 +1,225 @@
+//! The SQL engine behind the simulator: T-SQL in, SQLite underneath, SQL Server types out.
+//!
+//! - [`translate`] parses a T-SQL batch (sqlparser's MsSqlDialect plus fixes for its known
+//!   misparses) and turns each statement into a [`Step`]: SQLite SQL plus the SQL Server result
+//!   types derived from the T-SQL and the catalog. It never executes anything.
+//! - [`functions`] registers the T-SQL scalar functions SQLite lacks (`tsql_*`) on a connection.
+//! - [`runtime`] owns instances, databases (one SQLite file each), logins, sessions and the
+//!   catalog; it executes steps and streams rows to a [`ResultSink`].
+//!
+//! The seam to the protocol layer is [`runtime::Instance::connect`] → [`runtime::Session`] →
+//! [`runtime::Session::execute`] with a [`ResultSink`].
+
+pub mod functions;
+pub mod runtime;
+pub mod translate;
+
+use crate::error::SqlError;
+use crate::types::{Cell, Column, SqlType};
+
+/// The client went away or cancelled: stop producing rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stop;
+
+/// Where a session's results go (the TDS writer in the server, a collecting sink in tests).
+///
+/// Per statement the engine calls `columns` then `row`* then `done`, or `error` then `done`.
+/// Statements that return no rows call `done` only.
+pub trait ResultSink {
+    /// A result set starts; `columns` carry SQL Server types and nullability.
+    fn columns(&mut self, columns: &[Column]) -> Result<(), Stop>;
+    /// One row, as SQLite stored it; the receiver converts each cell with its column's type.
+    fn row(&mut self, cells: &[Cell<'_>]) -> Result<(), Stop>;
+    /// A statement finished; `rows` is the row count (SELECT rows sent, or DML rows affected),
+    /// `None` for statements that have no count (DDL, SET, DECLARE).
+    fn done(&mut self, rows: Option<u64>);
+    /// An error raised by the current statement.
+    fn error(&mut self, error: &SqlError);
+    /// An informational message (class 0-10), e.g. PRINT or "Changed database context".
+    fn info(&mut self, number: i32, message: &str);
+    /// The session's current database changed (USE): the server sends an ENVCHANGE.
+    fn database_changed(&mut self, from: &str, to: &str);
+    /// True once the client has sent ATTENTION; the engine stops at the next row.
+    fn cancelled(&self) -> bool;
+}
+
+/// A table, view or catalog view name as written: `[db].[schema].[name]`, any part optional but
+/// the last. Parts are unquoted (brackets removed), case preserved.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ObjectName {
+    pub database: Option<String>,
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+/// What a name resolves to: how to refer to it in SQLite, and its SQL Server columns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedTable {
+    /// A SQLite table reference, e.g. `main."dbo.orders"`, `"shop"."dbo.orders"`,
+    /// `temp."sys.tables"`, or a parenthesised subquery for table-valued functions.
+    pub sqlite_ref: String,
+    pub columns: Vec<Column>,
+    pub kind: TableKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableKind {
+    Table,
+    View,
+    /// sys.*, INFORMATION_SCHEMA.*, DMVs: read-only, refreshed by the runtime.
+    Catalog,
+}
+
+/// What the translator may ask the runtime while translating one statement.
+pub trait Catalog {
+    /// The session's current database name.
+    fn current_database(&self) -> String;
+    /// Resolves a table, view or catalog view; errors are SQL Server's (208 invalid object,
+    /// 300 permission denied on a DMV, 911 no such database).
+    fn resolve_table(&self, name: &ObjectName) -> Result<ResolvedTable, SqlError>;
+    /// Resolves a table-valued function call such as `sys.dm_io_virtual_file_stats(NULL, NULL)`;
+    /// `args` are already-translated SQLite expressions.
+    fn resolve_table_function(&self, name: &ObjectName, args: &[String]) -> Result<ResolvedTable, SqlError>;
+    /// The declared type of a variable or parameter (`@P1`, `@n`), with its `@`.
+    fn variable_type(&self, name: &str) -> Option<SqlType>;
+    /// True when a database of that name exists on the instance.
+    fn database_exists(&self, name: &str) -> bool;
+}
+
+/// A result column as the translator derived it. `ty: None` means "unknown from the T-SQL":
+/// the runtime falls back to SQLite's declared type, then to the first row's values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultColumn {
+    pub name: String,
+    pub ty: Option<SqlType>,
+    pub nullable: bool,
+}
+
+/// A column in CREATE TABLE / ALTER TABLE ADD.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnDef {
+    pub name: String,
+    pub ty: SqlType,
+    pub nullable: bool,
+    /// IDENTITY(seed, increment)
+    pub identity: Option<(i64, i64)>,
+    /// DEFAULT: the T-SQL text (for sys.default_constraints) and its SQLite expression.
+    pub default: Option<(String, String)>,
+    /// A computed column: T-SQL text and SQLite expression.
+    pub computed: Option<(String, String)>,
+    /// Explicit COLLATE, if any.
+    pub collation: Option<String>,
+}
+
+/// PRIMARY KEY / UNIQUE constraint, or an index's key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyDef {
+    pub name: Option<String>,
+    /// (column, descending)
+    pub columns: Vec<(String, bool)>,
+    pub clustered: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForeignKeyDef {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub references: ObjectName,
+    pub referenced_columns: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableDef {
+    pub name: ObjectName,
+    pub columns: Vec<ColumnDef>,
+    pub primary_key: Option<KeyDef>,
+    pub uniques: Vec<KeyDef>,
+    pub foreign_keys: Vec<ForeignKeyDef>,
+    /// CHECK constraints: (name, T-SQL text, SQLite expression)
+    pub checks: Vec<(Option<String>, String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexDef {
+    pub name: String,
+    pub table: ObjectName,
+    pub key: KeyDef,
+    pub unique: bool,
+    pub include: Vec<String>,
+}
+
+/// One translated statement, ready for the runtime to execute.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// Run SQLite `sql` and stream its rows as a result set with `columns`.
+    Query {
+        sql: String,
+        columns: Vec<ResultColumn>,
+    },
+    /// Run SQLite `sql` (INSERT/UPDATE/DELETE); report rows affected.
+    Modify {
+        sql: String,
+        table: ObjectName,
+    },
+    CreateTable(TableDef),
+    CreateIndex(IndexDef),
+    /// CREATE VIEW: the SQLite SELECT, the T-SQL definition text, and its columns.
+    CreateView {
+        name: ObjectName,
+        sql: String,
+        definition: String,
+        columns: Vec<ResultColumn>,
+    },
+    Drop {
+        kind: DropKind,
+        name: ObjectName,
+        if_exists: bool,
+    },
+    AlterTableAdd {
+        table: ObjectName,
+        column: ColumnDef,
+    },
+    Truncate {
+        table: ObjectName,
+    },
+    CreateDatabase {
+        name: String,
+    },
+    Use {
+        database: String,
+    },
+    /// DECLARE @name type [= init]; `init` is a SQLite expression (may use parameters).
+    Declare {
+        name: String,
+        ty: SqlType,
+        init: Option<String>,
+    },
+    /// SET @name = expr / SELECT @a = x, @b = y FROM …: run `sql` (a SELECT returning one column
+    /// per target, in order), assign the last row's values to `targets`.
+    Assign {
+        sql: String,
+        targets: Vec<String>,
+    },
+    Begin,
+    Commit,
+    Rollback,
+    /// SET NOCOUNT ON, SET DEADLOCK_PRIORITY LOW, SET TRANSACTION ISOLATION LEVEL …: accepted.
+    SetOption {
+        name: String,
+        value: String,
+    },
+    /// PRINT expr (a SQLite expression).
+    Print {
+        expr: String,
+    },
+    /// A statement accepted and ignored (e.g. `GO`-free no-ops); nothing is sent but DONE.
+    NoOp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropKind {
+    Table,
+    View,
+    Index,
+    Database,
+}

@@ -1,0 +1,1 @@
+//! Instances, databases, sessions, catalog and execution.

@@ -1,0 +1,1 @@
+//! The TCP server: accepts connections, speaks TDS, drives engine sessions.
