@@ -223,3 +223,36 @@ pub enum DropKind {
     Index,
     Database,
 }
+
+/// What the T-SQL scalar functions need from the session and instance. Implemented by the
+/// runtime per session; the functions module registers `tsql_*` SQLite functions that call it.
+pub trait FunctionContext: Send + Sync {
+    /// The instance clock (tests drive it), as UTC.
+    fn now_utc(&self) -> chrono::NaiveDateTime;
+    /// The instance's UTC offset in minutes (GETDATE = now_utc + offset).
+    fn utc_offset_minutes(&self) -> i32;
+    /// SERVERPROPERTY('name'); `None` → NULL, as SQL Server does for unknown properties.
+    fn server_property(&self, name: &str) -> Option<crate::types::Value>;
+    /// DATABASEPROPERTYEX(db, 'prop').
+    fn database_property(&self, database: &str, property: &str) -> Option<crate::types::Value>;
+    /// DB_NAME() (current database) or DB_NAME(id).
+    fn database_name(&self, id: Option<i64>) -> Option<String>;
+    /// DB_ID() (current database) or DB_ID('name').
+    fn database_id(&self, name: Option<&str>) -> Option<i64>;
+    /// OBJECT_ID('[db.][schema.]name'[, type]).
+    fn object_id(&self, name: &str, object_type: Option<&str>) -> Option<i64>;
+    /// OBJECT_NAME(id[, db_id]).
+    fn object_name(&self, id: i64, database_id: Option<i64>) -> Option<String>;
+    /// SCHEMA_NAME([id]) (default schema `dbo` when `None`).
+    fn schema_name(&self, id: Option<i64>) -> Option<String>;
+    /// SCHEMA_ID(['name']).
+    fn schema_id(&self, name: Option<&str>) -> Option<i64>;
+    /// HAS_PERMS_BY_NAME(securable, class, permission): 1, 0 or NULL.
+    fn has_perms_by_name(&self, securable: Option<&str>, class: &str, permission: &str) -> Option<i64>;
+    /// @@VERSION, @@SERVERNAME, @@SERVICENAME, @@SPID, @@ROWCOUNT, @@TRANCOUNT, @@LANGUAGE, … (name without @@, upper-case).
+    fn global(&self, name: &str) -> crate::types::Value;
+    /// SUSER_SNAME() / SYSTEM_USER / ORIGINAL_LOGIN().
+    fn login_name(&self) -> String;
+    /// USER_NAME() / CURRENT_USER.
+    fn user_name(&self) -> String;
+}
