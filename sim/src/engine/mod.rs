@@ -84,6 +84,12 @@ pub trait Catalog {
     fn variable_type(&self, name: &str) -> Option<SqlType>;
     /// True when a database of that name exists on the instance.
     fn database_exists(&self, name: &str) -> bool;
+    /// Columns an INSERT without a column list leaves out (IDENTITY and computed columns).
+    /// The default (none) suits catalogs that have no such columns.
+    fn generated_columns(&self, table: &ObjectName) -> Vec<String> {
+        let _ = table;
+        Vec::new()
+    }
 }
 
 /// A result column as the translator derived it. `ty: None` means "unknown from the T-SQL":

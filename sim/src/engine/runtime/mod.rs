@@ -1,1 +1,37 @@
-//! Instances, databases, sessions, catalog and execution.
+//! Instances, databases, logins, sessions, the catalog, and executing [`Step`]s.
+//!
+//! - [`Instance`] ([`instance`]): one simulated SQL Server: a data directory with one SQLite
+//!   file per database ([`database`]), logins with permissions, a clock ([`config`]).
+//! - [`Session`] ([`session`]): one client connection with its own SQLite connection; runs
+//!   batches ([`exec`], [`ddl`]), streams rows without copying ([`stream`]), maps SQLite errors
+//!   to SQL Server's ([`errors`], [`objects`]).
+//! - [`catalog`]: the translator's [`crate::engine::Catalog`], and sys.* /
+//!   INFORMATION_SCHEMA views as per-session temp tables, declared in one table
+//!   ([`catalog::views`]).
+//! - [`context`]: SERVERPROPERTY, @@globals, OBJECT_ID… for the SQL functions.
+//! - [`CollectSink`] ([`sink`]): a result sink that keeps everything, for tests.
+//!
+//! [`Step`]: crate::engine::Step
+
+pub mod catalog;
+mod compat;
+pub mod config;
+mod context;
+pub mod database;
+mod ddl;
+mod errors;
+mod exec;
+pub mod instance;
+mod objects;
+pub mod session;
+pub mod sink;
+mod stream;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{Clock, Identity, InstanceConfig, LoginDef, ManualClock, SystemClock, perms};
+pub use errors::aborts_batch;
+pub use instance::{Instance, SessionInfo, StartError};
+pub use session::Session;
+pub use sink::{CollectSink, ResultSet};

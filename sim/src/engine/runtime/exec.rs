@@ -1,0 +1,264 @@
+//! Executing one [`Step`]: queries (streamed), DML, variables, transactions, USE, PRINT.
+//! DDL steps are in [`super::ddl`].
+
+use std::sync::atomic::Ordering;
+
+use rusqlite::types::Value as Stored;
+
+use super::errors::{Action, Failure};
+use super::objects::TableRef;
+use super::session::{Session, Variable};
+use super::stream;
+use crate::engine::{ResultSink, Step};
+use crate::error::SqlError;
+use crate::types::storage::{from_cell, to_storage};
+use crate::types::{Cell, SqlType};
+
+/// The row count a step reports in its DONE (`None`: no count).
+pub(crate) type Count = Option<u64>;
+
+impl Session {
+    pub(crate) fn run_step(&mut self, step: &Step, sink: &mut dyn ResultSink) -> Result<Count, Failure> {
+        match step {
+            Step::Query { sql, columns } => {
+                let n = stream::run_query(self, sql, columns, sink)?;
+                self.set_rowcount(n as i64);
+                Ok(Some(n))
+            }
+            Step::Modify { sql, table } => self.modify(sql, table),
+            Step::CreateTable(def) => self.create_table(def).map(|_| None),
+            Step::CreateIndex(def) => self.create_index(def).map(|_| None),
+            Step::CreateView { .. } => self.create_view_from(step, &[]).map(|_| None),
+            Step::Drop { kind, name, if_exists } => self.drop_object(*kind, name, *if_exists).map(|_| None),
+            Step::AlterTableAdd { table, column } => self.alter_table_add(table, column).map(|_| None),
+            Step::Truncate { table } => self.truncate(table).map(|_| None),
+            Step::CreateDatabase { name } => self.create_database(name).map(|_| None),
+            Step::Use { database } => {
+                let (from, to) = self.switch_database(database)?;
+                sink.database_changed(&from, &to);
+                sink.info(5701, &format!("Changed database context to '{to}'."));
+                self.set_rowcount(0);
+                Ok(None)
+            }
+            Step::Declare { name, ty, init } => self.declare(name, *ty, init.as_deref()).map(|_| None),
+            Step::Assign { sql, targets } => self.assign(sql, targets),
+            Step::Begin => self.begin().map(|_| None),
+            Step::Commit => self.commit().map(|_| None),
+            Step::Rollback => self.rollback().map(|_| None),
+            Step::SetOption { name, value } => {
+                self.set_option(name, value);
+                Ok(None)
+            }
+            Step::Print { expr } => {
+                let text = match self.scalar(&format!("SELECT {expr}"))? {
+                    Stored::Null => String::new(),
+                    Stored::Integer(i) => i.to_string(),
+                    Stored::Real(f) => f.to_string(),
+                    Stored::Text(t) => t,
+                    Stored::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
+                };
+                sink.info(0, &text);
+                Ok(None)
+            }
+            Step::NoOp => Ok(None),
+        }
+    }
+
+    /// INSERT / UPDATE / DELETE: permission check, run, map constraint errors, count rows.
+    fn modify(&mut self, sql: &str, table: &crate::engine::ObjectName) -> Result<Count, Failure> {
+        let action = Action::of_sql(sql);
+        // An unnamed table only comes from the pass-through stand-in (see compat.rs).
+        let target = if table.name.is_empty() {
+            let db = self.database();
+            TableRef {
+                database: db,
+                alias: "main".into(),
+                schema: "dbo".into(),
+                schema_id: 1,
+                name: "?".into(),
+                object_id: 0,
+                sqlite_name: String::new(),
+                kind: "U".into(),
+            }
+        } else {
+            self.locate_table(table)?
+        };
+        self.require_write(action.verb(), &target)?;
+        self.last_target = Some(target.clone());
+        let result = {
+            let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_error(e, action))?;
+            self.bind(&mut stmt)?;
+            stmt.raw_execute()
+        };
+        self.bump_writes(&target.database);
+        let n = result.map_err(|e| self.sql_error(e, action))? as u64;
+        self.set_rowcount(n as i64);
+        Ok(Some(n))
+    }
+
+    /// Runs a one-row, one-column SELECT and returns its value (NULL when there is no row).
+    pub(crate) fn scalar(&self, sql: &str) -> Result<Stored, Failure> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_error(e, Action::Select))?;
+        self.bind(&mut stmt)?;
+        let mut rows = stmt.raw_query();
+        match rows.next().map_err(|e| self.sql_error(e, Action::Select))? {
+            Some(row) => Ok(row.get::<_, Stored>(0).map_err(|e| self.sql_error(e, Action::Select))?),
+            None => Ok(Stored::Null),
+        }
+    }
+
+    fn declare(&mut self, name: &str, ty: SqlType, init: Option<&str>) -> Result<(), Failure> {
+        let key = name.to_ascii_lowercase();
+        if self.vars.contains_key(&key) {
+            return Err(SqlError::new(
+                134,
+                15,
+                format!(
+                    "The variable name '{name}' has already been declared. Variable names must be unique within a query batch or stored procedure."
+                ),
+            )
+            .into());
+        }
+        let value = match init {
+            Some(expr) => convert(&ty, self.scalar(&format!("SELECT {expr}"))?)?,
+            None => Stored::Null,
+        };
+        self.vars.insert(key, Variable { ty, value });
+        Ok(())
+    }
+
+    /// SET @a = … / SELECT @a = …, @b = … FROM …: the last row's values win.
+    fn assign(&mut self, sql: &str, targets: &[String]) -> Result<Count, Failure> {
+        let mut types = Vec::with_capacity(targets.len());
+        for t in targets {
+            types.push(self.type_of(t).ok_or_else(|| SqlError::undeclared_variable(t))?);
+        }
+        let mut last: Option<Vec<Stored>> = None;
+        let mut n = 0u64;
+        {
+            let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_error(e, Action::Select))?;
+            self.bind(&mut stmt)?;
+            let mut rows = stmt.raw_query();
+            while let Some(row) = rows.next().map_err(|e| self.sql_error(e, Action::Select))? {
+                n += 1;
+                let mut values = Vec::with_capacity(targets.len());
+                for i in 0..targets.len() {
+                    values.push(row.get::<_, Stored>(i).unwrap_or(Stored::Null));
+                }
+                last = Some(values);
+            }
+        }
+        if let Some(values) = last {
+            for ((target, ty), value) in targets.iter().zip(&types).zip(values) {
+                let value = convert(ty, value)?;
+                if let Some(var) = self.vars.get_mut(&target.to_ascii_lowercase()) {
+                    var.value = value;
+                }
+            }
+        }
+        self.set_rowcount(n as i64);
+        Ok(None)
+    }
+
+    fn begin(&mut self) -> Result<(), Failure> {
+        if self.trancount == 0 && self.conn.is_autocommit() {
+            self.conn.execute_batch("BEGIN DEFERRED").map_err(|e| self.sql_error(e, Action::Other))?;
+        }
+        self.trancount += 1;
+        self.after_transaction_statement();
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<(), Failure> {
+        self.sync_transaction_state();
+        if self.trancount == 0 {
+            return Err(SqlError::new(
+                3902,
+                16,
+                "The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION.",
+            )
+            .into());
+        }
+        if self.trancount == 1 && !self.conn.is_autocommit() {
+            self.conn.execute_batch("COMMIT").map_err(|e| self.sql_error(e, Action::Other))?;
+        }
+        self.trancount -= 1;
+        self.after_transaction_statement();
+        Ok(())
+    }
+
+    fn rollback(&mut self) -> Result<(), Failure> {
+        self.sync_transaction_state();
+        if self.trancount == 0 {
+            return Err(SqlError::new(
+                3903,
+                16,
+                "The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION.",
+            )
+            .into());
+        }
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("ROLLBACK").map_err(|e| self.sql_error(e, Action::Other))?;
+        }
+        self.trancount = 0;
+        // Rolled-back DDL may have changed what the catalog temp tables describe.
+        self.catalog_fresh.clear();
+        let db = self.database();
+        self.bump_writes(&db);
+        self.after_transaction_statement();
+        Ok(())
+    }
+
+    fn after_transaction_statement(&mut self) {
+        self.shared.trancount.store(self.trancount as i64, Ordering::Relaxed);
+        self.set_rowcount(0);
+    }
+
+    fn set_option(&mut self, name: &str, value: &str) {
+        let on = value.trim().eq_ignore_ascii_case("ON");
+        if name.trim().eq_ignore_ascii_case("NOCOUNT") {
+            self.nocount = on;
+        }
+        self.set_rowcount(0);
+    }
+
+    /// Turns a rusqlite error into the SQL Server error, naming the constraint from metadata.
+    pub(crate) fn sql_error(&self, err: rusqlite::Error, action: Action) -> Failure {
+        match super::errors::classify(&err) {
+            Ok(violation) => Failure::Error(self.describe_violation(violation, action)),
+            Err(Failure::Error(e)) if e.number == 3621 => Failure::Cancelled,
+            Err(f) => f,
+        }
+    }
+}
+
+/// Converts a value to a variable's declared type (error 245 when it cannot be).
+fn convert(ty: &SqlType, value: Stored) -> Result<Stored, Failure> {
+    let cell = match &value {
+        Stored::Null => return Ok(Stored::Null),
+        Stored::Integer(i) => Cell::Integer(*i),
+        Stored::Real(f) => Cell::Real(*f),
+        Stored::Text(t) => Cell::Text(t),
+        Stored::Blob(b) => Cell::Blob(b),
+    };
+    match from_cell(ty, cell) {
+        Some(v) => Ok(to_storage(&v)),
+        None => {
+            let shown = match &value {
+                Stored::Text(t) => t.clone(),
+                Stored::Integer(i) => i.to_string(),
+                Stored::Real(f) => f.to_string(),
+                _ => String::new(),
+            };
+            Err(SqlError::new(
+                245,
+                16,
+                format!(
+                    "Conversion failed when converting the varchar value '{shown}' to data type {}.",
+                    ty.name()
+                ),
+            )
+            .into())
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! [`Session`]: one client connection. It owns a SQLite connection opened on its current
+//! database, attaches other databases on demand (three-part names), keeps the batch's
+//! variables and the transaction count, and runs batches statement by statement.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::types::Value as Stored;
+use rusqlite::{CachedStatement, Connection};
+
+use super::catalog::{CatalogNeed, SessionCatalog};
+use super::compat;
+use super::database::{self, DatabaseEntry, quote};
+use super::errors::{Failure, aborts_batch};
+use super::instance::{Instance, lock};
+use crate::engine::{ResultSink, Step};
+use crate::error::SqlError;
+use crate::types::storage::to_storage;
+use crate::types::{Param, SqlType};
+
+/// A declared variable: its type and current (stored) value.
+#[derive(Clone, Debug)]
+pub(crate) struct Variable {
+    pub ty: SqlType,
+    pub value: Stored,
+}
+
+/// Session state the SQL functions read while a statement runs (shared with the
+/// [`crate::engine::FunctionContext`] registered on the connection).
+pub(crate) struct SessionShared {
+    pub instance: Instance,
+    pub spid: u16,
+    pub login: String,
+    pub database: Mutex<String>,
+    pub rowcount: AtomicI64,
+    pub trancount: AtomicI64,
+    /// `@@ERROR`: the last statement's error number, 0 after success.
+    pub error: AtomicI64,
+    /// A second connection for catalog lookups made from inside SQL functions (OBJECT_ID…).
+    pub lookup: Mutex<Option<(String, Connection)>>,
+}
+
+impl SessionShared {
+    pub fn current_database(&self) -> String {
+        lock(&self.database).clone()
+    }
+}
+
+/// One client session. `Send`, used from one thread at a time.
+pub struct Session {
+    pub(crate) shared: Arc<SessionShared>,
+    pub(crate) conn: Connection,
+    /// The database opened as SQLite's `main`.
+    pub(crate) main_db: String,
+    /// Other databases attached to the connection: (database name, SQLite schema alias).
+    pub(crate) attached: RefCell<Vec<(String, String)>>,
+    pub(crate) vars: HashMap<String, Variable>,
+    /// The current batch's RPC parameters, lower-case names with `@`.
+    pub(crate) params: Vec<(String, SqlType, Stored)>,
+    pub(crate) trancount: u32,
+    pub(crate) nocount: bool,
+    /// Catalog temp tables filled so far: key → (DDL generation, write generation) at fill time.
+    pub(crate) catalog_fresh: HashMap<String, (i64, u64)>,
+    /// The table the current DML statement writes (to name FK/CHECK violations).
+    pub(crate) last_target: Option<super::objects::TableRef>,
+    /// The line of the statement running now (for error tokens).
+    pub(crate) line: i32,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("spid", &self.shared.spid)
+            .field("login", &self.shared.login)
+            .field("database", &self.database())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.shared.instance.release_spid(self.shared.spid);
+    }
+}
+
+/// What the batch loop does after a statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flow {
+    Continue,
+    /// The client cancelled or went away: stop without further results.
+    Stop,
+    /// A batch-aborting error was reported.
+    Abort,
+}
+
+impl Session {
+    pub(crate) fn open(
+        instance: Instance,
+        spid: u16,
+        login: String,
+        db: &DatabaseEntry,
+    ) -> Result<Session, SqlError> {
+        let shared = Arc::new(SessionShared {
+            instance,
+            spid,
+            login,
+            database: Mutex::new(db.name.clone()),
+            rowcount: AtomicI64::new(0),
+            trancount: AtomicI64::new(0),
+            error: AtomicI64::new(0),
+            lookup: Mutex::new(None),
+        });
+        let conn = open_connection(db, &shared)
+            .map_err(|e| SqlError::new(4060, 11, format!("Cannot open database \"{}\": {e}", db.name)))?;
+        Ok(Session {
+            shared,
+            conn,
+            main_db: db.name.clone(),
+            attached: RefCell::new(Vec::new()),
+            vars: HashMap::new(),
+            params: Vec::new(),
+            trancount: 0,
+            nocount: false,
+            catalog_fresh: HashMap::new(),
+            last_target: None,
+            line: 1,
+        })
+    }
+
+    /// The session id (`@@SPID`), unique on the instance, from 51 up.
+    pub fn spid(&self) -> u16 {
+        self.shared.spid
+    }
+
+    /// The current database.
+    pub fn database(&self) -> String {
+        self.shared.current_database()
+    }
+
+    /// The login name.
+    pub fn login(&self) -> &str {
+        &self.shared.login
+    }
+
+    pub fn instance(&self) -> &Instance {
+        &self.shared.instance
+    }
+
+    /// `@@TRANCOUNT`.
+    pub fn trancount(&self) -> u32 {
+        self.trancount
+    }
+
+    /// A handle another thread can use to interrupt the statement this session is running
+    /// (the server calls it on ATTENTION).
+    pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
+        self.conn.get_interrupt_handle()
+    }
+
+    /// Runs a T-SQL batch: parse it (a syntax error runs nothing), then translate and run each
+    /// statement in order, streaming results to `sink`. Statement errors are reported and the
+    /// batch goes on, except for the errors that abort a batch in SQL Server (see
+    /// [`super::errors::aborts_batch`]). Variables live for the batch, as in SQL Server.
+    pub fn execute(&mut self, sql: &str, params: &[Param], sink: &mut dyn ResultSink) {
+        self.vars.clear();
+        self.params =
+            params.iter().map(|p| (p.name.to_ascii_lowercase(), p.ty, to_storage(&p.value))).collect();
+        let statements = match compat::parse_batch(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                sink.error(&e);
+                sink.done(None);
+                return;
+            }
+        };
+        for statement in &statements {
+            if sink.cancelled() {
+                return;
+            }
+            self.line = compat::line_of(statement);
+            let (step, needs) = {
+                let catalog = SessionCatalog::new(self);
+                let step = compat::translate(statement, &catalog);
+                (step, catalog.into_needs())
+            };
+            let flow = match step {
+                Ok(step) => match self.refresh_catalog(&needs) {
+                    Ok(()) => self.run_translated(&step, &needs, sink),
+                    Err(e) => self.report(Failure::Error(e), sink),
+                },
+                Err(e) => self.report(Failure::Error(e), sink),
+            };
+            if flow != Flow::Continue {
+                return;
+            }
+        }
+    }
+
+    pub(crate) fn run_translated(
+        &mut self,
+        step: &Step,
+        needs: &[CatalogNeed],
+        sink: &mut dyn ResultSink,
+    ) -> Flow {
+        match step {
+            Step::CreateView { .. } => match self.create_view_from(step, needs) {
+                Ok(()) => {
+                    sink.done(None);
+                    Flow::Continue
+                }
+                Err(e) => self.report(e, sink),
+            },
+            _ => self.execute_step(step, sink),
+        }
+    }
+
+    /// Runs one translated step and reports its outcome (`done`, or `error` + `done`).
+    pub(crate) fn execute_step(&mut self, step: &Step, sink: &mut dyn ResultSink) -> Flow {
+        match self.run_step(step, sink) {
+            Ok(count) => {
+                self.shared.error.store(0, Ordering::Relaxed);
+                sink.done(if self.nocount { None } else { count });
+                Flow::Continue
+            }
+            Err(f) => self.report(f, sink),
+        }
+    }
+
+    /// Reports a failure: cancellation stops quietly; an error is sent with its DONE.
+    pub(crate) fn report(&mut self, failure: Failure, sink: &mut dyn ResultSink) -> Flow {
+        self.sync_transaction_state();
+        match failure {
+            Failure::Cancelled => Flow::Stop,
+            Failure::Error(mut e) => {
+                if e.line <= 1 {
+                    e.line = self.line.max(1);
+                }
+                self.shared.error.store(i64::from(e.number), Ordering::Relaxed);
+                let abort = aborts_batch(e.number);
+                sink.error(&e);
+                if matches!(e.number, 2627 | 2601 | 515 | 547 | 8152 | 2628) {
+                    sink.info(3621, "The statement has been terminated.");
+                }
+                sink.done(None);
+                if abort { Flow::Abort } else { Flow::Continue }
+            }
+        }
+    }
+
+    /// After an error SQLite may have rolled the transaction back (interrupt, busy, full).
+    pub(crate) fn sync_transaction_state(&mut self) {
+        if self.trancount > 0 && self.conn.is_autocommit() {
+            self.trancount = 0;
+        }
+        self.shared.trancount.store(self.trancount as i64, Ordering::Relaxed);
+    }
+
+    /// The SQLite schema name of a database on this connection, attaching it if needed.
+    /// Error 911 when there is no such database.
+    pub(crate) fn schema_of(&self, database: &str) -> Result<String, SqlError> {
+        if database.eq_ignore_ascii_case(&self.main_db) {
+            return Ok("main".to_string());
+        }
+        if let Some((_, alias)) =
+            self.attached.borrow().iter().find(|(name, _)| name.eq_ignore_ascii_case(database))
+        {
+            return Ok(alias.clone());
+        }
+        let db =
+            self.shared.instance.database(database).ok_or_else(|| SqlError::no_such_database(database))?;
+        let mut alias = db.name.to_ascii_lowercase();
+        if matches!(alias.as_str(), "main" | "temp") {
+            alias = format!("db_{alias}");
+        }
+        let path = db.path.to_string_lossy().into_owned();
+        self.conn
+            .execute(&format!("ATTACH DATABASE ?1 AS {}", quote(&alias)), [path])
+            .map_err(|e| SqlError::new(942, 14, format!("Database '{}' cannot be opened: {e}", db.name)))?;
+        self.attached.borrow_mut().push((db.name.clone(), alias.clone()));
+        Ok(alias)
+    }
+
+    /// The canonical name of a database (`SHOP` → `shop`), or 911.
+    pub(crate) fn database_entry(&self, name: &str) -> Result<Arc<DatabaseEntry>, SqlError> {
+        self.shared.instance.database(name).ok_or_else(|| SqlError::no_such_database(name))
+    }
+
+    /// Switches the current database (USE). Outside a transaction the connection is reopened on
+    /// the new database so it becomes `main`; inside one it is attached.
+    pub(crate) fn switch_database(&mut self, name: &str) -> Result<(String, String), SqlError> {
+        let db = self.database_entry(name)?;
+        let from = self.database();
+        if self.trancount == 0 && self.conn.is_autocommit() && !db.name.eq_ignore_ascii_case(&self.main_db) {
+            let conn = open_connection(&db, &self.shared)
+                .map_err(|e| SqlError::new(4060, 11, format!("Cannot open database \"{}\": {e}", db.name)))?;
+            self.conn = conn;
+            self.main_db = db.name.clone();
+            self.attached.borrow_mut().clear();
+            self.catalog_fresh.clear();
+        } else {
+            self.schema_of(&db.name)?;
+        }
+        *lock(&self.shared.database) = db.name.clone();
+        self.shared.instance.set_session_database(self.shared.spid, &db.name);
+        Ok((from, db.name.clone()))
+    }
+
+    /// Looks up a parameter or variable by name (with its `@`, any case).
+    pub(crate) fn value_of(&self, name: &str) -> Option<&Stored> {
+        let lower = name.to_ascii_lowercase();
+        self.params
+            .iter()
+            .find(|(n, _, _)| *n == lower)
+            .map(|(_, _, v)| v)
+            .or_else(|| self.vars.get(&lower).map(|v| &v.value))
+    }
+
+    pub(crate) fn type_of(&self, name: &str) -> Option<SqlType> {
+        let lower = name.to_ascii_lowercase();
+        self.params
+            .iter()
+            .find(|(n, _, _)| *n == lower)
+            .map(|(_, t, _)| *t)
+            .or_else(|| self.vars.get(&lower).map(|v| v.ty))
+    }
+
+    /// Binds every named parameter of `stmt` from the RPC parameters and variables.
+    pub(crate) fn bind(&self, stmt: &mut CachedStatement<'_>) -> Result<(), SqlError> {
+        for i in 1..=stmt.parameter_count() {
+            let value = match stmt.parameter_name(i) {
+                Some(name) => {
+                    let name = name.strip_prefix(':').or_else(|| name.strip_prefix('$')).unwrap_or(name);
+                    let lookup = if name.starts_with('@') { name.to_string() } else { format!("@{name}") };
+                    self.value_of(&lookup).ok_or_else(|| SqlError::undeclared_variable(&lookup))?
+                }
+                None => {
+                    return Err(SqlError::new(
+                        8178,
+                        16,
+                        "The parameterized query expects a parameter which was not supplied.",
+                    ));
+                }
+            };
+            stmt.raw_bind_parameter(i, value).map_err(|e| SqlError::new(8178, 16, e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Sets `@@ROWCOUNT`.
+    pub(crate) fn set_rowcount(&self, n: i64) {
+        self.shared.rowcount.store(n, Ordering::Relaxed);
+    }
+
+    /// Marks a database as written (partition stats need a refresh).
+    pub(crate) fn bump_writes(&self, database: &str) {
+        if let Some(db) = self.shared.instance.database(database) {
+            db.bump_writes();
+        }
+    }
+}
+
+/// Opens a session connection on `db` with collations and functions registered.
+fn open_connection(db: &DatabaseEntry, shared: &Arc<SessionShared>) -> rusqlite::Result<Connection> {
+    let conn = database::open(&db.path)?;
+    compat::register(&conn, shared.clone())?;
+    Ok(conn)
+}

@@ -1,0 +1,226 @@
+//! One client connection: PRELOGIN, TLS, LOGIN7, then requests until the client leaves.
+//!
+//! The socket is read here, on the async side, the whole time a request runs, so an ATTENTION
+//! (cancel) is seen mid-stream; the engine runs on the connection's worker thread and its
+//! packets are written back by a writer task as they are produced.
+
+use super::worker::{self, Request};
+use super::{Shared, TlsMode};
+use crate::error::SqlError;
+use crate::tds::login7::Login7;
+use crate::tds::packet::{self, Message, MessageWriter, PacketType};
+use crate::tds::prelogin::{self, PreLogin, TlsScope};
+use crate::tds::{rpc, sqlbatch};
+use bytes::Bytes;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+
+/// Any byte stream a connection can run over: plain TCP, or TLS over it.
+pub(crate) trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
+type Boxed = Box<dyn Transport>;
+
+/// TLS record type "handshake": a TDS 8.0 (strict) client starts with TLS, not PRELOGIN.
+const TLS_HANDSHAKE: u8 = 0x16;
+/// Outgoing packets buffered between the worker and the socket (back-pressure beyond this).
+const OUT_QUEUE: usize = 32;
+
+pub(crate) async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) -> io::Result<()> {
+    let (transport, login) = tokio::select! {
+        _ = stop.changed() => return Ok(()),
+        handshake = handshake(stream, &shared) => handshake?,
+    };
+    run_session(transport, login, peer, shared, stop).await
+}
+
+/// PRELOGIN (and TLS) up to a decoded LOGIN7 record.
+async fn handshake(mut stream: TcpStream, shared: &Shared) -> io::Result<(Boxed, Login7)> {
+    let mut first = [0u8; 1];
+    stream.peek(&mut first).await?;
+    if first[0] == TLS_HANDSHAKE {
+        let tls = shared.tls.as_ref().ok_or_else(|| refused("TDS 8.0 strict encryption needs TLS; the simulator runs with --no-tls"))?;
+        let mut transport: Boxed = Box::new(tls.accept_strict(stream).await?);
+        let pre = read_prelogin(&mut transport).await?;
+        send_prelogin_response(&mut transport, shared, &pre, prelogin::ENCRYPT_NOT_SUP).await?;
+        let login = read_login(&mut transport).await?;
+        return Ok((transport, login));
+    }
+    let pre = read_prelogin(&mut stream).await?;
+    let supports = shared.tls.is_some();
+    let requires = shared.tls_mode == TlsMode::Required;
+    let Some(answer) = prelogin::negotiate_encryption(pre.encryption, supports, requires) else {
+        return Err(refused("the client cannot encrypt and the simulator runs with --tls-required"));
+    };
+    send_prelogin_response(&mut stream, shared, &pre, answer).await?;
+    match (prelogin::tls_scope(answer), shared.tls.as_ref()) {
+        (TlsScope::None, _) | (_, None) => {
+            let mut transport: Boxed = Box::new(stream);
+            let login = read_login(&mut transport).await?;
+            Ok((transport, login))
+        }
+        (TlsScope::LoginOnly, Some(tls)) => {
+            let mut secured = tls.accept_in_prelogin(stream).await?;
+            let login = read_login(&mut secured).await?;
+            let (wrapped, _) = secured.into_inner();
+            Ok((Box::new(wrapped.into_inner()), login))
+        }
+        (TlsScope::Full, Some(tls)) => {
+            let mut transport: Boxed = Box::new(tls.accept_in_prelogin(stream).await?);
+            let login = read_login(&mut transport).await?;
+            Ok((transport, login))
+        }
+    }
+}
+
+async fn read_prelogin<S: AsyncRead + Unpin>(stream: &mut S) -> io::Result<PreLogin> {
+    let msg = expect_message(stream).await?;
+    if msg.header.ptype != PacketType::PreLogin {
+        return Err(refused(&format!("expected PRELOGIN, got {:?}", msg.header.ptype)));
+    }
+    PreLogin::decode(&msg.payload)
+}
+
+async fn send_prelogin_response<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    shared: &Shared,
+    _pre: &PreLogin,
+    encryption: u8,
+) -> io::Result<()> {
+    let mut out = MessageWriter::new(PacketType::TabularResult, packet::DEFAULT_PACKET_SIZE, 0);
+    prelogin::encode_response(out.buf_mut(), shared.server_version(), encryption);
+    stream.write_all(&out.finish()).await?;
+    stream.flush().await
+}
+
+async fn read_login<S: AsyncRead + Unpin>(stream: &mut S) -> io::Result<Login7> {
+    let msg = expect_message(stream).await?;
+    if msg.header.ptype != PacketType::Login7 {
+        return Err(refused(&format!("expected LOGIN7, got {:?}", msg.header.ptype)));
+    }
+    Login7::decode(&msg.payload)
+}
+
+async fn expect_message<S: AsyncRead + Unpin>(stream: &mut S) -> io::Result<Message> {
+    packet::read_message(stream)
+        .await?
+        .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "client closed the connection"))
+}
+
+fn refused(why: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionRefused, why.to_string())
+}
+
+/// Authenticates, answers the login, then serves requests until EOF, error or shutdown.
+async fn run_session(
+    transport: Boxed,
+    login: Login7,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) -> io::Result<()> {
+    let (mut reader, mut writer) = tokio::io::split(transport);
+    let packet_size = negotiated_packet_size(login.packet_size);
+    let instance = shared.instance.clone();
+    let login_for_engine = login.clone();
+    let host = if login.hostname.is_empty() { peer.ip().to_string() } else { login.hostname.clone() };
+    let session = tokio::task::spawn_blocking(move || {
+        let l = &login_for_engine;
+        let database = (!l.database.is_empty()).then_some(l.database.as_str());
+        instance.connect(&l.username, &l.password, database, &l.app_name, &host)
+    })
+    .await
+    .map_err(io::Error::other)?;
+    let session = match session {
+        Ok(session) => session,
+        Err(error) => {
+            writer.write_all(&login_failure(&error, &shared)).await?;
+            writer.flush().await?;
+            return Ok(());
+        }
+    };
+    let spid = session.spid();
+    writer.write_all(&worker::login_response(&session, &shared, &login, packet_size)).await?;
+    writer.flush().await?;
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (out_tx, out_rx) = mpsc::channel::<Bytes>(OUT_QUEUE);
+    let (req_tx, req_rx) = mpsc::unbounded_channel::<Request>();
+    let interrupt = session.interrupt_handle();
+    let worker = worker::spawn(session, req_rx, out_tx, cancel.clone(), packet_size, spid, shared.clone())?;
+    let writer_task = tokio::spawn(write_loop(writer, out_rx));
+
+    let result = loop {
+        let msg = tokio::select! {
+            _ = stop.changed() => break Ok(()),
+            msg = packet::read_message(&mut reader) => msg,
+        };
+        let msg = match msg {
+            Ok(Some(msg)) => msg,
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        };
+        let request = match decode_request(msg) {
+            Ok(Some(Request::Attention)) => {
+                cancel.store(true, Ordering::SeqCst);
+                interrupt.interrupt();
+                Request::Attention
+            }
+            Ok(Some(request)) => request,
+            Ok(None) => continue,
+            Err(e) => break Err(e),
+        };
+        if req_tx.send(request).is_err() {
+            break Ok(());
+        }
+    };
+    cancel.store(true, Ordering::SeqCst);
+    interrupt.interrupt();
+    drop(req_tx);
+    let _ = tokio::task::spawn_blocking(move || worker.join()).await;
+    writer_task.abort();
+    result
+}
+
+/// Turns a client message into a request for the worker; `None` for messages we ignore.
+fn decode_request(msg: Message) -> io::Result<Option<Request>> {
+    Ok(Some(match msg.header.ptype {
+        PacketType::SqlBatch => Request::Batch(sqlbatch::decode(&msg.payload)?),
+        PacketType::Rpc => Request::Rpc(rpc::decode(&msg.payload)?),
+        PacketType::Attention => Request::Attention,
+        PacketType::TransactionManager => Request::TransactionManager(msg.payload),
+        other => return Err(refused(&format!("unexpected {other:?} message after login"))),
+    }))
+}
+
+async fn write_loop<W: AsyncWrite + Unpin>(mut writer: W, mut out: mpsc::Receiver<Bytes>) -> io::Result<()> {
+    while let Some(bytes) = out.recv().await {
+        writer.write_all(&bytes).await?;
+        if out.is_empty() {
+            writer.flush().await?;
+        }
+    }
+    writer.flush().await
+}
+
+fn negotiated_packet_size(requested: u32) -> usize {
+    match requested {
+        0 => packet::DEFAULT_PACKET_SIZE,
+        n => (n as usize).clamp(packet::MIN_PACKET_SIZE, packet::MAX_PACKET_SIZE),
+    }
+}
+
+fn login_failure(error: &SqlError, shared: &Shared) -> Bytes {
+    let mut out = MessageWriter::new(PacketType::TabularResult, packet::DEFAULT_PACKET_SIZE, 0);
+    worker::write_login_failure(out.buf_mut(), error, shared);
+    out.finish()
+}

@@ -1,0 +1,158 @@
+//! The engine's results as TDS: a [`ResultSink`] that writes tokens into packets and streams
+//! full packets to the connection's writer as they fill.
+//!
+//! The DONE of each statement is held back until the next token shows whether more follow, so
+//! every DONE but the last carries MORE (clients count a stray DONE as a zero row count). In an
+//! RPC, statements end in DONEINPROC and the call ends in RETURNSTATUS + DONEPROC.
+
+use crate::engine::{ResultSink, Stop};
+use crate::error::SqlError;
+use crate::tds::packet::{MessageWriter, PacketType};
+use crate::tds::tokens::{self, DoneKind, DoneStatus};
+use crate::tds::values;
+use crate::types::{Cell, Column};
+use bytes::Bytes;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::mpsc;
+
+/// A statement's DONE, not yet written.
+#[derive(Clone, Copy)]
+struct PendingDone {
+    rows: Option<u64>,
+    error: bool,
+}
+
+pub(crate) struct TdsSink<'a> {
+    out: MessageWriter,
+    tx: &'a mpsc::Sender<Bytes>,
+    cancel: &'a AtomicBool,
+    server_name: &'a str,
+    columns: Vec<Column>,
+    pending: Option<PendingDone>,
+    statement_error: bool,
+    any_error: bool,
+    in_proc: bool,
+    /// The client is gone: stop producing.
+    broken: bool,
+    /// A row that could not be encoded: reported at the statement's DONE.
+    row_error: Option<SqlError>,
+}
+
+impl<'a> TdsSink<'a> {
+    pub fn new(
+        packet_size: usize,
+        spid: u16,
+        tx: &'a mpsc::Sender<Bytes>,
+        cancel: &'a AtomicBool,
+        server_name: &'a str,
+        in_proc: bool,
+    ) -> Self {
+        TdsSink {
+            out: MessageWriter::new(PacketType::TabularResult, packet_size, spid),
+            tx,
+            cancel,
+            server_name,
+            columns: Vec::new(),
+            pending: None,
+            statement_error: false,
+            any_error: false,
+            in_proc,
+            broken: false,
+            row_error: None,
+        }
+    }
+
+    /// Ends the response to a SQL batch (or an RPC, with RETURNSTATUS and DONEPROC).
+    pub fn finish(mut self) {
+        let cancelled = self.cancel.swap(false, Ordering::SeqCst);
+        if cancelled {
+            self.flush_pending(true);
+            tokens::write_done(self.out.buf_mut(), DoneKind::Done, DoneStatus { attention: true, ..Default::default() }, 0);
+        } else if self.in_proc {
+            self.flush_pending(true);
+            tokens::write_return_status(self.out.buf_mut(), 0);
+            let status = DoneStatus { error: self.any_error, ..Default::default() };
+            tokens::write_done(self.out.buf_mut(), DoneKind::DoneProc, status, 0);
+        } else if self.pending.is_some() {
+            self.flush_pending(false);
+        } else {
+            tokens::write_done(self.out.buf_mut(), DoneKind::Done, DoneStatus::default(), 0);
+        }
+        let last = self.out.finish();
+        self.send(last);
+    }
+
+    /// Writes the held-back DONE; `more` when further tokens follow it.
+    fn flush_pending(&mut self, more: bool) {
+        let Some(done) = self.pending.take() else { return };
+        let kind = if self.in_proc { DoneKind::DoneInProc } else { DoneKind::Done };
+        let status = DoneStatus { more, error: done.error, count: done.rows.is_some(), ..Default::default() };
+        tokens::write_done(self.out.buf_mut(), kind, status, done.rows.unwrap_or(0));
+    }
+
+    fn stream_full_packets(&mut self) -> Result<(), Stop> {
+        if let Some(packets) = self.out.take_full_packets() {
+            self.send(packets);
+        }
+        if self.broken { Err(Stop) } else { Ok(()) }
+    }
+
+    fn send(&mut self, bytes: Bytes) {
+        if !self.broken && self.tx.blocking_send(bytes).is_err() {
+            self.broken = true;
+        }
+    }
+}
+
+impl ResultSink for TdsSink<'_> {
+    fn columns(&mut self, columns: &[Column]) -> Result<(), Stop> {
+        self.flush_pending(true);
+        self.columns = columns.to_vec();
+        tokens::write_colmetadata(self.out.buf_mut(), columns);
+        self.stream_full_packets()
+    }
+
+    fn row(&mut self, cells: &[Cell<'_>]) -> Result<(), Stop> {
+        let mark = self.out.pending();
+        if let Err(e) = values::write_row(self.out.buf_mut(), &self.columns, cells) {
+            self.out.buf_mut().truncate(mark);
+            self.row_error = Some(e);
+            return Err(Stop);
+        }
+        if self.out.pending() >= self.out.packet_size() {
+            self.stream_full_packets()?;
+        }
+        Ok(())
+    }
+
+    fn done(&mut self, rows: Option<u64>) {
+        if let Some(e) = self.row_error.take() {
+            self.error(&e);
+        }
+        self.flush_pending(true);
+        self.pending = Some(PendingDone { rows, error: self.statement_error });
+        self.statement_error = false;
+        let _ = self.stream_full_packets();
+    }
+
+    fn error(&mut self, error: &SqlError) {
+        self.flush_pending(true);
+        tokens::write_error(self.out.buf_mut(), error, self.server_name);
+        self.statement_error = true;
+        self.any_error = true;
+    }
+
+    fn info(&mut self, number: i32, message: &str) {
+        self.flush_pending(true);
+        tokens::write_info(self.out.buf_mut(), &SqlError::new(number, 0, message), self.server_name);
+    }
+
+    fn database_changed(&mut self, from: &str, to: &str) {
+        self.flush_pending(true);
+        tokens::write_env_database(self.out.buf_mut(), to, from);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.broken || self.cancel.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,161 @@
+//! A connection's engine thread: runs each request against the connection's session and
+//! streams the results back as TDS packets.
+//!
+//! SQLite is blocking, so each connection gets one OS thread that owns its
+//! [`Session`]; the async side only moves bytes.
+
+use super::Shared;
+use super::sink::TdsSink;
+use crate::engine::ResultSink;
+use crate::engine::runtime::Session;
+use crate::error::SqlError;
+use crate::tds::login7::Login7;
+use crate::tds::packet::{MessageWriter, PacketType};
+use crate::tds::rpc::{RpcProc, RpcRequest};
+use crate::tds::tokens::{self, DoneKind, DoneStatus};
+use crate::types::{Param, Value};
+use bytes::{Bytes, BytesMut};
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use tokio::sync::mpsc;
+
+/// sp_executesql's procedure id in an RPC request.
+const SP_EXECUTESQL: u16 = 10;
+
+/// What the connection asks its worker to do.
+pub(crate) enum Request {
+    Batch(String),
+    Rpc(RpcRequest),
+    /// The client sent ATTENTION; answered here if no request consumed it.
+    Attention,
+    /// A transaction-manager request (begin/commit/rollback from drivers that use them).
+    TransactionManager(Bytes),
+}
+
+/// Starts the worker thread for one connection.
+pub(crate) fn spawn(
+    mut session: Session,
+    mut requests: mpsc::UnboundedReceiver<Request>,
+    out: mpsc::Sender<Bytes>,
+    cancel: Arc<AtomicBool>,
+    packet_size: usize,
+    spid: u16,
+    shared: Arc<Shared>,
+) -> io::Result<JoinHandle<()>> {
+    std::thread::Builder::new().name(format!("sim-spid-{spid}")).spawn(move || {
+        let server_name = shared.server_name();
+        while let Some(request) = requests.blocking_recv() {
+            let new_sink = |in_proc| TdsSink::new(packet_size, spid, &out, &cancel, &server_name, in_proc);
+            match request {
+                Request::Batch(sql) => {
+                    let mut sink = new_sink(false);
+                    session.execute(&sql, &[], &mut sink);
+                    sink.finish();
+                }
+                Request::Rpc(rpc) => {
+                    let mut sink = new_sink(true);
+                    run_rpc(&mut session, rpc, &mut sink);
+                    sink.finish();
+                }
+                Request::TransactionManager(payload) => {
+                    let mut sink = new_sink(false);
+                    run_transaction_manager(&mut session, &payload, &mut sink);
+                    sink.finish();
+                }
+                Request::Attention => {
+                    if cancel.swap(false, Ordering::SeqCst) {
+                        let _ = out.blocking_send(attention_ack(packet_size, spid));
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Runs an RPC: sp_executesql (how tiberius and most drivers send parameterised queries).
+fn run_rpc(session: &mut Session, rpc: RpcRequest, sink: &mut TdsSink<'_>) {
+    let is_executesql = match &rpc.proc {
+        RpcProc::Id(id) => *id == SP_EXECUTESQL,
+        RpcProc::Name(name) => name.eq_ignore_ascii_case("sp_executesql") || name.eq_ignore_ascii_case("sys.sp_executesql"),
+    };
+    if !is_executesql {
+        let name = match &rpc.proc {
+            RpcProc::Id(id) => format!("procedure id {id}"),
+            RpcProc::Name(n) => n.clone(),
+        };
+        sink.error(&SqlError::new(2812, 16, format!("Could not find stored procedure '{name}'.")));
+        sink.done(None);
+        return;
+    }
+    let mut params = rpc.params.into_iter();
+    let sql = match params.next().map(|p| p.value) {
+        Some(Value::Str(sql)) => sql,
+        _ => {
+            sink.error(&SqlError::new(214, 16, "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'."));
+            sink.done(None);
+            return;
+        }
+    };
+    // The second parameter declares the others' types; each value already carries its type.
+    let values: Vec<Param> = params.skip(1).collect();
+    session.execute(&sql, &values, sink);
+}
+
+/// TM_BEGIN_XACT (5), TM_COMMIT_XACT (7), TM_ROLLBACK_XACT (8), TM_SAVE_XACT (9); the rest are
+/// acknowledged without effect.
+fn run_transaction_manager(session: &mut Session, payload: &[u8], sink: &mut TdsSink<'_>) {
+    let request = skip_all_headers(payload).and_then(|b| b.get(..2)).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let sql = match request {
+        Some(5) => "BEGIN TRANSACTION",
+        Some(7) => "COMMIT TRANSACTION",
+        Some(8) => "ROLLBACK TRANSACTION",
+        _ => "",
+    };
+    if !sql.is_empty() {
+        session.execute(sql, &[], sink);
+    }
+}
+
+fn skip_all_headers(payload: &[u8]) -> Option<&[u8]> {
+    let total = u32::from_le_bytes(payload.get(..4)?.try_into().ok()?) as usize;
+    payload.get(total..)
+}
+
+fn attention_ack(packet_size: usize, spid: u16) -> Bytes {
+    let mut out = MessageWriter::new(PacketType::TabularResult, packet_size, spid);
+    tokens::write_done(out.buf_mut(), DoneKind::Done, DoneStatus { attention: true, ..Default::default() }, 0);
+    out.finish()
+}
+
+/// The successful login reply: database, language, collation and packet-size changes, the
+/// informational messages SQL Server sends, LOGINACK, DONE.
+pub(crate) fn login_response(session: &Session, shared: &Shared, login: &Login7, packet_size: usize) -> Bytes {
+    let mut out = MessageWriter::new(PacketType::TabularResult, packet_size, session.spid());
+    let buf = out.buf_mut();
+    let server = shared.server_name();
+    let database = session.database();
+    tokens::write_env_database(buf, &database, "master");
+    let msg = format!("Changed database context to '{database}'.");
+    tokens::write_info(buf, &SqlError::new(5701, 0, msg).with_state(2), &server);
+    tokens::write_env_language(buf, "us_english", "");
+    tokens::write_info(buf, &SqlError::new(5703, 0, "Changed language setting to us_english.").with_state(1), &server);
+    tokens::write_env_collation(buf);
+    tokens::write_env_packet_size(buf, packet_size, crate::tds::packet::DEFAULT_PACKET_SIZE);
+    let version = negotiated_tds_version(login.tds_version);
+    tokens::write_loginack(buf, version, "Microsoft SQL Server", shared.server_version());
+    tokens::write_done(buf, DoneKind::Done, DoneStatus::default(), 0);
+    out.finish()
+}
+
+/// Steps down to the client's version when it asks for an older TDS (7.1–7.3); never above 7.4.
+fn negotiated_tds_version(client: u32) -> u32 {
+    client.min(crate::tds::TDS_74)
+}
+
+/// The failed-login reply: ERROR (e.g. 18456) and DONE with the error bit.
+pub(crate) fn write_login_failure(buf: &mut BytesMut, error: &SqlError, shared: &Shared) {
+    tokens::write_error(buf, error, &shared.server_name());
+    tokens::write_done(buf, DoneKind::Done, DoneStatus { error: true, ..Default::default() }, 0);
+}

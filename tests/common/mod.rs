@@ -1,0 +1,117 @@
+//! Shared test setup: a simulated SQL Server in-process (or the real one named by
+//! `CUTOVER_TEST_MSSQL`), and connections to it through cutover's own connection layer.
+#![allow(dead_code)]
+
+use cutover_mssql::{Connection, Env, ServerTarget};
+use cutover_sim::engine::runtime::{Identity, Instance, InstanceConfig, LoginDef};
+use cutover_sim::server::{ServerConfig, SimServer, TlsMode};
+use std::collections::HashMap;
+
+pub const USER: &str = "cutover";
+pub const PASSWORD: &str = "Test-Passw0rd!";
+pub const DATABASE: &str = "shop";
+
+/// The environment variable that names a real SQL Server for the live runs.
+pub const LIVE_VAR: &str = "CUTOVER_TEST_MSSQL";
+
+/// A server the tests talk to.
+pub struct TestServer {
+    pub sim: Option<SimServer>,
+    /// ADO.NET connection string without the password.
+    pub conn: String,
+}
+
+impl TestServer {
+    /// A connection string with the password read from `Password=${CUTOVER_TEST_PASSWORD}`.
+    pub fn conn_with(&self, extra: &str) -> String {
+        format!("{};{extra}", self.conn)
+    }
+
+    pub fn instance(&self) -> &Instance {
+        self.sim.as_ref().expect("simulator-only test").instance()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.sim.as_ref().map(|s| s.local_addr().port()).unwrap_or(1433)
+    }
+}
+
+/// An in-process simulator with a sysadmin login, a monitoring login without VIEW SERVER STATE,
+/// a read-only login, and the database `shop`.
+pub async fn sim(tls: TlsMode) -> TestServer {
+    init_logging();
+    let mut readonly = LoginDef::sysadmin("reader", PASSWORD);
+    readonly.can_write = false;
+    readonly.server_permissions.clear();
+    let mut nostate = LoginDef::sysadmin("nostate", PASSWORD);
+    nostate.server_permissions.clear();
+    let config = InstanceConfig {
+        name: "SIM-TEST".into(),
+        data_dir: None,
+        logins: vec![LoginDef::sysadmin(USER, PASSWORD), readonly, nostate],
+        identity: Identity::sqlserver_2022(),
+    };
+    let instance = Instance::start(config).expect("simulator starts");
+    instance.create_database(DATABASE).expect("database created");
+    let server = SimServer::start(instance, ServerConfig { tls, ..Default::default() }).await.expect("server starts");
+    let mut conn = format!(
+        "Server=tcp:127.0.0.1,{};Database={DATABASE};User Id={USER};TrustServerCertificate=true",
+        server.local_addr().port()
+    );
+    if tls == TlsMode::Disabled {
+        conn.push_str(";Encrypt=not_supported");
+    }
+    TestServer { sim: Some(server), conn }
+}
+
+/// The live server if `CUTOVER_TEST_MSSQL` is set, else `None` (the caller reports a skip).
+pub fn live() -> Option<TestServer> {
+    let conn = std::env::var(LIVE_VAR).ok().filter(|s| !s.trim().is_empty())?;
+    Some(TestServer { sim: None, conn })
+}
+
+/// Prints the skip line for live-only tests, in the form test logs show.
+pub fn skip_live(test: &str) {
+    eprintln!("skipped: {test}: {LIVE_VAR} is not set");
+}
+
+/// An environment that supplies the test password (and nothing else).
+pub struct TestEnv(pub HashMap<String, String>);
+
+impl Env for TestEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        self.0.get(name).cloned()
+    }
+}
+
+pub fn test_env() -> TestEnv {
+    let mut vars = HashMap::new();
+    vars.insert("CUTOVER_PASSWORD".to_string(), PASSWORD.to_string());
+    TestEnv(vars)
+}
+
+/// Parses a connection string the way every cutover command does.
+pub fn target(conn: &str) -> ServerTarget {
+    let test = test_env();
+    let env: &dyn Env = if conn.contains("Password=") { &cutover_mssql::SystemEnv } else { &test };
+    cutover_mssql::resolve(conn, None, env).expect("connection string parses").target
+}
+
+/// Connects through cutover's connection layer.
+pub async fn connect(server: &TestServer) -> Connection {
+    connect_str(&server.conn).await
+}
+
+pub async fn connect_str(conn: &str) -> Connection {
+    cutover_mssql::connect(&target(conn)).await.unwrap_or_else(|e| panic!("connect to {conn}: {e}"))
+}
+
+/// Logs from the simulator when `CUTOVER_LOG` is set (e.g. `CUTOVER_LOG=debug`).
+pub fn init_logging() {
+    if let Ok(filter) = std::env::var("CUTOVER_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
+}
