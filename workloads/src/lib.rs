@@ -1,13 +1,39 @@
-//! # cutover-workloads (planned)
+//! # cutover-workloads
 //!
-//! Workload definitions and the replay engine behind `cutover replay` and `cutover capture`.
+//! Workloads and the replay engine behind `cutover replay` and `cutover workload init`.
+//! Design notes: `../shared/design/replay.md`; formats: `docs/workload-format.md`,
+//! `docs/replay-output.md`, `docs/trace-format.md`.
 //!
-//! What will live here (see `../shared/design/replay.md` and the replay issue):
-//! - the declarative workload file (templates, weights, typed parameter generators, rate or
-//!   concurrency, warm-up, duration) and the trace-driven event file (JSON Lines);
-//! - open-loop (fixed rate, Poisson) and closed-loop engines that record response time from
-//!   the intended start and service time from the actual send into separate HdrHistograms,
-//!   with a schedule-lag histogram and explicit late/skipped counts;
-//! - bundled workloads (order entry, reporting) with deterministic data generators.
-//!
-//! Nothing is implemented yet: the crate exists so the workspace shows the architecture.
+//! | module | concern |
+//! |---|---|
+//! | [`spec`] | the workload TOML: templates, weights, parameters, load, validation with file:line |
+//! | [`generator`], [`zipf`], [`value`] | typed parameter generators and values (seeded) |
+//! | [`plan`] | the deterministic unit sequence: template, values, intended start; shards |
+//! | [`engine`] | open loop (fixed/Poisson) and closed loop over an [`executor::Executor`] |
+//! | [`executor`] | the seam to the server; [`executor::MssqlExecutor`] sends typed RPC |
+//! | [`recorder`], [`report`], [`output`] | HdrHistograms, interval logs, summary and run files |
+//! | [`clock`] | the injected clock |
+//! | [`setup`], [`bundled`] | schema and deterministic data for `cutover workload init` |
+//! | [`trace`] | trace-driven replay of captured events (JSON Lines) |
+//! | [`units`] | durations, rates, shards |
+
+pub mod bundled;
+pub mod clock;
+pub mod engine;
+pub mod error;
+pub mod executor;
+pub mod generator;
+pub mod output;
+pub mod plan;
+pub mod recorder;
+pub mod report;
+pub mod setup;
+pub mod spec;
+pub mod trace;
+pub mod units;
+pub mod value;
+pub mod zipf;
+
+pub use error::{Error, Result};
+pub use spec::{Access, Arrival, Load, Stop, Workload};
+pub use units::Shard;

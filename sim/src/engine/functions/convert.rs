@@ -131,7 +131,9 @@ fn to_integer(target: &SqlType, v: ValueRef<'_>, source: Option<SqlType>) -> Res
             }
             f.trunc() as i128
         }
-        ValueRef::Blob(b) => b.iter().rev().take(8).rev().fold(0i128, |acc, x| (acc << 8) | *x as i128),
+        // Binary reinterprets its rightmost bytes at the target's width, two's complement:
+        // CONVERT(int, 0xFFFFFFFF) is -1, CONVERT(bigint, 0x80…00) is i64::MIN.
+        ValueRef::Blob(b) => return Ok(Value::Integer(binary_to_integer(target, b))),
         _ => {
             let text = value_text(v).unwrap_or_default();
             let t = text.trim();
@@ -151,6 +153,25 @@ fn to_integer(target: &SqlType, v: ValueRef<'_>, source: Option<SqlType>) -> Res
         return Err(overflow(source, target));
     }
     Ok(Value::Integer(n as i64))
+}
+
+fn binary_to_integer(target: &SqlType, b: &[u8]) -> i64 {
+    let width = match target {
+        SqlType::TinyInt => 1,
+        SqlType::SmallInt => 2,
+        SqlType::Int => 4,
+        _ => 8,
+    };
+    let mut buf = [0u8; 8];
+    let take = b.len().min(width);
+    buf[8 - take..].copy_from_slice(&b[b.len() - take..]);
+    let raw = i64::from_be_bytes(buf);
+    match target {
+        SqlType::TinyInt => raw,
+        SqlType::SmallInt => raw as i16 as i64,
+        SqlType::Int => raw as i32 as i64,
+        _ => raw,
+    }
 }
 
 fn to_bit(v: ValueRef<'_>, source: Option<SqlType>) -> Result<Value, SqlError> {
@@ -650,6 +671,18 @@ mod tests {
             "6F9619FF-8B86-D011-B42D-00C04FC964FF"
         );
         assert_eq!(text(&c, "tsql_convert('varchar(10)', X'0AFF', 1, 'varbinary(2)')"), "0x0AFF");
+        let bin_int = |sql: &str| match eval(&c, sql).unwrap() {
+            Value::Integer(n) => n,
+            other => panic!("{sql}: {other:?}"),
+        };
+        assert_eq!(
+            bin_int("tsql_convert('bigint', X'CA00000000000001', NULL, 'binary(8)')"),
+            0xCA00000000000001u64 as i64
+        );
+        assert_eq!(bin_int("tsql_convert('int', X'FFFFFFFF', NULL, 'binary(4)')"), -1);
+        assert_eq!(bin_int("tsql_convert('int', X'01FFFFFFFE', NULL, 'binary(5)')"), -2);
+        assert_eq!(bin_int("tsql_convert('tinyint', X'01FF', NULL, 'binary(2)')"), 255);
+        assert_eq!(bin_int("tsql_convert('bigint', X'0102', NULL, 'binary(2)')"), 0x0102);
         assert_eq!(text(&c, "tsql_convert('varchar(10)', X'0AFF', 2, 'varbinary(2)')"), "0AFF");
         assert_eq!(
             eval(&c, "tsql_convert('varbinary(4)', 1, NULL, 'int')").unwrap(),

@@ -27,6 +27,7 @@ pub(super) const FUNCTIONS: &[Def] = &[
     def("tsql_quotename", 2, quotename),
     def("tsql_concat_ws", -1, concat_ws),
     def("tsql_datalength", 2, datalength),
+    def("tsql_binconcat", 2, binconcat),
 ];
 
 type R = rusqlite::Result<Value>;
@@ -315,6 +316,23 @@ fn concat_ws(c: &Context<'_>, _: &dyn FunctionContext) -> R {
 
 /// DATALENGTH: bytes as SQL Server stores the value (nvarchar 2 per UTF-16 unit, varchar 1 per
 /// Windows-1252 byte, fixed types their size).
+/// `binary + binary`: the bytes of both operands; NULL when either is NULL.
+fn binconcat(c: &Context<'_>, _: &dyn FunctionContext) -> R {
+    let bytes = |v: ValueRef<'_>| match v {
+        ValueRef::Null => None,
+        ValueRef::Blob(b) | ValueRef::Text(b) => Some(b.to_vec()),
+        ValueRef::Integer(i) => Some(i.to_be_bytes().to_vec()),
+        ValueRef::Real(f) => Some(f.to_be_bytes().to_vec()),
+    };
+    match (bytes(arg(c, 0)), bytes(arg(c, 1))) {
+        (Some(mut a), Some(b)) => {
+            a.extend_from_slice(&b);
+            Ok(Value::Blob(a))
+        }
+        _ => Ok(Value::Null),
+    }
+}
+
 fn datalength(c: &Context<'_>, _: &dyn FunctionContext) -> R {
     let v = arg(c, 0);
     if let ValueRef::Null = v {

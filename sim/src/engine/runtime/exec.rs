@@ -6,7 +6,6 @@ use std::sync::atomic::Ordering;
 use rusqlite::types::Value as Stored;
 
 use super::errors::{Action, Failure};
-use super::objects::TableRef;
 use super::session::{Session, Variable};
 use super::stream;
 use crate::engine::{ResultSink, Step};
@@ -67,22 +66,7 @@ impl Session {
     /// INSERT / UPDATE / DELETE: permission check, run, map constraint errors, count rows.
     fn modify(&mut self, sql: &str, table: &crate::engine::ObjectName) -> Result<Count, Failure> {
         let action = Action::of_sql(sql);
-        // An unnamed table only comes from the pass-through stand-in (see compat.rs).
-        let target = if table.name.is_empty() {
-            let db = self.database();
-            TableRef {
-                database: db,
-                alias: "main".into(),
-                schema: "dbo".into(),
-                schema_id: 1,
-                name: "?".into(),
-                object_id: 0,
-                sqlite_name: String::new(),
-                kind: "U".into(),
-            }
-        } else {
-            self.locate_table(table)?
-        };
+        let target = self.locate_table(table)?;
         self.require_write(action.verb(), &target)?;
         self.last_target = Some(target.clone());
         let result = {

@@ -47,7 +47,7 @@ impl Tr<'_> {
                 .projection
                 .iter()
                 .filter_map(|item| match item {
-                    SelectItem::ExprWithAlias { alias, .. } if alias.value.starts_with('@') => {
+                    SelectItem::ExprWithAlias { alias, .. } if is_variable_alias(alias) => {
                         Some(alias.value.clone())
                     }
                     _ => None,
@@ -500,4 +500,9 @@ fn detach(from: &[TableWithJoins], i: usize, j: usize) -> Result<Detached, SqlEr
         from.iter().enumerate().filter(|(k, _)| *k != i).map(|(_, t)| t.clone()).collect();
     rest.extend(factors.into_iter().map(|f| TableWithJoins { relation: f, joins: Vec::new() }));
     Ok((name, alias, rest, conds))
+}
+
+/// `SELECT @v = expr` assigns; `SELECT expr AS [@v]` is a column merely named `@v`.
+pub(super) fn is_variable_alias(alias: &sqlparser::ast::Ident) -> bool {
+    alias.quote_style.is_none() && alias.value.starts_with('@')
 }

@@ -268,6 +268,17 @@ impl Tr<'_> {
     /// addition otherwise.
     fn plus(&mut self, l: Ex, r: Ex) -> Ex {
         let nullable = l.nullable || r.nullable;
+        let bin = |e: &Ex| e.ty.as_ref().is_some_and(types::is_binary);
+        if (bin(&l) || l.ty.is_none()) && (bin(&r) || r.ty.is_none()) && (bin(&l) || bin(&r)) {
+            // binary + binary concatenates the bytes (SQLite's || would read them as text).
+            let len = match (l.ty.as_ref().and_then(types::char_len), r.ty.as_ref().and_then(types::char_len))
+            {
+                (Some(a), Some(b)) if a + b <= 8000 => Len::N((a + b) as u16),
+                _ => Len::Max,
+            };
+            let sql = format!("tsql_binconcat({}, {})", l.sql, r.sql);
+            return Ex::new(sql, Some(SqlType::VarBinary(len)), nullable);
+        }
         let char_l = l.is_char() || (l.ty.is_none() && r.is_char());
         let char_r = r.is_char() || (r.ty.is_none() && l.is_char());
         if char_l && char_r {

@@ -270,8 +270,11 @@ impl Tr<'_> {
         let distinct = matches!(s.distinct, Some(Distinct::Distinct));
         let items = self.projection(&s.projection)?;
         let mut list = Vec::new();
+        let assigns = s.projection.iter().any(
+            |item| matches!(item, SelectItem::ExprWithAlias { alias, .. } if super::dml::is_variable_alias(alias)),
+        );
         for (i, (name, ex)) in items.iter().enumerate() {
-            if name.starts_with('@') {
+            if assigns {
                 return Err(SqlError::new(
                     141,
                     15,

@@ -715,3 +715,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn binary_plus_binary_concatenates_bytes() {
+    let cat = TestCatalog::new();
+    let (cols, rows) = query(
+        &cat,
+        "SELECT 0x01 + CAST(DATALENGTH(customer) AS binary(4)) + CAST(customer AS varbinary(max)), \
+         0x00 + 0x0102, CAST(NULL AS varbinary(4)) + 0x01 FROM orders WHERE id = 1",
+    );
+    let mut want = vec![1u8, 0, 0, 0, 10];
+    want.extend("alice".encode_utf16().flat_map(u16::to_le_bytes));
+    assert_eq!(rows[0][0], Value::Blob(want));
+    assert_eq!(cols[0].ty, Some(SqlType::VarBinary(Len::Max)));
+    assert_eq!(rows[0][1], Value::Blob(vec![0, 1, 2]));
+    assert_eq!(cols[1].ty, Some(SqlType::VarBinary(Len::N(3))));
+    assert_eq!(rows[0][2], Value::Null);
+}

@@ -1,0 +1,217 @@
+//! The seam between the engine and the server: an [`Executor`] runs one unit of work (a
+//! template's statements, or a captured event) on its own connection. The engine is generic
+//! over it, so scheduling and latency are tested with a fake; [`MssqlExecutor`] sends typed RPC
+//! (`sp_executesql` through tiberius's parameterised `query`) over a cutover-mssql connection.
+
+use std::future::Future;
+use std::time::Duration;
+
+use cutover_mssql::{Connection, ErrorKind, ServerTarget};
+use futures_util::TryStreamExt;
+use tiberius::ToSql;
+
+use crate::spec::Statement;
+use crate::value::ParamValue;
+
+/// How a statement goes to the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallKind {
+    /// `sp_executesql` with typed parameters.
+    Rpc,
+    /// A plain SQL batch (captured batch text; no parameters).
+    Batch,
+}
+
+/// One unit of work.
+#[derive(Clone, Copy, Debug)]
+pub struct Job<'a> {
+    /// The statements, in order.
+    pub statements: &'a [Statement],
+    /// Parameter values the statements' `args` index into.
+    pub values: &'a [ParamValue],
+    /// Wrap in BEGIN TRANSACTION … COMMIT.
+    pub transaction: bool,
+    /// RPC or batch.
+    pub kind: CallKind,
+    /// Switch to this database first (trace replay).
+    pub database: Option<&'a str>,
+}
+
+/// Why a unit failed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ExecError {
+    /// SQL Server error number, when the server sent one.
+    pub number: Option<u32>,
+    /// `transient`, `syntax`, `invalid_object`, `timeout`, `connection`, …
+    pub kind: String,
+    /// The message (redacted by the connection layer).
+    pub message: String,
+    /// The connection must be reset before the next unit.
+    #[serde(skip)]
+    pub broken: bool,
+}
+
+impl ExecError {
+    /// The key errors are counted under: the SQL error number, or the kind.
+    pub fn key(&self) -> String {
+        match self.number {
+            Some(n) => n.to_string(),
+            None => self.kind.clone(),
+        }
+    }
+
+    /// A client-side timeout after `limit`.
+    pub fn timeout(limit: Duration) -> Self {
+        ExecError {
+            number: None,
+            kind: "timeout".into(),
+            message: format!("no reply within the template timeout ({} ms)", limit.as_millis()),
+            broken: true,
+        }
+    }
+}
+
+/// Runs units of work on one connection.
+pub trait Executor: Send + 'static {
+    /// Runs one unit; returns when the server has answered every statement.
+    fn execute<'a>(&'a mut self, job: Job<'a>) -> impl Future<Output = Result<(), ExecError>> + Send + 'a;
+    /// Replaces a broken connection (after a timeout or a network failure).
+    fn reset(&mut self) -> impl Future<Output = Result<(), ExecError>> + Send + '_;
+}
+
+/// Opens one executor per worker: the pool is sized to the concurrency.
+pub trait Connector: Send + Sync + 'static {
+    /// The executor type.
+    type Exec: Executor;
+    /// Opens the executor for worker `worker`.
+    fn open(&self, worker: usize) -> impl Future<Output = Result<Self::Exec, crate::Error>> + Send;
+}
+
+/// Connects through cutover-mssql, optionally switching database.
+#[derive(Clone, Debug)]
+pub struct MssqlConnector {
+    /// The server.
+    pub target: ServerTarget,
+    /// `USE` this database after connecting.
+    pub database: Option<String>,
+}
+
+impl Connector for MssqlConnector {
+    type Exec = MssqlExecutor;
+
+    async fn open(&self, worker: usize) -> Result<MssqlExecutor, crate::Error> {
+        let conn = cutover_mssql::connect(&self.target).await.map_err(|source| crate::Error::Server {
+            context: format!("connection {worker} of the replay pool to {} failed", self.target),
+            source,
+        })?;
+        let mut exec = MssqlExecutor { conn, database: None };
+        if let Some(db) = &self.database {
+            exec.use_database(db).await.map_err(|e| crate::Error::setting("database", format!("USE [{db}] failed: {}", e.message)))?;
+        }
+        Ok(exec)
+    }
+}
+
+/// One connection of the replay pool.
+#[derive(Debug)]
+pub struct MssqlExecutor {
+    conn: Connection,
+    database: Option<String>,
+}
+
+impl MssqlExecutor {
+    /// Wraps an open connection (benches and tests).
+    pub fn new(conn: Connection) -> Self {
+        MssqlExecutor { conn, database: None }
+    }
+
+    async fn use_database(&mut self, db: &str) -> Result<(), ExecError> {
+        if self.database.as_deref() == Some(db) {
+            return Ok(());
+        }
+        let sql = format!("USE [{}]", db.replace(']', "]]"));
+        self.conn.simple_query(&sql).await.map_err(exec_error)?;
+        self.database = Some(db.to_string());
+        Ok(())
+    }
+
+    async fn run(&mut self, job: Job<'_>) -> Result<(), ExecError> {
+        if let Some(db) = job.database {
+            self.use_database(db).await?;
+        }
+        for statement in job.statements {
+            match job.kind {
+                CallKind::Batch => {
+                    self.conn.simple_query(&statement.sql).await.map_err(exec_error)?;
+                }
+                CallKind::Rpc => {
+                    let params: Vec<&dyn ToSql> =
+                        statement.args.iter().filter_map(|&i| job.values.get(i)).map(|v| v as &dyn ToSql).collect();
+                    let stream = self.conn.query(&statement.sql, &params).await.map_err(exec_error)?;
+                    // Drain every result without collecting rows: the server's work, not ours.
+                    let mut stream = stream.into_row_stream();
+                    while stream.try_next().await.map_err(|e| driver_error(&e))?.is_some() {}
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Executor for MssqlExecutor {
+    async fn execute<'a>(&'a mut self, job: Job<'a>) -> Result<(), ExecError> {
+        if !job.transaction {
+            return self.run(job).await;
+        }
+        self.conn.simple_query("BEGIN TRANSACTION").await.map_err(exec_error)?;
+        match self.run(job).await {
+            Ok(()) => {
+                self.conn.simple_query("COMMIT TRANSACTION").await.map_err(exec_error)?;
+                Ok(())
+            }
+            Err(e) => {
+                if !e.broken {
+                    // The statement's error is what counts; a failed rollback breaks the connection.
+                    if self.conn.simple_query("IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION").await.is_err() {
+                        return Err(ExecError { broken: true, ..e });
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn reset(&mut self) -> Result<(), ExecError> {
+        self.conn.reconnect().await.map_err(exec_error)?;
+        let db = self.database.take();
+        if let Some(db) = db {
+            self.use_database(&db).await?;
+        }
+        Ok(())
+    }
+}
+
+fn exec_error(e: cutover_mssql::Error) -> ExecError {
+    let kind = e.kind();
+    ExecError {
+        number: e.sql().map(|s| s.number),
+        kind: serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_else(|| "other".into()),
+        message: cutover_mssql::redact(&e.to_string()),
+        broken: matches!(kind, ErrorKind::Connection | ErrorKind::Timeout),
+    }
+}
+
+fn driver_error(e: &tiberius::error::Error) -> ExecError {
+    match e {
+        tiberius::error::Error::Server(token) => ExecError {
+            number: Some(token.code()),
+            kind: serde_json::to_value(cutover_mssql::classify::kind_of_number(token.code()))
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_else(|| "other".into()),
+            message: cutover_mssql::redact(token.message()),
+            broken: false,
+        },
+        other => ExecError { number: None, kind: "connection".into(), message: cutover_mssql::redact(&other.to_string()), broken: true },
+    }
+}

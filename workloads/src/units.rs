@@ -1,0 +1,111 @@
+//! Durations (`250us`, `5ms`, `30s`, `10m`, `1h`), rates (`500`, `500/s`, `30000/m`) and shards
+//! (`1/4`) as written in workload files and on the command line.
+
+use std::time::Duration;
+
+/// Parses `250us`, `5ms`, `1.5s`, `10m`, `1h` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: write a number and a unit, e.g. 500ms, 30s, 10m, 1h"))?;
+    let seconds = match unit.trim() {
+        "" | "s" | "sec" => value,
+        "us" | "µs" => value / 1e6,
+        "ms" => value / 1e3,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => return Err(format!("`{text}`: unknown unit `{other}`; use us, ms, s, m or h")),
+    };
+    if !seconds.is_finite() || seconds < 0.0 || seconds > 1e9 {
+        return Err(format!("`{text}` is out of range"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Parses a rate per second: `500`, `500/s`, `30000/m`, `1e6/h`.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (number, per) = t.split_once('/').unwrap_or((t, "s"));
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a rate: write e.g. 500/s, 30000/m or 500 (per second)"))?;
+    let per_second = match per.trim() {
+        "s" | "sec" => value,
+        "m" | "min" => value / 60.0,
+        "h" => value / 3600.0,
+        other => return Err(format!("`{text}`: unknown period `{other}`; use /s, /m or /h")),
+    };
+    if !per_second.is_finite() || per_second <= 0.0 {
+        return Err(format!("`{text}`: the rate must be above zero"));
+    }
+    Ok(per_second)
+}
+
+/// One agent's share of a sharded run: `index` (0-based) of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Shard {
+    /// 0-based index of this agent.
+    pub index: u64,
+    /// Number of agents.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole run on one agent.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `i/N` with 0 ≤ i < N.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let fix = "write i/N with 0 <= i < N, e.g. --shard 0/4 on the first of four agents";
+        let (i, n) = text.split_once('/').ok_or_else(|| format!("`{text}`: {fix}"))?;
+        let index: u64 = i.trim().parse().map_err(|_| format!("`{text}`: {fix}"))?;
+        let count: u64 = n.trim().parse().map_err(|_| format!("`{text}`: {fix}"))?;
+        if count == 0 || index >= count {
+            return Err(format!("`{text}`: {fix}"));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// True when the item with this global index belongs to this shard.
+    pub fn owns(&self, global_index: u64) -> bool {
+        global_index % self.count == self.index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("250us").unwrap(), Duration::from_micros(250));
+        assert_eq!(parse_duration("5ms").unwrap(), Duration::from_millis(5));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert!(parse_duration("5 parsecs").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("500/s").unwrap(), 500.0);
+        assert_eq!(parse_rate("500").unwrap(), 500.0);
+        assert_eq!(parse_rate("600/m").unwrap(), 10.0);
+        assert!(parse_rate("0/s").is_err());
+        assert!(parse_rate("fast").is_err());
+    }
+
+    #[test]
+    fn shards() {
+        assert_eq!(Shard::parse("1/4").unwrap(), Shard { index: 1, count: 4 });
+        assert!(Shard::parse("4/4").is_err());
+        assert!(Shard::parse("x").is_err());
+        let owners: Vec<u64> = (0..8).filter(|&i| Shard { index: 1, count: 4 }.owns(i)).collect();
+        assert_eq!(owners, vec![1, 5]);
+    }
+}
