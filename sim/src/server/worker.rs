@@ -143,15 +143,10 @@ pub(crate) fn login_response(session: &Session, shared: &Shared, login: &Login7,
     tokens::write_info(buf, &SqlError::new(5703, 0, "Changed language setting to us_english.").with_state(1), &server);
     tokens::write_env_collation(buf);
     tokens::write_env_packet_size(buf, packet_size, crate::tds::packet::DEFAULT_PACKET_SIZE);
-    let version = negotiated_tds_version(login.tds_version);
+    let version = tokens::login::negotiate_tds_version(login.tds_version);
     tokens::write_loginack(buf, version, "Microsoft SQL Server", shared.server_version());
     tokens::write_done(buf, DoneKind::Done, DoneStatus::default(), 0);
     out.finish()
-}
-
-/// Steps down to the client's version when it asks for an older TDS (7.1–7.3); never above 7.4.
-fn negotiated_tds_version(client: u32) -> u32 {
-    client.min(crate::tds::TDS_74)
 }
 
 /// The failed-login reply: ERROR (e.g. 18456) and DONE with the error bit.
