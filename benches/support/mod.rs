@@ -16,6 +16,7 @@ pub async fn start_sim() -> SimServer {
         data_dir: None,
         logins: vec![LoginDef::sysadmin("bench", PASSWORD)],
         identity: Identity::sqlserver_2022(),
+        profile: cutover_sim::profile::Profile::default_profile(),
     };
     let instance = Instance::start(config).expect("simulator starts");
     instance.create_database("bench").expect("database");

@@ -8,6 +8,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod load;
 pub mod profile;
 pub mod server;
 pub mod tds;

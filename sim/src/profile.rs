@@ -24,6 +24,14 @@ pub struct Profile {
     pub io_latency_ms: f64,
     /// Managed Instance log-rate cap in MB/s (None on premises).
     pub log_rate_cap_mb_s: Option<f64>,
+    /// Log-write (WRITELOG) latency of the tier, in milliseconds.
+    pub log_latency_ms: f64,
+    /// Simulated CPU work per row a statement touches, in microseconds.
+    pub cpu_us_per_row: f64,
+    /// tempdb data files (MI always has 12).
+    pub tempdb_data_files: i32,
+    /// Managed Instance IOPS cap (None on premises).
+    pub iops_cap: Option<i64>,
 }
 
 /// Every profile the simulator offers.
@@ -40,6 +48,10 @@ pub const PROFILES: &[Profile] = &[
         memory_mb: 65_536,
         io_latency_ms: 0.5,
         log_rate_cap_mb_s: None,
+        log_latency_ms: 0.3,
+        cpu_us_per_row: 0.5,
+        tempdb_data_files: 8,
+        iops_cap: None,
     },
     Profile {
         name: "sqlserver-2022",
@@ -53,6 +65,10 @@ pub const PROFILES: &[Profile] = &[
         memory_mb: 65_536,
         io_latency_ms: 0.5,
         log_rate_cap_mb_s: None,
+        log_latency_ms: 0.3,
+        cpu_us_per_row: 0.5,
+        tempdb_data_files: 8,
+        iops_cap: None,
     },
     Profile {
         name: "mi-gp",
@@ -66,6 +82,10 @@ pub const PROFILES: &[Profile] = &[
         memory_mb: 41_779,
         io_latency_ms: 7.0,
         log_rate_cap_mb_s: Some(32.0),
+        log_latency_ms: 4.0,
+        cpu_us_per_row: 0.6,
+        tempdb_data_files: 12,
+        iops_cap: Some(12_000),
     },
     Profile {
         name: "mi-bc",
@@ -79,6 +99,10 @@ pub const PROFILES: &[Profile] = &[
         memory_mb: 41_779,
         io_latency_ms: 1.5,
         log_rate_cap_mb_s: Some(64.0),
+        log_latency_ms: 1.0,
+        cpu_us_per_row: 0.6,
+        tempdb_data_files: 12,
+        iops_cap: Some(32_000),
     },
 ];
 
@@ -91,6 +115,11 @@ impl Profile {
     /// The names, for help texts and errors.
     pub fn names() -> Vec<&'static str> {
         PROFILES.iter().map(|p| p.name).collect()
+    }
+
+    /// The profile an instance gets when its config names none (SQL Server 2022).
+    pub fn default_profile() -> &'static Profile {
+        &PROFILES[1]
     }
 
     pub fn is_managed_instance(&self) -> bool {

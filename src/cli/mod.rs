@@ -6,8 +6,11 @@
 
 mod exit;
 mod probe;
+mod replay;
 mod server_arg;
 mod sim;
+mod validate;
+mod workload;
 
 use clap::{Parser, Subcommand};
 pub use exit::Outcome;
@@ -36,7 +39,10 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     Probe(probe::ProbeArgs),
+    Replay(replay::ReplayArgs),
     Sim(sim::SimArgs),
+    Validate(validate::ValidateArgs),
+    Workload(workload::WorkloadArgs),
 }
 
 /// Parses the command line, runs the command and maps its outcome to an exit code.
@@ -53,7 +59,10 @@ pub fn main() -> std::process::ExitCode {
 async fn run(command: Command) -> anyhow::Result<Outcome> {
     match command {
         Command::Probe(args) => probe::run(args).await,
+        Command::Replay(args) => replay::run(args).await,
         Command::Sim(args) => sim::run(args).await,
+        Command::Validate(args) => validate::run(args).await,
+        Command::Workload(args) => workload::run(args).await,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::Outcome;
 use anyhow::{Context, bail};
-use cutover_sim::engine::runtime::{Identity, Instance, InstanceConfig, LoginDef};
+use cutover_sim::engine::runtime::{Instance, InstanceConfig, LoginDef};
 use cutover_sim::profile::Profile;
 use cutover_sim::server::{ServerConfig, SimServer, TlsMode};
 use std::net::{IpAddr, SocketAddr};
@@ -61,10 +61,11 @@ pub struct SimArgs {
 }
 
 pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
-    let identity = identity_for(&args.profile)?;
+    let profile = profile_for(&args.profile)?;
+    let identity = profile.identity(&args.name);
     let logins = args.logins.iter().enumerate().map(|(i, l)| parse_login(l, i == 0)).collect::<anyhow::Result<Vec<_>>>()?;
     let first_user = logins[0].name.clone();
-    let config = InstanceConfig { name: args.name.clone(), data_dir: args.data_dir.clone(), logins, identity };
+    let config = InstanceConfig { name: args.name.clone(), data_dir: args.data_dir.clone(), logins, identity, profile };
     let instance = Instance::start(config).map_err(|e| anyhow::anyhow!("{e}")).context("could not start the simulated instance")?;
     for db in &args.databases {
         instance.create_database(db).map_err(|e| anyhow::anyhow!("{e}")).with_context(|| format!("could not create database {db}"))?;
@@ -97,9 +98,9 @@ fn print_banner(server: &SimServer, args: &SimArgs, user: &str, tls: TlsMode) {
     println!("Press Ctrl-C to stop.");
 }
 
-fn identity_for(profile: &str) -> anyhow::Result<Identity> {
+fn profile_for(profile: &str) -> anyhow::Result<&'static Profile> {
     match Profile::named(profile) {
-        Some(p) => Ok(p.identity("SIM")),
+        Some(p) => Ok(p),
         None => bail!("unknown --profile {profile:?}: choose one of {}", Profile::names().join(", ")),
     }
 }

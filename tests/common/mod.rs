@@ -50,6 +50,7 @@ pub async fn sim(tls: TlsMode) -> TestServer {
         data_dir: None,
         logins: vec![LoginDef::sysadmin(USER, PASSWORD), readonly, nostate],
         identity: Identity::sqlserver_2022(),
+        profile: cutover_sim::profile::Profile::default_profile(),
     };
     let instance = Instance::start(config).expect("simulator starts");
     instance.create_database(DATABASE).expect("database created");

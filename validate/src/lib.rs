@@ -1,9 +1,32 @@
-//! # cutover-validate (planned)
+//! # cutover-validate
 //!
-//! Proves the data arrived unchanged: schema and object comparison, exact and metadata row
-//! counts, and server-side checksums over an unambiguous row encoding (typed, length-framed,
-//! explicit NULL tag, NVARCHAR as UTF-16) hashed with SHA2_256 and summed as DECIMAL(38,0) per
-//! segment, with bisection down to the exact differing keys (see
-//! `../shared/design/validation.md`).
+//! Proves the data arrived unchanged (see `../shared/design/validation.md` and
+//! `docs/validate-report.md`):
 //!
-//! Nothing is implemented yet: the crate exists so the workspace shows the architecture.
+//! | module | idea |
+//! |---|---|
+//! | [`catalog`] | one side's schema from the catalog views, and metadata row counts |
+//! | [`schema_diff`] | tables, columns, keys, indexes, FKs, defaults, checks, compatibility level |
+//! | [`encoding`] | the unambiguous row encoding in T-SQL and its Rust reference |
+//! | [`sums`] | COUNT_BIG + DECIMAL(38,0) sums of 8 hash bytes, mod 2^64 |
+//! | [`plan`] | the SQL per table: key texts/literals, tuple ranges, checksums, boundaries |
+//! | [`compare`] | bisection of differing segments, the streaming (key, hash) merge, bags |
+//! | [`run`] | one run over the selected tables; [`report`] renders it |
+//!
+//! Checksums are computed on the servers: only per-segment (count, sum) pairs cross the
+//! network until a segment is small enough to merge row by row.
+
+pub mod catalog;
+mod cells;
+pub mod compare;
+pub mod encoding;
+pub mod error;
+pub mod plan;
+pub mod report;
+pub mod run;
+pub mod schema_diff;
+pub mod sums;
+
+pub use error::ValidateError;
+pub use report::Report;
+pub use run::{Mode, Options, dry_run, passed, validate};

@@ -171,8 +171,11 @@ impl Executor for MssqlExecutor {
             }
             Err(e) => {
                 if !e.broken {
-                    // The statement's error is what counts; a failed rollback breaks the connection.
-                    if self.conn.simple_query("IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION").await.is_err() {
+                    // The statement's error is what counts. The server may have rolled back
+                    // already (error 3903 then); anything but a server error breaks the link.
+                    if let Err(rollback) = self.conn.simple_query("ROLLBACK TRANSACTION").await
+                        && rollback.sql().is_none()
+                    {
                         return Err(ExecError { broken: true, ..e });
                     }
                 }

@@ -27,6 +27,7 @@ pub mod output;
 pub mod plan;
 pub mod recorder;
 pub mod report;
+pub mod run;
 pub mod setup;
 pub mod spec;
 pub mod trace;

@@ -25,6 +25,13 @@ pub fn histogram() -> Histogram<u64> {
     h
 }
 
+/// Records `v`, growing the histogram as needed (saturating only past its hard limit).
+pub fn record(h: &mut Histogram<u64>, v: u64) {
+    if h.record(v).is_err() {
+        h.saturating_record(v);
+    }
+}
+
 /// Microseconds, saturating.
 pub fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1)
@@ -170,13 +177,13 @@ impl Recorder {
         } else {
             counts.late += 1;
         }
-        self.lag.saturating_record(micros(lag));
+        record(&mut self.lag, micros(lag));
         match result {
             Ok(()) => {
                 counts.ok += 1;
                 let h = &mut self.interval[tag];
-                h.response.saturating_record(micros(t.done.saturating_sub(t.intended)));
-                h.service.saturating_record(micros(t.done.saturating_sub(t.sent)));
+                record(&mut h.response, micros(t.done.saturating_sub(t.intended)));
+                record(&mut h.service, micros(t.done.saturating_sub(t.sent)));
             }
             Err(e) => {
                 counts.errors += 1;

@@ -62,6 +62,14 @@ pub struct ResolvedTable {
     pub kind: TableKind,
 }
 
+/// A table-valued function joined per row: `table` joined `ON table.key_i = argument_i` (or,
+/// when the key's flag is true, `argument_i IS NULL OR …`: a NULL argument matches all rows).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedFunction {
+    pub table: ResolvedTable,
+    pub keys: Vec<(String, bool)>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TableKind {
     Table,
@@ -80,6 +88,13 @@ pub trait Catalog {
     /// Resolves a table-valued function call such as `sys.dm_io_virtual_file_stats(NULL, NULL)`;
     /// `args` are already-translated SQLite expressions.
     fn resolve_table_function(&self, name: &ObjectName, args: &[String]) -> Result<ResolvedTable, SqlError>;
+    /// A table-valued function applied per row of the left side (`CROSS APPLY
+    /// sys.dm_exec_sql_text(qs.sql_handle)`): the table to join and, per argument, the column
+    /// it must equal. `None` (the default): the function cannot be applied that way.
+    fn resolve_applied_function(&self, name: &ObjectName, arg_count: usize) -> Option<AppliedFunction> {
+        let _ = (name, arg_count);
+        None
+    }
     /// The declared type of a variable or parameter (`@P1`, `@n`), with its `@`.
     fn variable_type(&self, name: &str) -> Option<SqlType>;
     /// True when a database of that name exists on the instance.
@@ -220,6 +235,11 @@ pub enum Step {
     },
     /// A statement accepted and ignored (e.g. `GO`-free no-ops); nothing is sent but DONE.
     NoOp,
+    /// `DBCC command(args)`: upper-case command, arguments as written (strings unquoted).
+    Dbcc {
+        command: String,
+        args: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -149,6 +149,7 @@ async fn run_session(
         }
     };
     let spid = session.spid();
+    let activity = session.activity();
     writer.write_all(&worker::login_response(&session, &shared, &login, packet_size)).await?;
     writer.flush().await?;
 
@@ -162,6 +163,8 @@ async fn run_session(
     let result = loop {
         let msg = tokio::select! {
             _ = stop.changed() => break Ok(()),
+            // Dropped by a fault or a restart: close the socket.
+            _ = activity.kill.notified() => break Ok(()),
             msg = packet::read_message(&mut reader) => msg,
         };
         let msg = match msg {

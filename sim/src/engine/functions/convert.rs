@@ -105,6 +105,9 @@ pub fn convert_value(
         t if t.is_character() || *t == T::Xml => {
             Ok(Value::Text(fit_string(target, to_string(v, style, source)?)))
         }
+        T::Binary(_) | T::VarBinary(_) | T::Image if matches!(v, ValueRef::Integer(_)) => {
+            Ok(Value::Blob(fit_number_binary(target, to_binary(v, style, source)?)))
+        }
         T::Binary(_) | T::VarBinary(_) | T::Image => {
             Ok(Value::Blob(fit_binary(target, to_binary(v, style, source)?)))
         }
@@ -468,6 +471,24 @@ fn fit_binary(target: &SqlType, mut b: Vec<u8>) -> Vec<u8> {
     }
 }
 
+/// Numbers are padded and truncated on the left: CAST(CAST(6 AS bigint) AS binary(4)) is
+/// 0x00000006, CAST(1 AS binary(8)) is 0x0000000000000001.
+fn fit_number_binary(target: &SqlType, b: Vec<u8>) -> Vec<u8> {
+    let n = match target {
+        SqlType::Binary(n) | SqlType::VarBinary(Len::N(n)) => *n as usize,
+        _ => return b,
+    };
+    if b.len() >= n {
+        return b[b.len() - n..].to_vec();
+    }
+    if matches!(target, SqlType::Binary(_)) {
+        let mut out = vec![0u8; n - b.len()];
+        out.extend_from_slice(&b);
+        return out;
+    }
+    b
+}
+
 fn unhex(s: &str) -> Option<Vec<u8>> {
     let s = if s.len() % 2 == 1 { format!("0{s}") } else { s.to_string() };
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
@@ -671,6 +692,10 @@ mod tests {
             "6F9619FF-8B86-D011-B42D-00C04FC964FF"
         );
         assert_eq!(text(&c, "tsql_convert('varchar(10)', X'0AFF', 1, 'varbinary(2)')"), "0x0AFF");
+        let blob = |sql: &str| eval(&c, sql).unwrap();
+        assert_eq!(blob("tsql_convert('binary(4)', 6, NULL, 'bigint')"), Value::Blob(vec![0, 0, 0, 6]));
+        assert_eq!(blob("tsql_convert('binary(8)', 1, NULL, 'int')"), Value::Blob(vec![0, 0, 0, 0, 0, 0, 0, 1]));
+        assert_eq!(blob("tsql_convert('binary(1)', 258, NULL, 'int')"), Value::Blob(vec![2]));
         let bin_int = |sql: &str| match eval(&c, sql).unwrap() {
             Value::Integer(n) => n,
             other => panic!("{sql}: {other:?}"),

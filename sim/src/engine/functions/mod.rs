@@ -11,10 +11,12 @@
 //! | `convert.rs` | CAST/CONVERT/TRY_CONVERT with styles, ISNUMERIC |
 //! | `hashing.rs` | HASHBYTES (bit-exact: varchar as Windows-1252, nvarchar as UTF-16LE), NEWID |
 //! | `metadata.rs` | DB_NAME, OBJECT_ID, SERVERPROPERTY, `@@` globals, … via [`FunctionContext`] |
+//! | `aggregates.rs` | SUM over decimal/money, exact to precision 38 (`tsql_sum_decimal`) |
 //! | `collation.rs` | `tsql_ci` (case-insensitive, trailing spaces ignored) and `tsql_guid` |
 //!
 //! A function that fails raises a [`SqlError`] through SQLite; [`sql_error`] reads it back.
 
+mod aggregates;
 mod collation;
 mod convert;
 mod dates;
@@ -58,6 +60,7 @@ const fn volatile(name: &'static str, arity: i32, f: ScalarFn) -> Def {
 /// Registers every `tsql_*` function and the collations on `conn`.
 pub fn register(conn: &rusqlite::Connection, ctx: Arc<dyn FunctionContext>) -> rusqlite::Result<()> {
     register_collations(conn)?;
+    aggregates::register(conn)?;
     let families: [&[Def]; 7] = [
         strings::FUNCTIONS,
         math::FUNCTIONS,

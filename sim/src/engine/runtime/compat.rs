@@ -30,3 +30,8 @@ pub(crate) fn line_of(parsed: &Parsed) -> i32 {
 pub(crate) fn register(conn: &Connection, shared: Arc<SessionShared>) -> rusqlite::Result<()> {
     functions::register(conn, shared)
 }
+
+/// A statement's T-SQL text as written.
+pub(crate) fn text_of(parsed: &Parsed) -> &str {
+    parsed.text()
+}

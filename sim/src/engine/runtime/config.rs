@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
 
+use crate::profile::Profile;
+
 /// The server-level permissions the simulator knows by name.
 pub mod perms {
     pub const VIEW_SERVER_STATE: &str = "VIEW SERVER STATE";
@@ -27,6 +29,9 @@ pub struct InstanceConfig {
     pub data_dir: Option<PathBuf>,
     pub logins: Vec<LoginDef>,
     pub identity: Identity,
+    /// Resources, storage latency and which DMVs exist ([`Profile::default_profile`] is SQL
+    /// Server 2022). [`InstanceConfig::for_profile`] also takes the identity from it.
+    pub profile: &'static Profile,
 }
 
 impl InstanceConfig {
@@ -37,6 +42,18 @@ impl InstanceConfig {
             data_dir: None,
             logins: vec![LoginDef::sysadmin("sa", password)],
             identity: Identity::sqlserver_2022(),
+            profile: Profile::default_profile(),
+        }
+    }
+
+    /// An instance of `profile` (identity, resources, DMVs) named `name`, with the given logins.
+    pub fn for_profile(name: &str, profile: &'static Profile, logins: Vec<LoginDef>) -> Self {
+        InstanceConfig {
+            name: name.to_string(),
+            data_dir: None,
+            logins,
+            identity: profile.identity(name),
+            profile,
         }
     }
 }

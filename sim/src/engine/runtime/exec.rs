@@ -60,6 +60,7 @@ impl Session {
                 Ok(None)
             }
             Step::NoOp => Ok(None),
+            Step::Dbcc { command, args } => self.dbcc(command, args, sink).map(|_| None),
         }
     }
 
@@ -72,12 +73,30 @@ impl Session {
         let result = {
             let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_error(e, action))?;
             self.bind(&mut stmt)?;
-            stmt.raw_execute()
+            let r = stmt.raw_execute();
+            self.scanned.set(stmt.reset_status(rusqlite::StatementStatus::FullscanStep).max(0) as u64);
+            r
         };
         self.bump_writes(&target.database);
         let n = result.map_err(|e| self.sql_error(e, action))? as u64;
         self.set_rowcount(n as i64);
         Ok(Some(n))
+    }
+
+    /// DBCC SQLPERF('sys.dm_os_wait_stats' | 'sys.dm_os_latch_stats', CLEAR).
+    fn dbcc(&mut self, command: &str, args: &[String], sink: &mut dyn ResultSink) -> Result<(), Failure> {
+        let clear = args.get(1).is_some_and(|a| a.eq_ignore_ascii_case("CLEAR"));
+        let target = args.first().map(|a| a.to_ascii_lowercase()).unwrap_or_default();
+        if command != "SQLPERF" || !clear || !matches!(target.as_str(), "sys.dm_os_wait_stats" | "sys.dm_os_latch_stats") {
+            return Err(SqlError::unsupported(&format!("DBCC {command}({})", args.join(", "))).into());
+        }
+        super::catalog::permissions::require_server_state(self)?;
+        if target == "sys.dm_os_wait_stats" {
+            self.shared.instance.faults().clear_wait_stats();
+        }
+        sink.info(2528, "DBCC execution completed. If DBCC printed error messages, contact your system administrator.");
+        self.set_rowcount(0);
+        Ok(())
     }
 
     /// Runs a one-row, one-column SELECT and returns its value (NULL when there is no row).

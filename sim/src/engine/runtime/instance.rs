@@ -12,6 +12,8 @@ use super::config::{Clock, Identity, InstanceConfig, LoginDef, SystemClock, perm
 use super::database::{self, DatabaseEntry};
 use super::session::Session;
 use crate::error::SqlError;
+use crate::load::{Faults, Knobs, LoadState};
+use crate::profile::Profile;
 
 /// Why an instance could not start.
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +66,11 @@ pub(crate) struct Inner {
     pub logins: RwLock<Vec<LoginState>>,
     pub sessions: Mutex<BTreeMap<u16, SessionInfo>>,
     pub clock: RwLock<Arc<dyn Clock>>,
-    pub start_time: NaiveDateTime,
+    pub profile: &'static Profile,
+    /// This run's counters; a restart installs a fresh one.
+    pub load: RwLock<Arc<LoadState>>,
+    pub knobs: Knobs,
+    pub faults: Faults,
     /// Serialises CREATE/DROP DATABASE.
     ddl_lock: Mutex<()>,
 }
@@ -111,7 +117,10 @@ impl Instance {
             logins: RwLock::new(logins),
             sessions: Mutex::new(BTreeMap::new()),
             clock: RwLock::new(clock),
-            start_time: now,
+            profile: config.profile,
+            load: RwLock::new(Arc::new(LoadState::new(now))),
+            knobs: Knobs::default(),
+            faults: Faults::default(),
             ddl_lock: Mutex::new(()),
         };
         let instance = Instance { inner: Arc::new(inner) };
@@ -167,9 +176,41 @@ impl Instance {
         &self.inner.data_dir
     }
 
-    /// Replaces the clock (tests install a [`super::ManualClock`]).
+    /// Replaces the clock (tests install a [`super::ManualClock`]). The current run is
+    /// re-anchored on the new clock (counters kept, start time = the new clock's now).
     pub fn set_clock(&self, clock: Arc<dyn Clock>) {
+        let now = clock.now_utc();
         *self.inner.clock.write().unwrap_or_else(|p| p.into_inner()) = clock;
+        let mut load = write(&self.inner.load);
+        if let Some(state) = Arc::get_mut(&mut load) {
+            state.start_time = now;
+            *state.idle_since.get_mut().unwrap_or_else(|p| p.into_inner()) = now;
+        } else {
+            let fresh = LoadState::new(now);
+            *fresh.sessions.lock().unwrap_or_else(|p| p.into_inner()) =
+                load.sessions.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            *load = Arc::new(fresh);
+        }
+    }
+
+    /// The instance's profile (resources, latency, which DMVs exist).
+    pub fn profile(&self) -> &'static Profile {
+        self.inner.profile
+    }
+
+    /// True for Managed Instance profiles.
+    pub fn is_managed_instance(&self) -> bool {
+        self.inner.profile.is_managed_instance() || self.inner.identity.engine_edition == 8
+    }
+
+    /// The current run's load state (counters, waits, query stats).
+    pub fn load(&self) -> Arc<LoadState> {
+        read(&self.inner.load).clone()
+    }
+
+    /// The load model's switches and the regression knob.
+    pub fn knobs(&self) -> &Knobs {
+        &self.inner.knobs
     }
 
     /// Now, by the instance clock, as UTC.
@@ -179,7 +220,7 @@ impl Instance {
 
     /// When the instance started (sys.dm_os_sys_info.sqlserver_start_time).
     pub fn start_time(&self) -> NaiveDateTime {
-        self.inner.start_time
+        read(&self.inner.load).start_time
     }
 
     /// Opens a session. Errors: 18456 (state 8) for an unknown login or wrong password, 4060
@@ -225,6 +266,7 @@ impl Instance {
 
     pub(crate) fn release_spid(&self, spid: u16) {
         lock(&self.inner.sessions).remove(&spid);
+        self.load().unregister(spid);
     }
 
     pub(crate) fn set_session_database(&self, spid: u16, database: &str) {

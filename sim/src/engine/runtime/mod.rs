@@ -13,6 +13,7 @@
 //!
 //! [`Step`]: crate::engine::Step
 
+mod accounting;
 pub mod catalog;
 mod compat;
 pub mod config;
@@ -22,6 +23,7 @@ mod ddl;
 mod errors;
 mod exec;
 pub mod instance;
+pub mod lifecycle;
 mod objects;
 pub mod session;
 pub mod sink;
@@ -33,5 +35,6 @@ mod tests;
 pub use config::{Clock, Identity, InstanceConfig, LoginDef, ManualClock, SystemClock, perms};
 pub use errors::aborts_batch;
 pub use instance::{Instance, SessionInfo, StartError};
+pub use lifecycle::FaultControl;
 pub use session::Session;
 pub use sink::{CollectSink, ResultSet};

@@ -2,7 +2,7 @@
 //! database, attaches other databases on demand (three-part names), keeps the batch's
 //! variables and the transaction count, and runs batches statement by statement.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,6 +17,7 @@ use super::errors::{Failure, aborts_batch};
 use super::instance::{Instance, lock};
 use crate::engine::{ResultSink, Step};
 use crate::error::SqlError;
+use crate::load::{LoadState, SessionActivity};
 use crate::types::storage::to_storage;
 use crate::types::{Param, SqlType};
 
@@ -67,6 +68,11 @@ pub struct Session {
     pub(crate) last_target: Option<super::objects::TableRef>,
     /// The line of the statement running now (for error tokens).
     pub(crate) line: i32,
+    /// The run of the instance this session belongs to, and what it is doing (load model).
+    pub(crate) load: Arc<LoadState>,
+    pub(crate) activity: Arc<SessionActivity>,
+    /// Full-scan steps of the last statement (SQLite's FULLSCAN_STEP), for logical reads.
+    pub(crate) scanned: Cell<u64>,
 }
 
 impl std::fmt::Debug for Session {
@@ -84,6 +90,7 @@ impl Drop for Session {
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+        self.load.unregister(self.shared.spid);
         self.shared.instance.release_spid(self.shared.spid);
     }
 }
@@ -105,6 +112,7 @@ impl Session {
         login: String,
         db: &DatabaseEntry,
     ) -> Result<Session, SqlError> {
+        let load = instance.load();
         let shared = Arc::new(SessionShared {
             instance,
             spid,
@@ -129,6 +137,9 @@ impl Session {
             catalog_fresh: HashMap::new(),
             last_target: None,
             line: 1,
+            activity: load.register(spid),
+            load,
+            scanned: Cell::new(0),
         })
     }
 
@@ -140,6 +151,11 @@ impl Session {
     /// The current database.
     pub fn database(&self) -> String {
         self.shared.current_database()
+    }
+
+    /// What the session is doing, as the load model sees it (and its kill switch).
+    pub fn activity(&self) -> Arc<SessionActivity> {
+        self.activity.clone()
     }
 
     /// The login name.
@@ -167,6 +183,14 @@ impl Session {
     /// batch goes on, except for the errors that abort a batch in SQL Server (see
     /// [`super::errors::aborts_batch`]). Variables live for the batch, as in SQL Server.
     pub fn execute(&mut self, sql: &str, params: &[Param], sink: &mut dyn ResultSink) {
+        if self.activity.is_killed() {
+            sink.error(&super::accounting::killed());
+            sink.done(None);
+            return;
+        }
+        if self.shared.instance.knobs().enabled() {
+            self.load.counters.batch_requests.fetch_add(1, Ordering::Relaxed);
+        }
         self.vars.clear();
         self.params =
             params.iter().map(|p| (p.name.to_ascii_lowercase(), p.ty, to_storage(&p.value))).collect();
@@ -183,18 +207,30 @@ impl Session {
                 return;
             }
             self.line = compat::line_of(statement);
+            let text = compat::text_of(statement);
+            if let Err(e) = self.before_statement(text) {
+                if self.report(Failure::Error(e), sink) != Flow::Continue {
+                    return;
+                }
+                continue;
+            }
+            let mut mark = self.statement_start(text);
             let (step, needs) = {
                 let catalog = SessionCatalog::new(self);
                 let step = compat::translate(statement, &catalog);
                 (step, catalog.into_needs())
             };
-            let flow = match step {
+            let flow = match &step {
                 Ok(step) => match self.refresh_catalog(&needs) {
-                    Ok(()) => self.run_translated(&step, &needs, sink),
+                    Ok(()) => {
+                        self.note_blocker(&mut mark, step, &needs);
+                        self.run_translated(step, &needs, sink)
+                    }
                     Err(e) => self.report(Failure::Error(e), sink),
                 },
-                Err(e) => self.report(Failure::Error(e), sink),
+                Err(e) => self.report(Failure::Error(e.clone()), sink),
             };
+            self.statement_end(mark, text, step.as_ref().ok(), &needs);
             if flow != Flow::Continue {
                 return;
             }

@@ -29,10 +29,21 @@ pub(crate) fn run_query(
 ) -> Result<u64, Failure> {
     let mut stmt = session.conn.prepare_cached(sql).map_err(|e| session.sql_error(e, Action::Select))?;
     session.bind(&mut stmt)?;
-    let n = stmt.column_count();
     let declared: Vec<(String, Option<SqlType>)> =
         stmt.columns().map(|c| (c.name().to_string(), c.decl_type().and_then(SqlType::parse))).collect();
-    let mut rows = stmt.raw_query();
+    let result = stream_rows(session, stmt.raw_query(), columns, &declared, sink);
+    session.scanned.set(stmt.reset_status(rusqlite::StatementStatus::FullscanStep).max(0) as u64);
+    result
+}
+
+fn stream_rows(
+    session: &Session,
+    mut rows: rusqlite::Rows<'_>,
+    columns: &[ResultColumn],
+    declared: &[(String, Option<SqlType>)],
+    sink: &mut dyn ResultSink,
+) -> Result<u64, Failure> {
+    let n = declared.len();
     let first = rows.next().map_err(|e| session.sql_error(e, Action::Select))?;
     let result_columns: Vec<Column> = (0..n)
         .map(|i| {

@@ -185,6 +185,10 @@ fn upper_word(p: &Parser<'_>, n: usize) -> Option<String> {
 
 fn refused(p: &Parser<'_>) -> Option<&'static str> {
     let words: Vec<Option<String>> = (0..3).map(|n| upper_word(p, n)).collect();
+    // `DBCC SQLPERF(…)` is translated (see `dbcc`).
+    if words[0].as_deref() == Some("DBCC") && words[1].as_deref() == Some("SQLPERF") {
+        return None;
+    }
     // `BEGIN TRAN`, `BEGIN DISTRIBUTED TRAN` are fine.
     if words[0].as_deref() == Some("BEGIN")
         && matches!(words[1].as_deref(), Some("TRAN" | "TRANSACTION" | "DISTRIBUTED"))
@@ -230,6 +234,7 @@ fn statement(p: &mut Parser<'_>) -> Result<Vec<Kind>, Parse> {
             transaction_name(p);
             Ok(vec![if commit { Kind::Commit } else { Kind::Rollback }])
         }
+        (Some("DBCC"), Some("SQLPERF")) => dbcc(p),
         (Some("CREATE"), Some("DATABASE")) => {
             p.next_token();
             p.next_token();
@@ -244,6 +249,34 @@ fn statement(p: &mut Parser<'_>) -> Result<Vec<Kind>, Parse> {
             Ok(split_alter(stmt).into_iter().map(|s| Kind::Sql(Box::new(s))).collect())
         }
     }
+}
+
+/// `DBCC name ( arg [, arg …] ) [WITH option [, …]]`: the arguments as written (string
+/// literals unquoted, words upper-cased).
+fn dbcc(p: &mut Parser<'_>) -> Result<Vec<Kind>, Parse> {
+    p.next_token();
+    let command = upper_word(p, 0).unwrap_or_default();
+    p.next_token();
+    let mut args = Vec::new();
+    if p.consume_token(&Token::LParen) {
+        loop {
+            match p.next_token().token {
+                Token::RParen => break,
+                Token::Comma => {}
+                Token::SingleQuotedString(s) | Token::NationalStringLiteral(s) => args.push(s),
+                Token::Word(w) => args.push(w.value.to_ascii_uppercase()),
+                Token::Number(n, _) => args.push(n),
+                Token::EOF => return Err(Parse::Syntax(ParserError::ParserError("DBCC: missing )".into()))),
+                other => args.push(other.to_string()),
+            }
+        }
+    }
+    if p.parse_keyword(Keyword::WITH) {
+        while let Token::Word(_) | Token::Comma = p.peek_token().token {
+            p.next_token();
+        }
+    }
+    Ok(vec![Kind::Dbcc { command, args }])
 }
 
 /// `ALTER TABLE t ADD a int, b int` and `DROP TABLE a, b` → one statement per object.

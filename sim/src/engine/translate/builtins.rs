@@ -190,7 +190,17 @@ impl Tr<'_> {
             }
             "SUM" => {
                 let x = one(self)?;
-                Ex::new(format!("SUM({d}{})", x.sql), x.ty.map(|t| types::sum_type(&t)), true)
+                let ty = x.ty.map(|t| types::sum_type(&t));
+                match ty {
+                    // Exact at precision 38, where SQLite's SUM would overflow at 2^63.
+                    Some(SqlType::Decimal { scale, .. }) if d.is_empty() => {
+                        Ex::new(format!("tsql_sum_decimal({}, {scale})", x.sql), ty, true)
+                    }
+                    Some(SqlType::Money) if d.is_empty() => {
+                        Ex::new(format!("tsql_sum_decimal({}, 4)", x.sql), ty, true)
+                    }
+                    _ => Ex::new(format!("SUM({d}{})", x.sql), ty, true),
+                }
             }
             "AVG" => {
                 let x = one(self)?;

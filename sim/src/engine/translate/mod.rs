@@ -78,6 +78,7 @@ enum Kind {
     Use(String),
     Print(Box<Expr>),
     CreateDatabase(String),
+    Dbcc { command: String, args: Vec<String> },
 }
 
 /// Translates one statement into a [`Step`], asking `catalog` for every table, view and
@@ -101,6 +102,7 @@ pub fn translate(stmt: &Parsed, catalog: &dyn Catalog) -> Result<Step, SqlError>
         }
         Kind::Print(e) => tr.print(e),
         Kind::CreateDatabase(name) => Ok(Step::CreateDatabase { name: name.clone() }),
+        Kind::Dbcc { command, args } => Ok(Step::Dbcc { command: command.clone(), args: args.clone() }),
     };
     result.map_err(|e| e.at_line(stmt.line))
 }

@@ -429,6 +429,20 @@ impl Tr<'_> {
                 other => return Err(SqlError::unsupported(&format!("join {other:?}"))),
             };
             let before = self.scope().sources.len();
+            if constraint.is_none()
+                && let Some(applied) = self.applied_function(&j.relation)
+            {
+                let (right, on) = applied?;
+                if null_right {
+                    let scope = self.scope();
+                    scope.sources[before..]
+                        .iter_mut()
+                        .flat_map(|s| s.columns.iter_mut())
+                        .for_each(|c| c.nullable = true);
+                }
+                sql.push_str(&format!(" {kw} {right} ON {on}"));
+                continue;
+            }
             let right = self.factor(&j.relation).map_err(|e| {
                 if constraint.is_none() && matches!(e.number, 207 | 4104) {
                     SqlError::unsupported("CROSS/OUTER APPLY with a correlated right side")
@@ -456,6 +470,49 @@ impl Tr<'_> {
             sql.push_str(&format!(" {kw} {right}{on}"));
         }
         Ok(sql)
+    }
+
+    /// `APPLY f(args)` where the catalog can join `f` on its arguments (a table-valued function
+    /// keyed by them, e.g. sys.dm_exec_sql_text(sql_handle)): the arguments may name columns of
+    /// the left side. Returns the table reference and the ON condition.
+    fn applied_function(&mut self, f: &TableFactor) -> Option<Result<(String, String), SqlError>> {
+        let TableFactor::Table { name, alias, args: Some(args), .. } = f else { return None };
+        let obj = object_name(name).ok()?;
+        let applied = self.cat.resolve_applied_function(&obj, args.args.len())?;
+        let mut exprs = Vec::new();
+        for a in &args.args {
+            match a {
+                sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) => match self.expr(e) {
+                    Ok(x) => exprs.push(x.sql),
+                    Err(e) => return Some(Err(e)),
+                },
+                _ => return Some(Err(SqlError::unsupported("named table-valued function arguments"))),
+            }
+        }
+        let alias_name = alias.as_ref().map(|a| a.name.value.clone());
+        let sql_alias = alias_name.clone().unwrap_or_else(|| obj.name.clone());
+        let names = match &alias_name {
+            Some(a) => vec![a.to_lowercase()],
+            None => qualifiers(&obj),
+        };
+        let on: Vec<String> = applied
+            .keys
+            .iter()
+            .zip(&exprs)
+            .map(|((col, null_all), arg)| {
+                let eq = format!("{}.{} = ({arg})", quote(&sql_alias), quote(col));
+                if *null_all { format!("(({arg}) IS NULL OR {eq})") } else { eq }
+            })
+            .collect();
+        let columns = applied
+            .table
+            .columns
+            .iter()
+            .map(|c| SCol { name: c.name.clone(), ty: Some(c.ty), nullable: c.nullable, collated: true })
+            .collect();
+        self.scope().sources.push(Source { names, sql_alias: Some(sql_alias.clone()), columns });
+        let on = if on.is_empty() { "1".to_string() } else { on.join(" AND ") };
+        Some(Ok((format!("{} AS {}", applied.table.sqlite_ref, quote(&sql_alias)), on)))
     }
 
     fn factor(&mut self, f: &TableFactor) -> Result<String, SqlError> {

@@ -732,3 +732,15 @@ fn binary_plus_binary_concatenates_bytes() {
     assert_eq!(cols[1].ty, Some(SqlType::VarBinary(Len::N(3))));
     assert_eq!(rows[0][2], Value::Null);
 }
+
+#[test]
+fn sum_of_decimals_is_exact_past_bigint() {
+    let cat = TestCatalog::new();
+    let (cols, rows) = query(
+        &cat,
+        "SELECT SUM(CAST(CONVERT(bigint, 0x7FFFFFFFFFFFFFFF) AS decimal(38,0))), SUM(amount) FROM orders",
+    );
+    assert_eq!(rows[0][0], Value::Text("36893488147419103228".into()));
+    assert_eq!(cols[0].ty, Some(SqlType::Decimal { precision: 38, scale: 0 }));
+    assert_eq!(rows[0][1], Value::Text("35.75".into()));
+}

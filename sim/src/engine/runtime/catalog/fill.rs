@@ -62,6 +62,10 @@ pub(crate) fn fill(
             format!("{} {}{}", quote(name), quote(ty), if collate { " COLLATE tsql_ci" } else { "" })
         })
         .collect();
+    let mut cols = cols;
+    for hidden in super::dmv::hidden_columns(view) {
+        cols.push(format!("{} BLOB", quote(&format!("__{hidden}"))));
+    }
     let conn = &session.conn;
     conn.execute_batch(&format!(
         "CREATE TEMP TABLE IF NOT EXISTS {} ({}); DELETE FROM {table};",
@@ -69,6 +73,9 @@ pub(crate) fn fill(
         cols.join(", ")
     ))
     .map_err(meta_error)?;
+    if super::dmv::is_dmv(view) {
+        return super::dmv::fill(session, view, &table, database);
+    }
     if matches!(view.name, "sys.partitions" | "sys.dm_db_partition_stats") {
         table_sizes(session, &alias)?;
     }
@@ -90,7 +97,7 @@ pub(crate) fn fill(
     session.conn.execute_batch(&sql).map_err(meta_error)
 }
 
-fn default_value(ty: &str, nullable: bool) -> &'static str {
+pub(crate) fn default_value(ty: &str, nullable: bool) -> &'static str {
     if nullable {
         return "NULL";
     }
@@ -519,10 +526,11 @@ fn databases_rows(session: &Session) -> String {
         .iter()
         .map(|d| {
             format!(
-                "SELECT {} AS name, {} AS id, {} AS created",
+                "SELECT {} AS name, {} AS id, {} AS created, {} AS pdn",
                 literal(&d.name),
                 d.id,
-                literal(&d.create_date)
+                literal(&d.create_date),
+                literal(&super::dmv::storage::physical_database_name(session.instance(), &d.name, d.id))
             )
         })
         .collect();
@@ -595,7 +603,7 @@ fn database_exprs(session: &Session) -> Vec<(&'static str, String)> {
         ("is_temporal_history_retention_enabled", "1".into()),
         ("catalog_collation_type", "0".into()),
         ("catalog_collation_type_desc", "'DATABASE_DEFAULT'".into()),
-        ("physical_database_name", "d.name".into()),
+        ("physical_database_name", "d.pdn".into()),
         ("is_result_set_caching_on", "0".into()),
         ("is_accelerated_database_recovery_on", "0".into()),
         ("is_tempdb_spill_to_remote_store", "0".into()),
@@ -610,36 +618,21 @@ fn database_exprs(session: &Session) -> Vec<(&'static str, String)> {
 /// Data and log file rows of one database (or all): database_id, file_id, type, name,
 /// physical name, size in 8 KB pages.
 fn files_rows(session: &Session, only: Option<i64>) -> String {
-    const DATA: &str = "C:\\Program Files\\Microsoft SQL Server\\MSSQL16.MSSQLSERVER\\MSSQL\\DATA\\";
-    let mut rows = Vec::new();
-    for d in session.instance().databases() {
-        if only.is_some_and(|id| id != d.id) {
-            continue;
-        }
-        let bytes = std::fs::metadata(&d.path).map(|m| m.len()).unwrap_or(0);
-        let wal = std::fs::metadata(format!("{}-wal", d.path.display())).map(|m| m.len()).unwrap_or(0);
-        let data_pages = (bytes / 8192).max(1024);
-        let log_pages = (wal / 8192).max(1024);
-        let (data_name, log_name, data_file, log_file) = match d.name.as_str() {
-            "master" => ("master".into(), "mastlog".into(), "master.mdf".into(), "mastlog.ldf".into()),
-            "tempdb" => ("tempdev".into(), "templog".into(), "tempdb.mdf".into(), "templog.ldf".into()),
-            "model" => ("modeldev".into(), "modellog".into(), "model.mdf".into(), "modellog.ldf".into()),
-            "msdb" => ("MSDBData".into(), "MSDBLog".into(), "MSDBData.mdf".into(), "MSDBLog.ldf".into()),
-            n => (n.to_string(), format!("{n}_log"), format!("{n}.mdf"), format!("{n}_log.ldf")),
-        };
-        rows.push(format!(
-            "SELECT {id} AS db, 1 AS fid, 0 AS type, {} AS name, {} AS path, {data_pages} AS size",
-            literal(&data_name),
-            literal(&format!("{DATA}{data_file}")),
-            id = d.id
-        ));
-        rows.push(format!(
-            "SELECT {id}, 2, 1, {}, {}, {log_pages}",
-            literal(&log_name),
-            literal(&format!("{DATA}{log_file}")),
-            id = d.id
-        ));
-    }
+    let rows: Vec<String> = super::dmv::storage::database_files(session.instance())
+        .into_iter()
+        .filter(|f| only.is_none_or(|id| id == f.database_id))
+        .map(|f| {
+            format!(
+                "SELECT {} AS db, {} AS fid, {} AS type, {} AS name, {} AS path, {} AS size",
+                f.database_id,
+                f.file_id,
+                f.file_type,
+                literal(&f.name),
+                literal(&f.physical_name),
+                f.size_pages
+            )
+        })
+        .collect();
     if rows.is_empty() {
         return "SELECT 0 AS db, 0 AS fid, 0 AS type, '' AS name, '' AS path, 0 AS size WHERE 0".to_string();
     }

@@ -7,6 +7,8 @@
 //! [`views`] is the one declarative list of views and their documented columns; [`fill`] holds
 //! the SQL that fills each one from the metadata tables.
 
+pub(crate) mod dmv;
+pub mod dmv_columns;
 pub mod fill;
 pub mod permissions;
 pub mod views;
@@ -15,10 +17,10 @@ use std::cell::RefCell;
 
 use super::database::quote;
 use super::session::Session;
-use crate::engine::{Catalog, ObjectName, ResolvedTable, TableKind};
+use crate::engine::{AppliedFunction, Catalog, ObjectName, ResolvedTable, TableKind};
 use crate::error::SqlError;
 use crate::types::{Column, SqlType};
-use views::{CatalogView, Permission, Scope};
+use views::{Availability, CatalogView, Permission, Scope};
 
 /// Something a translated statement needs the runtime to prepare or know.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,7 +78,7 @@ impl Catalog for SessionCatalog<'_> {
         if let Some(schema) = &name.schema
             && let Some(view) = views::find(schema, &name.name)
         {
-            return self.resolve_view(view, name.database.as_deref());
+            return self.resolve_view(view, name.database.as_deref(), false);
         }
         if name
             .schema
@@ -101,12 +103,34 @@ impl Catalog for SessionCatalog<'_> {
     }
 
     fn resolve_table_function(&self, name: &ObjectName, args: &[String]) -> Result<ResolvedTable, SqlError> {
+        if let Some(schema) = name.schema.as_deref().or(Some("sys"))
+            && let Some(view) = views::find(schema, &name.name).filter(|v| !v.params.is_empty())
+        {
+            return self.resolve_function(view, args);
+        }
         if name.name.eq_ignore_ascii_case("fn_my_permissions")
             && name.schema.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("sys"))
         {
             return Ok(permissions::fn_my_permissions(self.session, args));
         }
         Err(SqlError::invalid_object(&super::objects::display_name(name)))
+    }
+
+    fn resolve_applied_function(&self, name: &ObjectName, arg_count: usize) -> Option<AppliedFunction> {
+        let view = views::find(name.schema.as_deref().unwrap_or("sys"), &name.name)?;
+        if view.params.is_empty() || arg_count != view.params.len() {
+            return None;
+        }
+        let table = self.resolve_view(view, None, true).ok()?;
+        let hidden = dmv::hidden_columns(view);
+        let keys = view
+            .params
+            .iter()
+            .map(|p| {
+                if hidden.contains(p) { (format!("__{p}"), false) } else { (p.to_string(), true) }
+            })
+            .collect();
+        Some(AppliedFunction { table, keys })
     }
 
     fn variable_type(&self, name: &str) -> Option<SqlType> {
@@ -136,7 +160,18 @@ impl SessionCatalog<'_> {
         &self,
         view: &'static CatalogView,
         database: Option<&str>,
+        as_function: bool,
     ) -> Result<ResolvedTable, SqlError> {
+        if view.availability == Availability::ManagedInstance && !self.session.instance().is_managed_instance() {
+            return Err(SqlError::invalid_object(view.name));
+        }
+        if !view.params.is_empty() && !as_function {
+            return Err(SqlError::new(
+                216,
+                16,
+                format!("Parameters were not supplied for the function '{}'.", view.name),
+            ));
+        }
         if view.permission == Permission::ServerState {
             permissions::require_server_state(self.session)?;
         }
@@ -153,6 +188,40 @@ impl SessionCatalog<'_> {
         Ok(ResolvedTable {
             sqlite_ref: format!("temp.{}", quote(&key)),
             columns: view_columns(view),
+            kind: TableKind::Catalog,
+        })
+    }
+}
+
+impl SessionCatalog<'_> {
+    /// `sys.dm_io_virtual_file_stats(db, file)`, `sys.dm_exec_sql_text(handle)`: the view's temp
+    /// table filtered by the arguments (NULL matches all rows for column parameters).
+    fn resolve_function(&self, view: &'static CatalogView, args: &[String]) -> Result<ResolvedTable, SqlError> {
+        if args.len() != view.params.len() {
+            return Err(SqlError::new(
+                216,
+                16,
+                format!("Parameters were not supplied for the function '{}'.", view.name),
+            ));
+        }
+        let table = self.resolve_view(view, None, true)?;
+        let hidden = dmv::hidden_columns(view);
+        let filters: Vec<String> = view
+            .params
+            .iter()
+            .zip(args)
+            .map(|(p, arg)| {
+                if hidden.contains(p) {
+                    format!("{} = ({arg})", quote(&format!("__{p}")))
+                } else {
+                    format!("(({arg}) IS NULL OR {} = ({arg}))", quote(p))
+                }
+            })
+            .collect();
+        let columns: Vec<String> = view.columns().map(|(n, _, _)| quote(n)).collect();
+        Ok(ResolvedTable {
+            sqlite_ref: format!("(SELECT {} FROM {} WHERE {})", columns.join(", "), table.sqlite_ref, filters.join(" AND ")),
+            columns: table.columns,
             kind: TableKind::Catalog,
         })
     }
@@ -184,6 +253,9 @@ impl Session {
         database: Option<&str>,
     ) -> Result<Option<(i64, u64)>, SqlError> {
         let Some(db) = database else { return Ok(None) };
+        if dmv::is_dmv(view) {
+            return Ok(None);
+        }
         let alias = self.schema_of(db)?;
         let version: i64 = self
             .conn

@@ -35,6 +35,19 @@ pub struct CatalogView {
     pub permission: Permission,
     /// Column parts, concatenated in order.
     pub parts: &'static [&'static [ColumnSpec]],
+    /// Which instances have it.
+    pub availability: Availability,
+    /// A table-valued function's parameters (empty for a view).
+    pub params: &'static [&'static str],
+}
+
+/// Which instances serve a view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Availability {
+    /// Every profile.
+    All,
+    /// Azure SQL Managed Instance profiles only (error 208 elsewhere).
+    ManagedInstance,
 }
 
 impl CatalogView {
@@ -489,102 +502,308 @@ pub const FN_MY_PERMISSIONS_COLUMNS: &[ColumnSpec] = &[
     ("permission_name", "nvarchar(60)", true),
 ];
 
+use super::dmv_columns as dmv;
+use Availability::All;
 use Permission::{Public, ServerState};
 use Scope::{Database, Server};
 
 /// Every catalog view the simulator serves.
 pub const CATALOG_VIEWS: &[CatalogView] = &[
-    CatalogView { name: "sys.databases", scope: Server, permission: Public, parts: &[DATABASE_COLUMNS] },
+    CatalogView { name: "sys.databases", scope: Server, permission: Public, parts: &[DATABASE_COLUMNS], availability: All, params: &[] },
     CatalogView {
         name: "sys.master_files",
         scope: Server,
         permission: Public,
         parts: &[MASTER_FILE_HEAD, FILE_COLUMNS, MASTER_FILE_TAIL],
+        availability: All,
+        params: &[],
     },
-    CatalogView { name: "sys.schemas", scope: Database, permission: Public, parts: &[SCHEMA_COLUMNS] },
-    CatalogView { name: "sys.objects", scope: Database, permission: Public, parts: &[OBJECT_COLUMNS] },
+    CatalogView { name: "sys.schemas", scope: Database, permission: Public, parts: &[SCHEMA_COLUMNS], availability: All, params: &[] },
+    CatalogView { name: "sys.objects", scope: Database, permission: Public, parts: &[OBJECT_COLUMNS], availability: All, params: &[] },
     CatalogView {
         name: "sys.tables",
         scope: Database,
         permission: Public,
         parts: &[OBJECT_COLUMNS, TABLE_COLUMNS],
+        availability: All,
+        params: &[],
     },
     CatalogView {
         name: "sys.views",
         scope: Database,
         permission: Public,
         parts: &[OBJECT_COLUMNS, VIEW_COLUMNS],
+        availability: All,
+        params: &[],
     },
-    CatalogView { name: "sys.columns", scope: Database, permission: Public, parts: &[COLUMN_COLUMNS] },
-    CatalogView { name: "sys.types", scope: Database, permission: Public, parts: &[TYPE_COLUMNS] },
-    CatalogView { name: "sys.indexes", scope: Database, permission: Public, parts: &[INDEX_COLUMNS] },
+    CatalogView { name: "sys.columns", scope: Database, permission: Public, parts: &[COLUMN_COLUMNS], availability: All, params: &[] },
+    CatalogView { name: "sys.types", scope: Database, permission: Public, parts: &[TYPE_COLUMNS], availability: All, params: &[] },
+    CatalogView { name: "sys.indexes", scope: Database, permission: Public, parts: &[INDEX_COLUMNS], availability: All, params: &[] },
     CatalogView {
         name: "sys.index_columns",
         scope: Database,
         permission: Public,
         parts: &[INDEX_COLUMN_COLUMNS],
+        availability: All,
+        params: &[],
     },
     CatalogView {
         name: "sys.key_constraints",
         scope: Database,
         permission: Public,
         parts: &[OBJECT_COLUMNS, KEY_CONSTRAINT_COLUMNS],
+        availability: All,
+        params: &[],
     },
     CatalogView {
         name: "sys.foreign_keys",
         scope: Database,
         permission: Public,
         parts: &[OBJECT_COLUMNS, FOREIGN_KEY_COLUMNS],
+        availability: All,
+        params: &[],
     },
     CatalogView {
         name: "sys.foreign_key_columns",
         scope: Database,
         permission: Public,
         parts: &[FOREIGN_KEY_COLUMN_COLUMNS],
+        availability: All,
+        params: &[],
     },
     CatalogView {
         name: "sys.default_constraints",
         scope: Database,
         permission: Public,
         parts: &[OBJECT_COLUMNS, DEFAULT_CONSTRAINT_COLUMNS],
+        availability: All,
+        params: &[],
     },
     CatalogView {
         name: "sys.check_constraints",
         scope: Database,
         permission: Public,
         parts: &[OBJECT_COLUMNS, CHECK_CONSTRAINT_COLUMNS],
+        availability: All,
+        params: &[],
     },
-    CatalogView { name: "sys.partitions", scope: Database, permission: Public, parts: &[PARTITION_COLUMNS] },
+    CatalogView { name: "sys.partitions", scope: Database, permission: Public, parts: &[PARTITION_COLUMNS], availability: All, params: &[] },
     CatalogView {
         name: "sys.dm_db_partition_stats",
         scope: Database,
         permission: ServerState,
         parts: &[PARTITION_STATS_COLUMNS],
+        availability: All,
+        params: &[],
     },
-    CatalogView { name: "sys.database_files", scope: Database, permission: Public, parts: &[FILE_COLUMNS] },
+    CatalogView { name: "sys.database_files", scope: Database, permission: Public, parts: &[FILE_COLUMNS], availability: All, params: &[] },
     CatalogView {
         name: "INFORMATION_SCHEMA.TABLES",
         scope: Database,
         permission: Public,
         parts: &[IS_TABLES_COLUMNS],
+        availability: All,
+        params: &[],
     },
     CatalogView {
         name: "INFORMATION_SCHEMA.COLUMNS",
         scope: Database,
         permission: Public,
         parts: &[IS_COLUMNS_COLUMNS],
+        availability: All,
+        params: &[],
     },
     CatalogView {
         name: "INFORMATION_SCHEMA.TABLE_CONSTRAINTS",
         scope: Database,
         permission: Public,
         parts: &[IS_TABLE_CONSTRAINTS_COLUMNS],
+        availability: All,
+        params: &[],
     },
     CatalogView {
         name: "INFORMATION_SCHEMA.KEY_COLUMN_USAGE",
         scope: Database,
         permission: Public,
         parts: &[IS_KEY_COLUMN_USAGE_COLUMNS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_os_performance_counters",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::PERFORMANCE_COUNTERS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_os_wait_stats",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::WAIT_STATS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_os_waiting_tasks",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::WAITING_TASKS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_io_virtual_file_stats",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::VIRTUAL_FILE_STATS],
+        availability: All,
+        params: &["database_id", "file_id"],
+    },
+    CatalogView {
+        name: "sys.dm_os_sys_info",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::SYS_INFO],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_os_sys_memory",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::SYS_MEMORY],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_os_process_memory",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::PROCESS_MEMORY],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_os_memory_clerks",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::MEMORY_CLERKS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_os_schedulers",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::SCHEDULERS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_os_ring_buffers",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::RING_BUFFERS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_exec_query_stats",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::QUERY_STATS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_exec_sql_text",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::SQL_TEXT],
+        availability: All,
+        params: &["sql_handle"],
+    },
+    CatalogView {
+        name: "sys.dm_exec_requests",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::REQUESTS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_exec_sessions",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::SESSIONS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_exec_connections",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::CONNECTIONS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_db_log_space_usage",
+        scope: Database,
+        permission: ServerState,
+        parts: &[dmv::LOG_SPACE_USAGE],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_db_file_space_usage",
+        scope: Database,
+        permission: ServerState,
+        parts: &[dmv::FILE_SPACE_USAGE],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_tran_version_store_space_usage",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::VERSION_STORE_SPACE_USAGE],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.server_resource_stats",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::SERVER_RESOURCE_STATS],
+        availability: Availability::ManagedInstance,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_instance_resource_governance",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::INSTANCE_RESOURCE_GOVERNANCE],
+        availability: Availability::ManagedInstance,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.dm_os_job_object",
+        scope: Server,
+        permission: ServerState,
+        parts: &[dmv::JOB_OBJECT],
+        availability: Availability::ManagedInstance,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.configurations",
+        scope: Server,
+        permission: Public,
+        parts: &[dmv::CONFIGURATIONS],
+        availability: All,
+        params: &[],
     },
 ];
 
@@ -614,9 +833,13 @@ pub fn markdown() -> String {
             Permission::Public => "",
             Permission::ServerState => ", requires VIEW SERVER STATE",
         };
+        let only = match v.availability {
+            Availability::All => "",
+            Availability::ManagedInstance => ", Managed Instance profiles only",
+        };
+        let title = if v.params.is_empty() { v.name.to_string() } else { format!("{}({})", v.name, v.params.join(", ")) };
         out.push_str(&format!(
-            "\n## {}\n\nScope: {scope}{perm}.\n\n| column | type | nullable |\n|---|---|---|\n",
-            v.name
+            "\n## {title}\n\nScope: {scope}{perm}{only}.\n\n| column | type | nullable |\n|---|---|---|\n"
         ));
         for (name, ty, nullable) in v.columns() {
             out.push_str(&format!("| {name} | {ty} | {} |\n", if *nullable { "yes" } else { "no" }));

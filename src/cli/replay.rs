@@ -1,0 +1,176 @@
+//! `cutover replay`: drive a workload against a server and record honest latency.
+
+use super::Outcome;
+use super::server_arg::resolve_server;
+use cutover_workloads::run::{Overrides, ReplayOptions, check_writes, replay};
+use cutover_workloads::units::{Shard, parse_duration};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Replay a workload against a server at a set rate (open loop) or concurrency (closed loop).
+///
+/// Response time is measured from each unit's intended start and service time from the actual
+/// send, into per-template HdrHistograms, with a schedule-lag histogram. The output directory
+/// gets run.json, summary.json, latency.hlog (HdrHistogram interval log) and errors.jsonl
+/// (docs/replay-output.md). Ctrl-C stops the run and still writes everything. A workload that
+/// writes is refused unless --allow-writes is given. --workload takes a file
+/// (docs/workload-format.md) or a bundled workload name (orders, reporting).
+///
+/// Examples:
+///   cutover replay --server tgt --workload workloads/orders.toml --rate 500/s --duration 10m \
+///     --allow-writes --out runs/tgt
+///   cutover replay --server tgt --workload reporting --concurrency 16 --out runs/rep
+///   cutover replay --server tgt --workload orders --allow-writes --shard 0/4 --out runs/a0
+#[derive(clap::Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub struct ReplayArgs {
+    /// A connection string (ADO.NET or JDBC) or a server name from cutover.toml.
+    #[arg(long, value_name = "CONN")]
+    server: String,
+
+    /// The workload: a .toml file, or a bundled name (orders, reporting).
+    #[arg(long, value_name = "FILE|NAME")]
+    workload: String,
+
+    /// Where to write run.json, summary.json, latency.hlog and errors.jsonl.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+
+    /// Open loop at this rate (500/s, 30000/m); overrides the file.
+    #[arg(long, value_name = "RATE", conflicts_with = "concurrency")]
+    rate: Option<String>,
+
+    /// Closed loop with N workers; overrides the file.
+    #[arg(long, value_name = "N")]
+    concurrency: Option<usize>,
+
+    /// Open loop: connections serving the arrivals.
+    #[arg(long, value_name = "N")]
+    connections: Option<usize>,
+
+    /// Open loop: fixed or poisson arrivals.
+    #[arg(long, value_name = "KIND")]
+    arrival: Option<String>,
+
+    /// Stop after this long (30s, 10m).
+    #[arg(long, value_name = "DURATION", conflicts_with = "count")]
+    duration: Option<String>,
+
+    /// Stop after this many units (warm-up included).
+    #[arg(long, value_name = "N")]
+    count: Option<u64>,
+
+    /// Run but do not record units scheduled in this first stretch.
+    #[arg(long, value_name = "DURATION")]
+    warmup: Option<String>,
+
+    /// Closed loop: pause between a reply and the next unit.
+    #[arg(long, value_name = "DURATION")]
+    think_time: Option<String>,
+
+    /// Open loop: skip (and count) units that could only start this late behind schedule.
+    #[arg(long, value_name = "DURATION")]
+    max_lag: Option<String>,
+
+    /// Seed for the template mix, parameters and arrivals.
+    #[arg(long)]
+    seed: Option<u64>,
+
+    /// USE this database on every connection.
+    #[arg(long, value_name = "NAME")]
+    database: Option<String>,
+
+    /// This agent's share of a load driven from N machines: i/N (0-based).
+    #[arg(long, value_name = "i/N", default_value = "0/1")]
+    shard: String,
+
+    /// Allow a workload that writes (only against a disposable copy, never a production source).
+    #[arg(long)]
+    allow_writes: bool,
+
+    /// Interval of the histogram log.
+    #[arg(long, value_name = "DURATION", default_value = "1s")]
+    interval: String,
+
+    /// Print summary.json to stdout instead of a table.
+    #[arg(long)]
+    json: bool,
+
+    /// The cutover.toml to read server names from (default: ./cutover.toml if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+pub async fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
+    let mut workload = cutover_workloads::bundled::load(&args.workload)?;
+    let overrides = Overrides {
+        rate: args.rate,
+        concurrency: args.concurrency,
+        connections: args.connections,
+        arrival: args.arrival,
+        duration: args.duration,
+        count: args.count,
+        warmup: args.warmup,
+        think_time: args.think_time,
+        max_lag: args.max_lag,
+        seed: args.seed,
+        database: args.database,
+    };
+    overrides.apply(&mut workload)?;
+    check_writes(&workload, args.allow_writes)?;
+    let shard = Shard::parse(&args.shard).map_err(|m| anyhow::anyhow!("--shard {m}"))?;
+    let interval = parse_duration(&args.interval).map_err(|m| anyhow::anyhow!("--interval {m}"))?;
+    let target = resolve_server(&args.server, args.config.as_deref())?;
+    let options = ReplayOptions { target, out: args.out.clone(), shard, interval, progress: std::io::stderr().is_terminal() };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("stopping: finishing in-flight work, then writing the results (Ctrl-C again to abort)");
+            let _ = stop_tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    let summary = replay(&workload, &options, stop_rx).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("{}", render(&summary));
+        println!("results: {}", args.out.display());
+    }
+    Ok(Outcome::Pass)
+}
+
+/// A terminal table: one line per template, milliseconds.
+fn render(s: &cutover_workloads::output::Summary) -> String {
+    let ms = |us: u64| format!("{:.2}", us as f64 / 1000.0);
+    let mut out = format!(
+        "{:<24} {:>8} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10}\n",
+        "template", "ok", "errors", "late", "resp p50", "resp p99", "svc p50", "svc p99"
+    );
+    for t in &s.templates {
+        out.push_str(&format!(
+            "{:<24} {:>8} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10}\n",
+            t.name,
+            t.counts.ok,
+            t.counts.errors,
+            t.counts.late,
+            ms(t.response_us.p50),
+            ms(t.response_us.p99),
+            ms(t.service_us.p50),
+            ms(t.service_us.p99)
+        ));
+    }
+    let tot = &s.totals;
+    out.push_str(&format!(
+        "total: {} ok, {} errors, {} late, {} skipped, {} cancelled; schedule lag p99 {} ms (times in ms)\n",
+        tot.ok,
+        tot.errors,
+        tot.late,
+        tot.skipped,
+        tot.cancelled,
+        ms(s.lag_us.p99)
+    ));
+    out
+}

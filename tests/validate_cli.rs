@@ -1,0 +1,216 @@
+//! `cutover validate` run as the real binary against two simulated instances: identical data
+//! passes whatever the insert order; each planted difference is named by table, key and column.
+
+mod common;
+
+use common::{PASSWORD, TestServer, connect, sim};
+use cutover_sim::server::TlsMode;
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn cutover(args: &[String]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(args)
+        .env("CUTOVER_PASSWORD", PASSWORD)
+        .output()
+        .expect("the binary runs")
+}
+
+async fn batch(server: &TestServer, sql: &str) {
+    let mut c = connect(server).await;
+    c.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+async fn run(src: &TestServer, tgt: &TestServer, extra: &[&str]) -> (Output, Option<Value>, tempdir::Dir) {
+    let dir = tempdir::Dir::new();
+    let mut args: Vec<String> = vec!["validate".into(), "--source".into(), src.conn.clone(), "--target".into(), tgt.conn.clone()];
+    args.extend(["--out".to_string(), dir.path.display().to_string(), "--leaf-rows".into(), "16".into()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let out = tokio::task::spawn_blocking(move || cutover(&args)).await.unwrap();
+    let json = std::fs::read(dir.path.join("report.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    (out, json, dir)
+}
+
+mod tempdir {
+    pub struct Dir {
+        pub path: std::path::PathBuf,
+    }
+    impl Dir {
+        pub fn new() -> Dir {
+            static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let path = std::env::temp_dir().join(format!("cutover-validate-{}-{n}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&path);
+            Dir { path }
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+const ITEMS: &str = "CREATE TABLE dbo.items (id int NOT NULL PRIMARY KEY, name nvarchar(50) NULL, code varchar(20) NULL, \
+note varchar(20) NULL, price decimal(12,4) NULL, ratio float NULL, at datetime2(7) NULL)";
+
+fn item(id: i32) -> String {
+    format!(
+        "({id}, N'item{id}', 'c{id}', 'n{id}', {id}.1234, {id}.5, '2024-01-02 03:04:05.{:07}')",
+        id * 1000 + 1
+    )
+}
+
+/// `rows` in the given order, 50 per INSERT.
+fn inserts(table: &str, rows: Vec<String>) -> String {
+    rows.chunks(50).map(|c| format!("INSERT INTO {table} VALUES {};", c.join(", "))).collect::<Vec<_>>().join("\n")
+}
+
+async fn seed_identical(src: &TestServer, tgt: &TestServer) {
+    let forward: Vec<String> = (1..=300).map(item).collect();
+    let backward: Vec<String> = forward.iter().rev().cloned().collect();
+    batch(src, &format!("{ITEMS};\n{}", inserts("dbo.items", forward))).await;
+    batch(tgt, &format!("{ITEMS};\n{}", inserts("dbo.items", backward))).await;
+    let bag = "CREATE TABLE dbo.bag (a int NULL, b varchar(10) NULL); INSERT INTO dbo.bag VALUES (1, 'x'), (1, 'x'), (2, NULL), (3, '');";
+    batch(src, bag).await;
+    batch(tgt, bag).await;
+    let guids: Vec<String> = (0..60).map(|i| format!("('{:08X}-1111-2222-3333-{:012X}', {i})", i * 7919, (59 - i) * 104729)).collect();
+    let g = "CREATE TABLE dbo.guids (g uniqueidentifier NOT NULL PRIMARY KEY, v int NULL);";
+    batch(src, &format!("{g}\n{}", inserts("dbo.guids", guids.clone()))).await;
+    batch(tgt, &format!("{g}\n{}", inserts("dbo.guids", guids.into_iter().rev().collect()))).await;
+    let comp: Vec<String> = (0..40).map(|i| format!("('r{}', {i}, N'v{i}')", i % 3)).collect();
+    let c = "CREATE TABLE dbo.comp (region varchar(10) NOT NULL, n int NOT NULL, v nvarchar(20) NULL, PRIMARY KEY (region, n));";
+    batch(src, &format!("{c}\n{}", inserts("dbo.comp", comp.clone()))).await;
+    batch(tgt, &format!("{c}\n{}", inserts("dbo.comp", comp.into_iter().rev().collect()))).await;
+}
+
+fn table<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["tables"].as_array().and_then(|t| t.iter().find(|t| t["table"] == name)).unwrap_or_else(|| panic!("{name} in {report}"))
+}
+
+fn diffs(report: &Value, name: &str) -> Vec<(String, String, Vec<String>)> {
+    table(report, name)["differences"]
+        .as_array()
+        .map(|d| {
+            d.iter()
+                .map(|d| {
+                    let key = d["key"].as_object().map(|k| k.values().map(|v| v.as_str().unwrap_or("").to_string()).collect::<Vec<_>>().join("|")).unwrap_or_default();
+                    let cols = d["columns"].as_array().map(|c| c.iter().map(|c| c.as_str().unwrap_or("").to_string()).collect()).unwrap_or_default();
+                    (d["kind"].as_str().unwrap_or("").to_string(), key, cols)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identical_data_in_different_orders_passes() {
+    let (src, tgt) = (sim(TlsMode::Enabled).await, sim(TlsMode::Enabled).await);
+    seed_identical(&src, &tgt).await;
+    let (out, json, dir) = run(&src, &tgt, &[]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let json = json.expect("report.json written");
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["verdict"], "identical");
+    assert!(dir.path.join("report.md").exists() && dir.path.join("junit.xml").exists());
+    assert!(stdout.contains("verdict: identical"), "{stdout}");
+    assert!(!stdout.contains(PASSWORD));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_planted_difference_is_named_by_table_key_and_column() {
+    let (src, tgt) = (sim(TlsMode::Enabled).await, sim(TlsMode::Enabled).await);
+    seed_identical(&src, &tgt).await;
+    batch(&src, "INSERT INTO dbo.items VALUES (400, N'x中', 'ab', 'c', 1, 0.1, '2024-01-01'), (401, N'y', NULL, NULL, 1, 1, '2024-01-01');").await;
+    batch(&tgt, "INSERT INTO dbo.items VALUES (400, N'x文', 'a', 'bc', 1, 0.1, '2024-01-01'), (401, N'y', '', NULL, 1, 1, '2024-01-01');").await;
+    batch(
+        &tgt,
+        "UPDATE dbo.items SET name = N'item17 ' WHERE id = 17;
+         UPDATE dbo.items SET name = N'ITEM42' WHERE id = 42;
+         UPDATE dbo.items SET at = '2024-01-02 03:04:05.0007002' WHERE id = 7;
+         UPDATE dbo.items SET price = 88.1235 WHERE id = 88;
+         UPDATE dbo.items SET ratio = 99.50000000000001 WHERE id = 99;
+         DELETE FROM dbo.items WHERE id = 200;
+         INSERT INTO dbo.items VALUES (301, N'new', 'c', 'n', 1, 1, '2024-01-01');
+         INSERT INTO dbo.bag VALUES (2, NULL);
+         UPDATE dbo.guids SET v = -1 WHERE v = 33;
+         UPDATE dbo.comp SET v = N'changed' WHERE region = 'r1' AND n = 7;",
+    )
+    .await;
+    let (out, json, dir) = run(&src, &tgt, &[]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let json = json.expect("report.json");
+    assert_eq!(json["verdict"], "differences");
+    let d = diffs(&json, "dbo.items");
+    let has = |kind: &str, key: &str, col: Option<&str>| {
+        d.iter().any(|(k, id, cols)| k == kind && id == key && col.is_none_or(|c| cols.iter().any(|x| x == c)))
+    };
+    for (key, col, what) in [
+        ("17", "name", "trailing space"),
+        ("42", "name", "case-only change"),
+        ("400", "name", "NVARCHAR outside Latin-1"),
+        ("7", "at", "datetime2 by 100 ns"),
+        ("88", "price", "decimal last digit"),
+        ("99", "ratio", "float last bit"),
+        ("401", "code", "NULL vs empty string"),
+        ("400", "code", "('ab','c') vs ('a','bc')"),
+        ("400", "note", "('ab','c') vs ('a','bc')"),
+    ] {
+        assert!(has("changed", key, Some(col)), "{what}: id {key} column {col} in {d:?}");
+    }
+    assert!(has("missing_in_target", "200", None), "{d:?}");
+    assert!(has("extra_in_target", "301", None), "{d:?}");
+    assert_eq!(d.len(), 9, "exactly the planted rows: {d:?}");
+    let bag = diffs(&json, "dbo.bag");
+    assert_eq!(bag.len(), 1, "{bag:?}");
+    assert_eq!(table(&json, "dbo.bag")["differences"][0]["target_count"], 2);
+    let g = diffs(&json, "dbo.guids");
+    assert_eq!(g.len(), 1, "{g:?}");
+    assert_eq!(g[0].2, vec!["v".to_string()]);
+    let c = diffs(&json, "dbo.comp");
+    assert_eq!(c, vec![("changed".to_string(), "7|r1".to_string(), vec!["v".to_string()])]);
+    assert!(stdout.contains("dbo.items") && stdout.contains("id=200") && stdout.contains("missing in target"), "{stdout}");
+    let junit = std::fs::read_to_string(dir.path.join("junit.xml")).unwrap();
+    assert!(junit.contains(r#"classname="dbo.items" name="checksum"><failure"#), "{junit}");
+    let md = std::fs::read_to_string(dir.path.join("report.md")).unwrap();
+    assert!(md.contains("(id=17) changed: name"), "{md}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn relaxations_are_applied_and_named() {
+    let (src, tgt) = (sim(TlsMode::Enabled).await, sim(TlsMode::Enabled).await);
+    seed_identical(&src, &tgt).await;
+    batch(&tgt, "UPDATE dbo.items SET name = N'ITEM17 ' WHERE id = 17; UPDATE dbo.items SET price = 0 WHERE id = 5;").await;
+    let (out, json, _dir) =
+        run(&src, &tgt, &["--trim-trailing-spaces", "--case-insensitive", "--ignore-column", "items.price"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let relax = json.expect("report")["relaxations"].to_string();
+    assert!(relax.contains("RTRIM") && relax.contains("UPPER") && relax.contains("items.price"), "{relax}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_drift_is_reported() {
+    let (src, tgt) = (sim(TlsMode::Enabled).await, sim(TlsMode::Enabled).await);
+    batch(&src, "CREATE TABLE dbo.drift (id int NOT NULL PRIMARY KEY, amount int NULL, note varchar(10) NULL); CREATE INDEX ix_note ON dbo.drift (note);").await;
+    batch(&tgt, "CREATE TABLE dbo.drift (id int NOT NULL PRIMARY KEY, amount bigint NULL, note varchar(10) NULL);").await;
+    let (out, json, _dir) = run(&src, &tgt, &["--mode", "counts"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let schema = table(&json.expect("report"), "dbo.drift")["checks"][0].to_string();
+    assert!(schema.contains("column amount") && schema.contains("bigint"), "{schema}");
+    assert!(schema.contains("index ix_note missing in target"), "{schema}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_prints_the_sql_and_a_bad_table_filter_exits_2() {
+    let (src, tgt) = (sim(TlsMode::Enabled).await, sim(TlsMode::Enabled).await);
+    seed_identical(&src, &tgt).await;
+    let (out, _, _dir) = run(&src, &tgt, &["--dry-run", "--tables", "items"]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("HASHBYTES('SHA2_256'") && stdout.contains("ROW_NUMBER()") && !stdout.contains("FORMAT("), "{stdout}");
+    let (out, _, _dir) = run(&src, &tgt, &["--tables", "nope*"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope*"));
+}

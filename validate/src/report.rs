@@ -1,0 +1,307 @@
+//! The validation report: one versioned structure (`docs/validate-report.md`), rendered as a
+//! terminal summary, Markdown, JSON and JUnit XML.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Bumped whenever a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Could not be checked: never a pass.
+    Error,
+    /// Informational mismatch (metadata counts may lag): does not fail the run.
+    Warn,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// `schema`, `row_count_exact`, `row_count_metadata`, `checksum`.
+    pub check: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiffKind {
+    MissingInTarget,
+    ExtraInTarget,
+    Changed,
+    /// A keyless table's row occurs a different number of times on each side.
+    CountDiffers,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RowDifference {
+    pub kind: DiffKind,
+    /// Key column → value as text; for keyless tables `row_sha256` → the row hash.
+    pub key: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_count: Option<u64>,
+}
+
+impl RowDifference {
+    pub fn key_text(&self) -> String {
+        self.key.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+    }
+
+    pub fn describe(&self) -> String {
+        let what = match self.kind {
+            DiffKind::MissingInTarget => "missing in target".to_string(),
+            DiffKind::ExtraInTarget => "extra in target".to_string(),
+            DiffKind::Changed if self.columns.is_empty() => "changed".to_string(),
+            DiffKind::Changed => format!("changed: {}", self.columns.join(", ")),
+            DiffKind::CountDiffers => format!(
+                "occurs {} time(s) in source, {} in target",
+                self.source_count.unwrap_or(0),
+                self.target_count.unwrap_or(0)
+            ),
+        };
+        format!("({}) {what}", self.key_text())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableReport {
+    pub table: String,
+    /// Key columns used for segments, `None` for a table compared as a bag of rows.
+    pub key: Option<Vec<String>>,
+    pub checks: Vec<Check>,
+    pub differences: Vec<RowDifference>,
+    /// All differing rows found (the list above stops at --max-diffs).
+    pub differences_total: u64,
+    /// Columns left out of the row hash, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_compared: Vec<String>,
+    pub segments_compared: u64,
+    pub rows_merged: u64,
+    pub seconds: f64,
+}
+
+impl TableReport {
+    pub fn status(&self) -> Status {
+        if self.checks.iter().any(|c| c.status == Status::Error) {
+            Status::Error
+        } else if self.checks.iter().any(|c| c.status == Status::Fail) {
+            Status::Fail
+        } else {
+            Status::Pass
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Identical,
+    Differences,
+    /// Something could not be validated (exit 2).
+    Incomplete,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: String,
+    pub source: String,
+    pub target: String,
+    pub mode: String,
+    /// Every lossy option in force; empty means an exact comparison.
+    pub relaxations: Vec<String>,
+    pub verdict: Verdict,
+    pub database: Vec<Check>,
+    pub tables: Vec<TableReport>,
+    /// Queries sent and result bytes received per side (checksums keep these small).
+    pub stats: Stats,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub queries: u64,
+    pub rows_received: u64,
+    pub seconds: f64,
+}
+
+impl Report {
+    pub fn decide(&mut self) {
+        let all: Vec<Status> = self
+            .database
+            .iter()
+            .map(|c| c.status)
+            .chain(self.tables.iter().map(TableReport::status))
+            .collect();
+        self.verdict = if all.contains(&Status::Error) {
+            Verdict::Incomplete
+        } else if all.contains(&Status::Fail) {
+            Verdict::Differences
+        } else {
+            Verdict::Identical
+        };
+    }
+
+    /// The terminal summary.
+    pub fn render_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "cutover validate: {} → {} (mode {})", self.source, self.target, self.mode);
+        if !self.relaxations.is_empty() {
+            let _ = writeln!(s, "relaxations: {}", self.relaxations.join("; "));
+        }
+        for c in &self.database {
+            if c.status != Status::Pass {
+                let _ = writeln!(s, "database {}: {:?} {}", c.check, c.status, c.details.join("; "));
+            }
+        }
+        for t in &self.tables {
+            let checks: Vec<String> =
+                t.checks.iter().map(|c| format!("{} {}", c.check, status_word(c.status))).collect();
+            let _ = writeln!(s, "{:<9} {}  [{}]", status_word(t.status()).to_uppercase(), t.table, checks.join(", "));
+            for c in t.checks.iter().filter(|c| c.status != Status::Pass) {
+                if let (Some(a), Some(b)) = (&c.source, &c.target) {
+                    let _ = writeln!(s, "    {}: source {a}, target {b}", c.check);
+                }
+                for d in &c.details {
+                    let _ = writeln!(s, "    {}: {d}", c.check);
+                }
+            }
+            for d in t.differences.iter().take(20) {
+                let _ = writeln!(s, "    row {}", d.describe());
+            }
+            if t.differences_total > 20 {
+                let _ = writeln!(s, "    … {} differing rows in all (see the report files)", t.differences_total);
+            }
+        }
+        let _ = writeln!(s, "verdict: {}", verdict_word(self.verdict));
+        s
+    }
+
+    pub fn render_markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "# Validation: {}\n", verdict_word(self.verdict));
+        let _ = writeln!(s, "- source: `{}`\n- target: `{}`\n- mode: {}", self.source, self.target, self.mode);
+        let relax = if self.relaxations.is_empty() { "none (exact)".to_string() } else { self.relaxations.join("; ") };
+        let _ = writeln!(s, "- relaxations: {relax}\n");
+        for c in self.database.iter().filter(|c| c.status != Status::Pass) {
+            let _ = writeln!(s, "- database {}: {}", c.check, c.details.join("; "));
+        }
+        let _ = writeln!(s, "| table | status | checks | differing rows |\n|---|---|---|---|");
+        for t in &self.tables {
+            let checks: Vec<String> =
+                t.checks.iter().map(|c| format!("{} {}", c.check, status_word(c.status))).collect();
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                t.table,
+                status_word(t.status()),
+                checks.join(", "),
+                t.differences_total
+            );
+        }
+        for t in self.tables.iter().filter(|t| t.status() != Status::Pass) {
+            let _ = writeln!(s, "\n## {}\n", t.table);
+            for c in t.checks.iter().filter(|c| c.status != Status::Pass) {
+                if let (Some(a), Some(b)) = (&c.source, &c.target) {
+                    let _ = writeln!(s, "- {}: source {a}, target {b}", c.check);
+                }
+                for d in &c.details {
+                    let _ = writeln!(s, "- {}: {}", c.check, d.replace('|', "\\|"));
+                }
+            }
+            for d in &t.differences {
+                let _ = writeln!(s, "- row {}", d.describe());
+            }
+        }
+        s
+    }
+
+    pub fn render_junit(&self) -> String {
+        let mut cases = String::new();
+        let (mut tests, mut failures, mut errors) = (0, 0, 0);
+        let groups = std::iter::once(("database".to_string(), &self.database, &[][..]))
+            .chain(self.tables.iter().map(|t| (t.table.clone(), &t.checks, &t.differences[..])));
+        for (class, checks, diffs) in groups {
+            for c in checks {
+                tests += 1;
+                let _ = write!(cases, r#"    <testcase classname="{}" name="{}">"#, xml(&class), xml(&c.check));
+                let mut body: Vec<String> = c.details.clone();
+                if let (Some(a), Some(b)) = (&c.source, &c.target) {
+                    body.insert(0, format!("source {a}, target {b}"));
+                }
+                if c.check == "checksum" {
+                    body.extend(diffs.iter().map(RowDifference::describe));
+                }
+                match c.status {
+                    Status::Fail => {
+                        failures += 1;
+                        let _ = write!(cases, r#"<failure message="{} differs">{}</failure>"#, xml(&c.check), xml(&body.join("\n")));
+                    }
+                    Status::Error => {
+                        errors += 1;
+                        let _ = write!(cases, r#"<error message="could not check">{}</error>"#, xml(&body.join("\n")));
+                    }
+                    _ => {}
+                }
+                cases.push_str("</testcase>\n");
+            }
+        }
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"cutover validate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{:.3}\">\n{cases}  </testsuite>\n</testsuites>\n",
+            self.stats.seconds
+        )
+    }
+
+    /// Writes report.json, report.md and junit.xml into `dir`.
+    pub fn write_to(&self, dir: &Path) -> Result<Vec<std::path::PathBuf>, crate::ValidateError> {
+        let werr = |p: &Path| {
+            let path = p.display().to_string();
+            move |source| crate::ValidateError::Write { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(werr(dir))?;
+        let json = serde_json::to_string_pretty(self).unwrap_or_default();
+        let files =
+            [("report.json", json), ("report.md", self.render_markdown()), ("junit.xml", self.render_junit())];
+        let mut written = Vec::new();
+        for (name, body) in files {
+            let path = dir.join(name);
+            std::fs::write(&path, body).map_err(werr(&path))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "pass",
+        Status::Fail => "differs",
+        Status::Error => "not checked",
+        Status::Warn => "warn",
+    }
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Identical => "identical",
+        Verdict::Differences => "differences found",
+        Verdict::Incomplete => "incomplete (some checks could not run)",
+    }
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

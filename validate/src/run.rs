@@ -1,0 +1,356 @@
+//! One validation run: read both catalogs, pick the tables, and per table compare the schema,
+//! the row counts (exact and metadata) and the contents.
+
+use crate::catalog::{Schema, read_schema};
+use crate::compare::{Sides, Tuning, compare_bag, compare_keyed};
+use crate::encoding::Relax;
+use crate::error::ValidateError;
+use crate::plan::{Range, TablePlan};
+use crate::report::{Check, Report, SCHEMA_VERSION, Stats, Status, TableReport, Verdict};
+use crate::schema_diff::{database_differences, table_differences};
+use cutover_mssql::Connection;
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+/// How deep to compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Schema and row counts.
+    Counts,
+    /// Plus checksums and bisection down to the differing keys.
+    Checksum,
+    /// Plus the differing columns of each changed row.
+    Rows,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Counts => "counts",
+            Mode::Checksum => "checksum",
+            Mode::Rows => "rows",
+        }
+    }
+}
+
+/// Everything the caller chooses.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Glob patterns (`dbo.*`, `orders`); empty means every table.
+    pub tables: Vec<String>,
+    pub exclude: Vec<String>,
+    pub mode: Mode,
+    pub relax: Relax,
+    /// `column`, `table.column` or `schema.table.column`.
+    pub ignore_columns: Vec<String>,
+    /// A T-SQL predicate applied to every table on both sides.
+    pub filter: Option<String>,
+    pub leaf_rows: u64,
+    pub fanout: u64,
+    pub max_diffs: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            tables: vec![],
+            exclude: vec![],
+            mode: Mode::Rows,
+            relax: Relax::default(),
+            ignore_columns: vec![],
+            filter: None,
+            leaf_rows: 10_000,
+            fanout: 16,
+            max_diffs: 1000,
+        }
+    }
+}
+
+impl Options {
+    /// Each relaxation in force, worded for the report.
+    pub fn relaxations(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.relax.trim_trailing_spaces {
+            out.push("trailing spaces trimmed from text (RTRIM)".to_string());
+        }
+        if self.relax.case_insensitive {
+            out.push("text compared case-insensitively (UPPER)".to_string());
+        }
+        if let Some(d) = self.relax.float_decimals {
+            out.push(format!("floats rounded to {d} decimal places (ROUND)"));
+        }
+        for c in &self.ignore_columns {
+            out.push(format!("column {c} ignored"));
+        }
+        if let Some(f) = &self.filter {
+            out.push(format!("only rows WHERE {f}"));
+        }
+        out
+    }
+
+    fn selected(&self, table: &str) -> bool {
+        let hit = |p: &String| {
+            let target = if p.contains('.') { table } else { table.split_once('.').map_or(table, |(_, t)| t) };
+            glob(&p.to_lowercase(), &target.to_lowercase())
+        };
+        (self.tables.is_empty() || self.tables.iter().any(hit)) && !self.exclude.iter().any(hit)
+    }
+
+    fn ignored(&self, table: &str, column: &str) -> bool {
+        self.ignore_columns.iter().any(|spec| match spec.rsplit_once('.') {
+            None => spec.eq_ignore_ascii_case(column),
+            Some((t, c)) => {
+                c.eq_ignore_ascii_case(column) && {
+                    let (t, table) = (t.to_lowercase(), table.to_lowercase());
+                    table == t || table.ends_with(&format!(".{t}"))
+                }
+            }
+        })
+    }
+}
+
+/// `*` and `?` wildcards.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    fn go(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('*', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
+            Some((c, rest)) => t.split_first().is_some_and(|(tc, tr)| (*c == '?' || c == tc) && go(rest, tr)),
+        }
+    }
+    go(&pattern.chars().collect::<Vec<_>>(), &text.chars().collect::<Vec<_>>())
+}
+
+fn check(name: &str, status: Status) -> Check {
+    Check { check: name.into(), status, source: None, target: None, details: vec![] }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(&format!(": {c}"));
+        cur = c.source();
+    }
+    cutover_mssql::redact(&s)
+}
+
+fn tables(src: &Schema, tgt: &Schema, opts: &Options) -> Result<Vec<String>, ValidateError> {
+    let names: BTreeSet<&String> = src.tables.keys().chain(tgt.tables.keys()).filter(|t| opts.selected(t)).collect();
+    if names.is_empty() {
+        return Err(ValidateError::NoTables { patterns: opts.tables.clone() });
+    }
+    Ok(names.into_iter().cloned().collect())
+}
+
+/// Validates every selected table of the target against the source.
+pub async fn validate(
+    src: &mut Connection,
+    tgt: &mut Connection,
+    opts: &Options,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Report, ValidateError> {
+    let started = Instant::now();
+    let (s, t) = tokio::join!(read_schema(src), read_schema(tgt));
+    let (s, t) = (s?, t?);
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: format!("cutover validate {}", env!("CARGO_PKG_VERSION")),
+        source: src.target().to_string(),
+        target: tgt.target().to_string(),
+        mode: opts.mode.name().into(),
+        relaxations: opts.relaxations(),
+        verdict: Verdict::Incomplete,
+        database: vec![],
+        tables: vec![],
+        stats: Stats::default(),
+    };
+    let db = database_differences(&s, &t);
+    let status = if db.is_empty() { Status::Pass } else { Status::Fail };
+    report.database.push(Check { details: db, ..check("database settings", status) });
+    let names = tables(&s, &t, opts)?;
+    for (i, name) in names.iter().enumerate() {
+        progress(&format!("[{}/{}] {name}", i + 1, names.len()));
+        let tr = validate_table(src, tgt, &s, &t, name, opts, &mut report.stats).await;
+        report.tables.push(tr);
+    }
+    report.stats.seconds = started.elapsed().as_secs_f64();
+    report.decide();
+    Ok(report)
+}
+
+async fn validate_table(
+    src: &mut Connection,
+    tgt: &mut Connection,
+    s: &Schema,
+    t: &Schema,
+    name: &str,
+    opts: &Options,
+    stats: &mut Stats,
+) -> TableReport {
+    let started = Instant::now();
+    let mut tr = TableReport {
+        table: name.to_string(),
+        key: None,
+        checks: vec![],
+        differences: vec![],
+        differences_total: 0,
+        not_compared: vec![],
+        segments_compared: 0,
+        rows_merged: 0,
+        seconds: 0.0,
+    };
+    let (ss, ts) = match (s.tables.get(name), t.tables.get(name)) {
+        (Some(a), Some(b)) => (a, b),
+        (a, _) => {
+            let where_ = if a.is_some() { "missing in target" } else { "extra in target (not in source)" };
+            tr.checks.push(Check { details: vec![format!("table {where_}")], ..check("schema", Status::Fail) });
+            return tr;
+        }
+    };
+    let diffs = table_differences(ss, ts);
+    let status = if diffs.is_empty() { Status::Pass } else { Status::Fail };
+    tr.checks.push(Check { details: diffs, ..check("schema", status) });
+    let plan = TablePlan::new(ss, ts, &opts.relax, opts.filter.as_deref(), &|c| opts.ignored(name, c), &mut tr.not_compared);
+    if !plan.key.is_empty() {
+        tr.key = Some(plan.key.iter().map(|k| k.name.clone()).collect());
+    }
+    if let Err(e) = contents(src, tgt, s, t, &plan, opts, &mut tr, stats).await {
+        let failed = if tr.checks.iter().any(|c| c.check == "row_count_exact") { "checksum" } else { "row_count_exact" };
+        tr.checks.push(Check { details: vec![error_chain(&e)], ..check(failed, Status::Error) });
+        for conn in [src, tgt] {
+            if conn.is_broken() {
+                let _ = conn.reconnect().await;
+            }
+        }
+    }
+    tr.seconds = started.elapsed().as_secs_f64();
+    tr
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn contents(
+    src: &mut Connection,
+    tgt: &mut Connection,
+    s: &Schema,
+    t: &Schema,
+    plan: &TablePlan,
+    opts: &Options,
+    tr: &mut TableReport,
+    stats: &mut Stats,
+) -> Result<(), ValidateError> {
+    let mut sides = Sides { src, tgt, table: tr.table.clone(), out: Default::default() };
+    let result = contents_inner(&mut sides, s, t, plan, opts, tr).await;
+    stats.queries += sides.out.queries;
+    stats.rows_received += sides.out.rows_received;
+    result
+}
+
+async fn contents_inner(
+    sides: &mut Sides<'_>,
+    s: &Schema,
+    t: &Schema,
+    plan: &TablePlan,
+    opts: &Options,
+    tr: &mut TableReport,
+) -> Result<(), ValidateError> {
+    let sql = plan.count_sql();
+    let read = |conn: &Connection, rows: Result<Vec<tiberius::Row>, cutover_mssql::Error>| {
+        rows.map(|r| r.first().and_then(|r| crate::cells::int(r, 0)).unwrap_or(0) as i64).map_err(|e| {
+            ValidateError::Query { server: conn.target().to_string(), table: tr.table.clone(), source: e }
+        })
+    };
+    let (a, b) = tokio::join!(sides.src.query_rows(&sql, &[]), sides.tgt.query_rows(&sql, &[]));
+    let (a, b) = (read(sides.src, a)?, read(sides.tgt, b)?);
+    sides.out.queries += 2;
+    let status = if a == b { Status::Pass } else { Status::Fail };
+    tr.checks.push(Check { source: Some(a.to_string()), target: Some(b.to_string()), ..check("row_count_exact", status) });
+    let (ma, mb) = (s.metadata_counts.get(&tr.table), t.metadata_counts.get(&tr.table));
+    if let (Some(ma), Some(mb)) = (ma, mb) {
+        let status = if ma == mb { Status::Pass } else { Status::Warn };
+        let mut c = Check { source: Some(ma.to_string()), target: Some(mb.to_string()), ..check("row_count_metadata", status) };
+        c.details.push("sys.dm_db_partition_stats (fast, may lag; unfiltered)".into());
+        tr.checks.push(c);
+    }
+    if opts.mode == Mode::Counts {
+        return Ok(());
+    }
+    let tune = Tuning { leaf_rows: opts.leaf_rows, fanout: opts.fanout, max_diffs: opts.max_diffs, columns: opts.mode == Mode::Rows };
+    let same = if plan.key.is_empty() {
+        compare_bag(sides, plan, &tune).await?
+    } else {
+        compare_keyed(sides, plan, &tune).await?
+    };
+    let out = std::mem::take(&mut sides.out);
+    sides.out.queries = out.queries;
+    sides.out.rows_received = out.rows_received;
+    tr.segments_compared = out.segments;
+    tr.rows_merged = out.rows_merged;
+    tr.differences = out.differences;
+    tr.differences_total = out.total;
+    let mut c = check("checksum", if same && out.total == 0 { Status::Pass } else { Status::Fail });
+    if plan.key.is_empty() {
+        c.details.push("no primary or unique key: compared as a bag of rows".into());
+    }
+    if !same && out.total == 0 {
+        c.details.push("segment checksums differ but no row difference was isolated".into());
+    }
+    c.details.extend(tr.not_compared.iter().map(|n| format!("not compared: {n}")));
+    tr.checks.push(c);
+    Ok(())
+}
+
+/// The SQL a run would send for each selected table (reads only the source catalog).
+pub async fn dry_run(src: &mut Connection, opts: &Options) -> Result<String, ValidateError> {
+    let s = read_schema(src).await?;
+    let names = tables(&s, &s, opts)?;
+    let mut out = String::from("-- catalog (both sides)\n");
+    for q in [
+        crate::catalog::DATABASE_SQL,
+        crate::catalog::COLUMNS_SQL,
+        crate::catalog::INDEXES_SQL,
+        crate::catalog::FOREIGN_KEYS_SQL,
+        crate::catalog::DEFAULTS_SQL,
+        crate::catalog::CHECKS_SQL,
+        crate::catalog::METADATA_COUNTS_SQL,
+    ] {
+        out.push_str(&format!("{q};\n"));
+    }
+    for name in names {
+        let Some(ts) = s.tables.get(&name) else { continue };
+        let mut nc = Vec::new();
+        let plan = TablePlan::new(ts, ts, &opts.relax, opts.filter.as_deref(), &|c| opts.ignored(&name, c), &mut nc);
+        out.push_str(&format!("\n-- {name}: exact row count (both sides)\n{};\n", plan.count_sql()));
+        if opts.mode == Mode::Counts {
+            continue;
+        }
+        let whole = Range::default();
+        out.push_str(&format!("-- {name}: checksum of a segment (both sides)\n{};\n", plan.checksum_sql(&whole)));
+        if plan.key.is_empty() {
+            out.push_str(&format!("-- {name}: keyless, hash-prefix buckets\n{};\n", plan.buckets_sql(&[])));
+            out.push_str(&format!("-- {name}: rows of a differing bucket\n{};\n", plan.bag_rows_sql(&[0xAB])));
+        } else {
+            out.push_str(&format!("-- {name}: segment boundaries when a segment differs\n{};\n", plan.boundaries_sql(&whole, 1000)));
+            out.push_str(&format!("-- {name}: (key, row hash) of a small differing segment\n{};\n", plan.leaf_sql(&whole)));
+        }
+    }
+    Ok(out)
+}
+
+/// Decides whether a run's outcome passes; `Incomplete` is never a pass.
+pub fn passed(report: &Report) -> bool {
+    report.verdict == Verdict::Identical
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_and_ignores() {
+        let o = Options { tables: vec!["dbo.*".into(), "orders".into()], exclude: vec!["*log".into()], ignore_columns: vec!["orders.note".into(), "updated".into()], ..Default::default() };
+        assert!(o.selected("dbo.customers") && o.selected("sales.orders") && !o.selected("sales.x"));
+        assert!(!o.selected("dbo.auditlog"));
+        assert!(o.ignored("sales.orders", "NOTE") && !o.ignored("dbo.x", "note") && o.ignored("dbo.x", "updated"));
+    }
+}
