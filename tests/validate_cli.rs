@@ -23,7 +23,8 @@ async fn batch(server: &TestServer, sql: &str) {
 
 async fn run(src: &TestServer, tgt: &TestServer, extra: &[&str]) -> (Output, Option<Value>, tempdir::Dir) {
     let dir = tempdir::Dir::new();
-    let mut args: Vec<String> = vec!["validate".into(), "--source".into(), src.conn.clone(), "--target".into(), tgt.conn.clone()];
+    let mut args: Vec<String> =
+        vec!["validate".into(), "--source".into(), src.conn.clone(), "--target".into(), tgt.conn.clone()];
     args.extend(["--out".to_string(), dir.path.display().to_string(), "--leaf-rows".into(), "16".into()]);
     args.extend(extra.iter().map(|s| s.to_string()));
     let out = tokio::task::spawn_blocking(move || cutover(&args)).await.unwrap();
@@ -63,7 +64,10 @@ fn item(id: i32) -> String {
 
 /// `rows` in the given order, 50 per INSERT.
 fn inserts(table: &str, rows: Vec<String>) -> String {
-    rows.chunks(50).map(|c| format!("INSERT INTO {table} VALUES {};", c.join(", "))).collect::<Vec<_>>().join("\n")
+    rows.chunks(50)
+        .map(|c| format!("INSERT INTO {table} VALUES {};", c.join(", ")))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 async fn seed_identical(src: &TestServer, tgt: &TestServer) {
@@ -74,7 +78,9 @@ async fn seed_identical(src: &TestServer, tgt: &TestServer) {
     let bag = "CREATE TABLE dbo.bag (a int NULL, b varchar(10) NULL); INSERT INTO dbo.bag VALUES (1, 'x'), (1, 'x'), (2, NULL), (3, '');";
     batch(src, bag).await;
     batch(tgt, bag).await;
-    let guids: Vec<String> = (0..60).map(|i| format!("('{:08X}-1111-2222-3333-{:012X}', {i})", i * 7919, (59 - i) * 104729)).collect();
+    let guids: Vec<String> = (0..60)
+        .map(|i| format!("('{:08X}-1111-2222-3333-{:012X}', {i})", i * 7919, (59 - i) * 104729))
+        .collect();
     let g = "CREATE TABLE dbo.guids (g uniqueidentifier NOT NULL PRIMARY KEY, v int NULL);";
     batch(src, &format!("{g}\n{}", inserts("dbo.guids", guids.clone()))).await;
     batch(tgt, &format!("{g}\n{}", inserts("dbo.guids", guids.into_iter().rev().collect()))).await;
@@ -85,7 +91,10 @@ async fn seed_identical(src: &TestServer, tgt: &TestServer) {
 }
 
 fn table<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["tables"].as_array().and_then(|t| t.iter().find(|t| t["table"] == name)).unwrap_or_else(|| panic!("{name} in {report}"))
+    report["tables"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["table"] == name))
+        .unwrap_or_else(|| panic!("{name} in {report}"))
 }
 
 fn diffs(report: &Value, name: &str) -> Vec<(String, String, Vec<String>)> {
@@ -94,8 +103,19 @@ fn diffs(report: &Value, name: &str) -> Vec<(String, String, Vec<String>)> {
         .map(|d| {
             d.iter()
                 .map(|d| {
-                    let key = d["key"].as_object().map(|k| k.values().map(|v| v.as_str().unwrap_or("").to_string()).collect::<Vec<_>>().join("|")).unwrap_or_default();
-                    let cols = d["columns"].as_array().map(|c| c.iter().map(|c| c.as_str().unwrap_or("").to_string()).collect()).unwrap_or_default();
+                    let key = d["key"]
+                        .as_object()
+                        .map(|k| {
+                            k.values()
+                                .map(|v| v.as_str().unwrap_or("").to_string())
+                                .collect::<Vec<_>>()
+                                .join("|")
+                        })
+                        .unwrap_or_default();
+                    let cols = d["columns"]
+                        .as_array()
+                        .map(|c| c.iter().map(|c| c.as_str().unwrap_or("").to_string()).collect())
+                        .unwrap_or_default();
                     (d["kind"].as_str().unwrap_or("").to_string(), key, cols)
                 })
                 .collect()
@@ -145,7 +165,8 @@ async fn every_planted_difference_is_named_by_table_key_and_column() {
     assert_eq!(json["verdict"], "differences");
     let d = diffs(&json, "dbo.items");
     let has = |kind: &str, key: &str, col: Option<&str>| {
-        d.iter().any(|(k, id, cols)| k == kind && id == key && col.is_none_or(|c| cols.iter().any(|x| x == c)))
+        d.iter()
+            .any(|(k, id, cols)| k == kind && id == key && col.is_none_or(|c| cols.iter().any(|x| x == c)))
     };
     for (key, col, what) in [
         ("17", "name", "trailing space"),
@@ -171,7 +192,10 @@ async fn every_planted_difference_is_named_by_table_key_and_column() {
     assert_eq!(g[0].2, vec!["v".to_string()]);
     let c = diffs(&json, "dbo.comp");
     assert_eq!(c, vec![("changed".to_string(), "7|r1".to_string(), vec!["v".to_string()])]);
-    assert!(stdout.contains("dbo.items") && stdout.contains("id=200") && stdout.contains("missing in target"), "{stdout}");
+    assert!(
+        stdout.contains("dbo.items") && stdout.contains("id=200") && stdout.contains("missing in target"),
+        "{stdout}"
+    );
     let junit = std::fs::read_to_string(dir.path.join("junit.xml")).unwrap();
     assert!(junit.contains(r#"classname="dbo.items" name="checksum"><failure"#), "{junit}");
     let md = std::fs::read_to_string(dir.path.join("report.md")).unwrap();
@@ -182,9 +206,14 @@ async fn every_planted_difference_is_named_by_table_key_and_column() {
 async fn relaxations_are_applied_and_named() {
     let (src, tgt) = (sim(TlsMode::Enabled).await, sim(TlsMode::Enabled).await);
     seed_identical(&src, &tgt).await;
-    batch(&tgt, "UPDATE dbo.items SET name = N'ITEM17 ' WHERE id = 17; UPDATE dbo.items SET price = 0 WHERE id = 5;").await;
+    batch(
+        &tgt,
+        "UPDATE dbo.items SET name = N'ITEM17 ' WHERE id = 17; UPDATE dbo.items SET price = 0 WHERE id = 5;",
+    )
+    .await;
     let (out, json, _dir) =
-        run(&src, &tgt, &["--trim-trailing-spaces", "--case-insensitive", "--ignore-column", "items.price"]).await;
+        run(&src, &tgt, &["--trim-trailing-spaces", "--case-insensitive", "--ignore-column", "items.price"])
+            .await;
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     let relax = json.expect("report")["relaxations"].to_string();
     assert!(relax.contains("RTRIM") && relax.contains("UPPER") && relax.contains("items.price"), "{relax}");
@@ -194,7 +223,11 @@ async fn relaxations_are_applied_and_named() {
 async fn schema_drift_is_reported() {
     let (src, tgt) = (sim(TlsMode::Enabled).await, sim(TlsMode::Enabled).await);
     batch(&src, "CREATE TABLE dbo.drift (id int NOT NULL PRIMARY KEY, amount int NULL, note varchar(10) NULL); CREATE INDEX ix_note ON dbo.drift (note);").await;
-    batch(&tgt, "CREATE TABLE dbo.drift (id int NOT NULL PRIMARY KEY, amount bigint NULL, note varchar(10) NULL);").await;
+    batch(
+        &tgt,
+        "CREATE TABLE dbo.drift (id int NOT NULL PRIMARY KEY, amount bigint NULL, note varchar(10) NULL);",
+    )
+    .await;
     let (out, json, _dir) = run(&src, &tgt, &["--mode", "counts"]).await;
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
     let schema = table(&json.expect("report"), "dbo.drift")["checks"][0].to_string();
@@ -209,7 +242,12 @@ async fn dry_run_prints_the_sql_and_a_bad_table_filter_exits_2() {
     let (out, _, _dir) = run(&src, &tgt, &["--dry-run", "--tables", "items"]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("HASHBYTES('SHA2_256'") && stdout.contains("ROW_NUMBER()") && !stdout.contains("FORMAT("), "{stdout}");
+    assert!(
+        stdout.contains("HASHBYTES('SHA2_256'")
+            && stdout.contains("ROW_NUMBER()")
+            && !stdout.contains("FORMAT("),
+        "{stdout}"
+    );
     let (out, _, _dir) = run(&src, &tgt, &["--tables", "nope*"]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope*"));

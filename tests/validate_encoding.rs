@@ -42,13 +42,21 @@ fn cases() -> Vec<(&'static str, &'static str, RefValue)> {
         ("binary(4)", "0x0102", Bytes(vec![1, 2, 0, 0])),
         ("varbinary(10)", "0xABCD", Bytes(vec![0xAB, 0xCD])),
         ("varbinary(10)", "0x", Bytes(vec![])),
-        ("uniqueidentifier", "'6f9619ff-8b86-d011-b42d-00c04fd430c8'", Guid("6F9619FF-8B86-D011-B42D-00C04FD430C8".into())),
+        (
+            "uniqueidentifier",
+            "'6f9619ff-8b86-d011-b42d-00c04fd430c8'",
+            Guid("6F9619FF-8B86-D011-B42D-00C04FD430C8".into()),
+        ),
         ("date", "'2024-02-29'", t("2024-02-29")),
         ("datetime", "'2024-01-02 03:04:05.003'", t("2024-01-02 03:04:05.003")),
         ("smalldatetime", "'2024-01-02 03:04:00'", t("2024-01-02 03:04:00")),
         ("datetime2(3)", "'2024-01-02 03:04:05.123'", t("2024-01-02 03:04:05.1230000")),
         ("datetime2(7)", "'2024-01-02 03:04:05.1234567'", t("2024-01-02 03:04:05.1234567")),
-        ("datetimeoffset(7)", "'2024-01-02 03:04:05.1234567 +02:00'", t("2024-01-02 03:04:05.1234567 +02:00")),
+        (
+            "datetimeoffset(7)",
+            "'2024-01-02 03:04:05.1234567 +02:00'",
+            t("2024-01-02 03:04:05.1234567 +02:00"),
+        ),
         ("time(7)", "'12:34:56.1234567'", t("12:34:56.1234567")),
         ("time(0)", "'01:02:03'", t("01:02:03.0000000")),
     ]
@@ -62,9 +70,11 @@ async fn golden(conn: &mut cutover_mssql::Connection) {
     let mut failures = Vec::new();
     for (i, (ty, lit, value)) in cases().into_iter().enumerate() {
         let table = format!("golden_{i}");
-        conn.simple_query(&format!("CREATE TABLE {table} (c {ty} NULL, d int NULL); INSERT INTO {table} VALUES ({lit}, NULL)"))
-            .await
-            .unwrap_or_else(|e| panic!("{ty} {lit}: {e}"));
+        conn.simple_query(&format!(
+            "CREATE TABLE {table} (c {ty} NULL, d int NULL); INSERT INTO {table} VALUES ({lit}, NULL)"
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{ty} {lit}: {e}"));
         let cols = vec![("[c]".to_string(), base_type(ty)), ("[d]".to_string(), "int".to_string())];
         let sql = format!("SELECT {} FROM {table}", row_hash_sql(&cols, &Relax::default()));
         let server: Vec<u8> = conn
@@ -103,11 +113,17 @@ async fn server_sum_mod_2_64_equals_the_client_sum() {
     let server = sim(TlsMode::Enabled).await;
     let mut conn = connect(&server).await;
     let values: Vec<String> = (0..200).map(|i| format!("({i}, N'row {i}')")).collect();
-    conn.simple_query(&format!("CREATE TABLE s (id int NOT NULL, v nvarchar(20) NULL); INSERT INTO s VALUES {}", values.join(", ")))
-        .await
-        .unwrap();
+    conn.simple_query(&format!(
+        "CREATE TABLE s (id int NOT NULL, v nvarchar(20) NULL); INSERT INTO s VALUES {}",
+        values.join(", ")
+    ))
+    .await
+    .unwrap();
     let cols = vec![("[id]".to_string(), "int".to_string()), ("[v]".to_string(), "nvarchar".to_string())];
-    let sql = format!("SELECT {AGGREGATE_SQL} FROM (SELECT {} AS h FROM s) x", row_hash_sql(&cols, &Relax::default()));
+    let sql = format!(
+        "SELECT {AGGREGATE_SQL} FROM (SELECT {} AS h FROM s) x",
+        row_hash_sql(&cols, &Relax::default())
+    );
     let rows = conn.query_rows(&sql, &[]).await.unwrap();
     let n: i64 = rows[0].get(0).unwrap();
     let s: tiberius::numeric::Numeric = rows[0].get(1).unwrap();

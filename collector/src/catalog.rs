@@ -38,7 +38,13 @@ pub struct Value {
     pub help: &'static str,
 }
 
-const fn gauge(column: &'static str, metric: &'static str, unit: &'static str, scale: f64, help: &'static str) -> Value {
+const fn gauge(
+    column: &'static str,
+    metric: &'static str,
+    unit: &'static str,
+    scale: f64,
+    help: &'static str,
+) -> Value {
     Value { column, metric, kind: Kind::Gauge, unit, scale, help }
 }
 
@@ -86,7 +92,8 @@ pub struct Variant {
     pub sql: &'static str,
 }
 
-const ALL: Variant = Variant { on_premises: true, managed_instance: true, sql_database: false, min_major: 0, sql: "" };
+const ALL: Variant =
+    Variant { on_premises: true, managed_instance: true, sql_database: false, min_major: 0, sql: "" };
 
 const fn all(sql: &'static str) -> Variant {
     Variant { sql, ..ALL }
@@ -139,7 +146,13 @@ const MS: f64 = 0.001;
 const WAIT_VALUES: &[Value] = &[
     counter("waiting_tasks_count", "waits", "1", 1.0, "Waits completed, by wait type"),
     counter("wait_time_ms", "wait_time_seconds", "seconds", MS, "Time spent waiting, by wait type"),
-    counter("signal_wait_time_ms", "signal_wait_time_seconds", "seconds", MS, "Time waiting for a CPU after the wait ended"),
+    counter(
+        "signal_wait_time_ms",
+        "signal_wait_time_seconds",
+        "seconds",
+        MS,
+        "Time waiting for a CPU after the wait ended",
+    ),
 ];
 
 const FILE_VALUES: &[Value] = &[
@@ -149,14 +162,38 @@ const FILE_VALUES: &[Value] = &[
     counter("num_of_writes", "io_writes", "1", 1.0, "Writes issued on the file"),
     counter("num_of_bytes_written", "io_written_bytes", "bytes", 1.0, "Bytes written to the file"),
     counter("io_stall_write_ms", "io_stall_write_seconds", "seconds", MS, "Time writes waited"),
-    counter("io_stall_queued_read_ms", "io_stall_queued_read_seconds", "seconds", MS, "Read time queued by IO governance"),
-    counter("io_stall_queued_write_ms", "io_stall_queued_write_seconds", "seconds", MS, "Write time queued by IO governance"),
+    counter(
+        "io_stall_queued_read_ms",
+        "io_stall_queued_read_seconds",
+        "seconds",
+        MS,
+        "Read time queued by IO governance",
+    ),
+    counter(
+        "io_stall_queued_write_ms",
+        "io_stall_queued_write_seconds",
+        "seconds",
+        MS,
+        "Write time queued by IO governance",
+    ),
     gauge("size_on_disk_bytes", "file_size_bytes", "bytes", 1.0, "Size of the file on disk"),
 ];
 
 const FILE_RATIOS: &[Ratio] = &[
-    Ratio { metric: "io_read_latency_seconds", numerator: "io_stall_read_ms", denominator: "num_of_reads", unit: "seconds", scale: MS },
-    Ratio { metric: "io_write_latency_seconds", numerator: "io_stall_write_ms", denominator: "num_of_writes", unit: "seconds", scale: MS },
+    Ratio {
+        metric: "io_read_latency_seconds",
+        numerator: "io_stall_read_ms",
+        denominator: "num_of_reads",
+        unit: "seconds",
+        scale: MS,
+    },
+    Ratio {
+        metric: "io_write_latency_seconds",
+        numerator: "io_stall_write_ms",
+        denominator: "num_of_writes",
+        unit: "seconds",
+        scale: MS,
+    },
 ];
 
 const FILE_SQL: &str = "SELECT DB_NAME(vfs.database_id) AS [database], \
@@ -181,12 +218,42 @@ const FILE_SQL_2012: &str = "SELECT DB_NAME(vfs.database_id) AS [database], \
     WHERE vfs.database_id < 32760";
 
 const MEMORY_VALUES: &[Value] = &[
-    gauge("total_physical_memory_kb", "os_memory_bytes", "bytes", KB, "Physical memory of the host (MI: of the VM)"),
-    gauge("available_physical_memory_kb", "os_available_memory_bytes", "bytes", KB, "Available physical memory"),
-    gauge("physical_memory_in_use_kb", "process_memory_bytes", "bytes", KB, "Working set of the SQL Server process"),
+    gauge(
+        "total_physical_memory_kb",
+        "os_memory_bytes",
+        "bytes",
+        KB,
+        "Physical memory of the host (MI: of the VM)",
+    ),
+    gauge(
+        "available_physical_memory_kb",
+        "os_available_memory_bytes",
+        "bytes",
+        KB,
+        "Available physical memory",
+    ),
+    gauge(
+        "physical_memory_in_use_kb",
+        "process_memory_bytes",
+        "bytes",
+        KB,
+        "Working set of the SQL Server process",
+    ),
     counter("page_fault_count", "process_page_faults", "1", 1.0, "Page faults of the process"),
-    gauge("memory_utilization_percentage", "process_memory_utilization_percent", "percent", 1.0, "Committed memory in the working set"),
-    gauge("process_memory_limit_mb", "process_memory_limit_bytes", "bytes", KB * KB, "Memory cap of the process (job object on MI)"),
+    gauge(
+        "memory_utilization_percentage",
+        "process_memory_utilization_percent",
+        "percent",
+        1.0,
+        "Committed memory in the working set",
+    ),
+    gauge(
+        "process_memory_limit_mb",
+        "process_memory_limit_bytes",
+        "bytes",
+        KB * KB,
+        "Memory cap of the process (job object on MI)",
+    ),
 ];
 
 /// The catalog. Order is the order of result sets in the per-round batch.
@@ -195,8 +262,12 @@ pub const FAMILIES: &[Family] = &[
         name: "perf_counters",
         tier: Tier::Fast,
         variants: &[
-            all("SELECT object_name, counter_name, instance_name, cntr_value, cntr_type FROM sys.dm_os_performance_counters"),
-            sqldb("SELECT object_name, counter_name, instance_name, cntr_value, cntr_type FROM sys.dm_os_performance_counters"),
+            all(
+                "SELECT object_name, counter_name, instance_name, cntr_value, cntr_type FROM sys.dm_os_performance_counters",
+            ),
+            sqldb(
+                "SELECT object_name, counter_name, instance_name, cntr_value, cntr_type FROM sys.dm_os_performance_counters",
+            ),
         ],
         shape: Shape::PerfCounters,
     },
@@ -204,8 +275,12 @@ pub const FAMILIES: &[Family] = &[
         name: "waits",
         tier: Tier::Fast,
         variants: &[
-            all("SELECT wait_type, waiting_tasks_count, wait_time_ms, signal_wait_time_ms FROM sys.dm_os_wait_stats"),
-            sqldb("SELECT wait_type, waiting_tasks_count, wait_time_ms, signal_wait_time_ms FROM sys.dm_db_wait_stats"),
+            all(
+                "SELECT wait_type, waiting_tasks_count, wait_time_ms, signal_wait_time_ms FROM sys.dm_os_wait_stats",
+            ),
+            sqldb(
+                "SELECT wait_type, waiting_tasks_count, wait_time_ms, signal_wait_time_ms FROM sys.dm_db_wait_stats",
+            ),
         ],
         shape: Shape::Table { labels: &["wait_type"], values: WAIT_VALUES, ratios: &[] },
     },
@@ -220,8 +295,20 @@ pub const FAMILIES: &[Family] = &[
             labels: &["wait_type"],
             values: &[
                 gauge("tasks", "waiting_tasks", "1", 1.0, "Tasks waiting now, by wait type"),
-                gauge("wait_ms", "waiting_tasks_wait_seconds", "seconds", MS, "Time the waiting tasks have waited so far"),
-                gauge("max_wait_ms", "waiting_tasks_max_wait_seconds", "seconds", MS, "Longest in-flight wait"),
+                gauge(
+                    "wait_ms",
+                    "waiting_tasks_wait_seconds",
+                    "seconds",
+                    MS,
+                    "Time the waiting tasks have waited so far",
+                ),
+                gauge(
+                    "max_wait_ms",
+                    "waiting_tasks_max_wait_seconds",
+                    "seconds",
+                    MS,
+                    "Longest in-flight wait",
+                ),
             ],
             ratios: &[],
         },
@@ -230,19 +317,21 @@ pub const FAMILIES: &[Family] = &[
         name: "file_stats",
         tier: Tier::Fast,
         variants: &[Variant { min_major: 12, ..all(FILE_SQL) }, all(FILE_SQL_2012)],
-        shape: Shape::Table { labels: &["database", "file", "file_type"], values: FILE_VALUES, ratios: FILE_RATIOS },
+        shape: Shape::Table {
+            labels: &["database", "file", "file_type"],
+            values: FILE_VALUES,
+            ratios: FILE_RATIOS,
+        },
     },
     Family {
         name: "cpu",
         tier: Tier::Fast,
-        variants: &[
-            on_prem(
-                "SELECT TOP (1) rb.timestamp, si.ms_ticks, CAST(rb.record AS nvarchar(max)) AS record \
+        variants: &[on_prem(
+            "SELECT TOP (1) rb.timestamp, si.ms_ticks, CAST(rb.record AS nvarchar(max)) AS record \
                  FROM sys.dm_os_ring_buffers AS rb CROSS JOIN sys.dm_os_sys_info AS si \
                  WHERE rb.ring_buffer_type = N'RING_BUFFER_SCHEDULER_MONITOR' AND rb.record LIKE N'%<SystemHealth>%' \
                  ORDER BY rb.timestamp DESC",
-            ),
-        ],
+        )],
         shape: Shape::RingBuffer,
     },
     Family {
@@ -256,10 +345,34 @@ pub const FAMILIES: &[Family] = &[
             labels: &["sku"],
             values: &[
                 gauge("vcores", "vcores", "1", 1.0, "vCores of the Managed Instance"),
-                gauge("avg_cpu_percent", "cpu_percent", "percent", 1.0, "Instance CPU, 15-second window (sys.server_resource_stats)"),
-                gauge("io_requests", "window_io_requests", "1", 1.0, "IO requests in the latest 15-second window"),
-                gauge("io_bytes_read", "window_io_read_bytes", "bytes", 1.0, "Bytes read in the latest window"),
-                gauge("io_bytes_written", "window_io_written_bytes", "bytes", 1.0, "Bytes written in the latest window"),
+                gauge(
+                    "avg_cpu_percent",
+                    "cpu_percent",
+                    "percent",
+                    1.0,
+                    "Instance CPU, 15-second window (sys.server_resource_stats)",
+                ),
+                gauge(
+                    "io_requests",
+                    "window_io_requests",
+                    "1",
+                    1.0,
+                    "IO requests in the latest 15-second window",
+                ),
+                gauge(
+                    "io_bytes_read",
+                    "window_io_read_bytes",
+                    "bytes",
+                    1.0,
+                    "Bytes read in the latest window",
+                ),
+                gauge(
+                    "io_bytes_written",
+                    "window_io_written_bytes",
+                    "bytes",
+                    1.0,
+                    "Bytes written in the latest window",
+                ),
                 gauge("storage_space_used_mb", "storage_used_bytes", "bytes", KB * KB, "Storage used"),
                 gauge("reserved_storage_mb", "storage_reserved_bytes", "bytes", KB * KB, "Storage reserved"),
             ],
@@ -275,9 +388,11 @@ pub const FAMILIES: &[Family] = &[
                  pm.page_fault_count, pm.memory_utilization_percentage, CAST(NULL AS bigint) AS process_memory_limit_mb \
                  FROM sys.dm_os_sys_memory AS sm CROSS JOIN sys.dm_os_process_memory AS pm",
             ),
-            mi("SELECT sm.total_physical_memory_kb, sm.available_physical_memory_kb, pm.physical_memory_in_use_kb, \
+            mi(
+                "SELECT sm.total_physical_memory_kb, sm.available_physical_memory_kb, pm.physical_memory_in_use_kb, \
                  pm.page_fault_count, pm.memory_utilization_percentage, jo.process_memory_limit_mb \
-                 FROM sys.dm_os_sys_memory AS sm CROSS JOIN sys.dm_os_process_memory AS pm CROSS JOIN sys.dm_os_job_object AS jo"),
+                 FROM sys.dm_os_sys_memory AS sm CROSS JOIN sys.dm_os_process_memory AS pm CROSS JOIN sys.dm_os_job_object AS jo",
+            ),
         ],
         shape: Shape::Table { labels: &[], values: MEMORY_VALUES, ratios: &[] },
     },
@@ -290,7 +405,13 @@ pub const FAMILIES: &[Family] = &[
         )],
         shape: Shape::Table {
             labels: &["clerk"],
-            values: &[gauge("pages_kb", "memory_clerk_bytes", "bytes", KB, "Memory held by the largest clerks")],
+            values: &[gauge(
+                "pages_kb",
+                "memory_clerk_bytes",
+                "bytes",
+                KB,
+                "Memory held by the largest clerks",
+            )],
             ratios: &[],
         },
     },
@@ -319,21 +440,37 @@ pub const FAMILIES: &[Family] = &[
     Family {
         name: "requests",
         tier: Tier::Fast,
-        variants: &[all(
-            "SELECT COUNT(*) AS active_requests, \
+        variants: &[all("SELECT COUNT(*) AS active_requests, \
              SUM(CASE WHEN blocking_session_id > 0 THEN 1 ELSE 0 END) AS blocked_requests, \
              COUNT(DISTINCT CASE WHEN blocking_session_id > 0 THEN blocking_session_id END) AS blocking_sessions, \
              SUM(open_transaction_count) AS open_transactions, MAX(total_elapsed_time) AS longest_request_ms \
-             FROM sys.dm_exec_requests WHERE session_id <> @@SPID AND session_id > 50 OPTION (MAXDOP 1)",
-        )],
+             FROM sys.dm_exec_requests WHERE session_id <> @@SPID AND session_id > 50 OPTION (MAXDOP 1)")],
         shape: Shape::Table {
             labels: &[],
             values: &[
                 gauge("active_requests", "active_requests", "1", 1.0, "User requests running now"),
-                gauge("blocked_requests", "blocked_requests", "1", 1.0, "Requests blocked by another session"),
+                gauge(
+                    "blocked_requests",
+                    "blocked_requests",
+                    "1",
+                    1.0,
+                    "Requests blocked by another session",
+                ),
                 gauge("blocking_sessions", "blocking_sessions", "1", 1.0, "Sessions blocking others"),
-                gauge("open_transactions", "open_transactions", "1", 1.0, "Open transactions of running requests"),
-                gauge("longest_request_ms", "longest_request_seconds", "seconds", MS, "Elapsed time of the longest request"),
+                gauge(
+                    "open_transactions",
+                    "open_transactions",
+                    "1",
+                    1.0,
+                    "Open transactions of running requests",
+                ),
+                gauge(
+                    "longest_request_ms",
+                    "longest_request_seconds",
+                    "seconds",
+                    MS,
+                    "Elapsed time of the longest request",
+                ),
             ],
             ratios: &[],
         },
@@ -348,8 +485,20 @@ pub const FAMILIES: &[Family] = &[
         shape: Shape::Table {
             labels: &["database"],
             values: &[
-                gauge("total_log_size_in_bytes", "log_size_bytes", "bytes", 1.0, "Log size of the connection's database"),
-                gauge("used_log_space_in_bytes", "log_used_bytes", "bytes", 1.0, "Log used in the connection's database"),
+                gauge(
+                    "total_log_size_in_bytes",
+                    "log_size_bytes",
+                    "bytes",
+                    1.0,
+                    "Log size of the connection's database",
+                ),
+                gauge(
+                    "used_log_space_in_bytes",
+                    "log_used_bytes",
+                    "bytes",
+                    1.0,
+                    "Log used in the connection's database",
+                ),
             ],
             ratios: &[],
         },
@@ -357,18 +506,28 @@ pub const FAMILIES: &[Family] = &[
     Family {
         name: "tempdb",
         tier: Tier::Fast,
-        variants: &[all(
-            "SELECT SUM(version_store_reserved_page_count) * 8192 AS version_store_bytes, \
+        variants: &[all("SELECT SUM(version_store_reserved_page_count) * 8192 AS version_store_bytes, \
              SUM(user_object_reserved_page_count) * 8192 AS user_object_bytes, \
              SUM(internal_object_reserved_page_count) * 8192 AS internal_object_bytes, \
-             SUM(unallocated_extent_page_count) * 8192 AS free_bytes FROM tempdb.sys.dm_db_file_space_usage",
-        )],
+             SUM(unallocated_extent_page_count) * 8192 AS free_bytes FROM tempdb.sys.dm_db_file_space_usage")],
         shape: Shape::Table {
             labels: &[],
             values: &[
-                gauge("version_store_bytes", "tempdb_version_store_bytes", "bytes", 1.0, "tempdb version store"),
+                gauge(
+                    "version_store_bytes",
+                    "tempdb_version_store_bytes",
+                    "bytes",
+                    1.0,
+                    "tempdb version store",
+                ),
                 gauge("user_object_bytes", "tempdb_user_object_bytes", "bytes", 1.0, "tempdb user objects"),
-                gauge("internal_object_bytes", "tempdb_internal_object_bytes", "bytes", 1.0, "tempdb internal objects"),
+                gauge(
+                    "internal_object_bytes",
+                    "tempdb_internal_object_bytes",
+                    "bytes",
+                    1.0,
+                    "tempdb internal objects",
+                ),
                 gauge("free_bytes", "tempdb_free_bytes", "bytes", 1.0, "Free space in tempdb files"),
             ],
             ratios: &[],
@@ -397,9 +556,11 @@ pub const QUERY_TEXT_SQL: &str = "SELECT CONVERT(nvarchar(18), qs.query_hash, 1)
     GROUP BY qs.query_hash OPTION (MAXDOP 1)";
 
 /// The server clock and restart detector, first in every batch.
-pub const CLOCK_SQL: &str = "SELECT SYSUTCDATETIME() AS now_utc, sqlserver_start_time FROM sys.dm_os_sys_info";
+pub const CLOCK_SQL: &str =
+    "SELECT SYSUTCDATETIME() AS now_utc, sqlserver_start_time FROM sys.dm_os_sys_info";
 /// The clock alone, for a login that may not see dm_os_sys_info.
-pub const CLOCK_ONLY_SQL: &str = "SELECT SYSUTCDATETIME() AS now_utc, CAST(NULL AS datetime) AS sqlserver_start_time";
+pub const CLOCK_ONLY_SQL: &str =
+    "SELECT SYSUTCDATETIME() AS now_utc, CAST(NULL AS datetime) AS sqlserver_start_time";
 
 /// Session settings of a polite guest, once per connection.
 pub const SESSION_SQL: &str = "SET NOCOUNT ON; SET DEADLOCK_PRIORITY LOW; \
@@ -426,7 +587,11 @@ pub const PHYSICAL_NAMES_SQL: &str = "SELECT physical_database_name, name FROM s
 
 /// The families of one tier that exist on this server, with their query.
 pub fn plan(tier: Tier, family: EditionFamily, major: Option<u32>) -> Vec<(&'static Family, &'static str)> {
-    FAMILIES.iter().filter(|f| f.tier == tier).filter_map(|f| f.sql_for(family, major).map(|sql| (f, sql))).collect()
+    FAMILIES
+        .iter()
+        .filter(|f| f.tier == tier)
+        .filter_map(|f| f.sql_for(family, major).map(|sql| (f, sql)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -435,11 +600,14 @@ mod tests {
 
     #[test]
     fn every_fast_family_but_resource_stats_exists_on_premises_and_cpu_differs_by_edition() {
-        let on_prem: Vec<_> = plan(Tier::Fast, EditionFamily::OnPremises, Some(16)).iter().map(|(f, _)| f.name).collect();
+        let on_prem: Vec<_> =
+            plan(Tier::Fast, EditionFamily::OnPremises, Some(16)).iter().map(|(f, _)| f.name).collect();
         assert!(on_prem.contains(&"cpu") && !on_prem.contains(&"resource_stats"), "{on_prem:?}");
-        let mi: Vec<_> = plan(Tier::Fast, EditionFamily::ManagedInstance, Some(12)).iter().map(|(f, _)| f.name).collect();
+        let mi: Vec<_> =
+            plan(Tier::Fast, EditionFamily::ManagedInstance, Some(12)).iter().map(|(f, _)| f.name).collect();
         assert!(!mi.contains(&"cpu") && mi.contains(&"resource_stats"), "{mi:?}");
-        let sqldb: Vec<_> = plan(Tier::Fast, EditionFamily::AzureSqlDatabase, Some(12)).iter().map(|(f, _)| f.name).collect();
+        let sqldb: Vec<_> =
+            plan(Tier::Fast, EditionFamily::AzureSqlDatabase, Some(12)).iter().map(|(f, _)| f.name).collect();
         assert_eq!(sqldb, vec!["perf_counters", "waits"]);
     }
 

@@ -181,7 +181,8 @@ pub fn evaluate(prev: Option<(&CounterSnapshot, f64)>, cur: &CounterSnapshot) ->
                 .map(|(_, base)| (CounterKind::Percent, value as f64 / base as f64 * 100.0)),
             PER_SECOND | PER_SECOND_32 => prev.and_then(|(p, secs)| {
                 let before = p.rows.get(key)?.0;
-                (secs > 0.0 && value >= before).then(|| (CounterKind::PerSecond, (value - before) as f64 / secs))
+                (secs > 0.0 && value >= before)
+                    .then(|| (CounterKind::PerSecond, (value - before) as f64 / secs))
             }),
             AVERAGE => prev.and_then(|(p, _)| {
                 let (base_key, base_now) = index.find(key)?;

@@ -30,7 +30,13 @@ fn prefixes_are_stripped_whatever_the_instance_name() {
 fn managed_instance_guids_become_database_names() {
     let mut names = HashMap::new();
     names.insert("8A3E6F2C-1111-2222-3333-444455556666".to_string(), "shop".to_string());
-    let rows = [raw("SQLServer:Databases", "Log Flushes/sec", "8a3e6f2c-1111-2222-3333-444455556666", 5, PER_SECOND)];
+    let rows = [raw(
+        "SQLServer:Databases",
+        "Log Flushes/sec",
+        "8a3e6f2c-1111-2222-3333-444455556666",
+        5,
+        PER_SECOND,
+    )];
     let s = snapshot(&rows, &names);
     assert_eq!(s.rows.keys().next().unwrap().instance, "shop");
 }

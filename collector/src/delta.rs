@@ -66,7 +66,12 @@ impl Default for Tolerance {
 }
 
 /// The interval between two stamps in seconds, or why it cannot carry deltas.
-pub fn check_interval(prev: &Stamp, cur: &Stamp, expected_secs: f64, tol: Tolerance) -> Result<f64, GapCause> {
+pub fn check_interval(
+    prev: &Stamp,
+    cur: &Stamp,
+    expected_secs: f64,
+    tol: Tolerance,
+) -> Result<f64, GapCause> {
     if let (Some(before), Some(after)) = (prev.start_time, cur.start_time)
         && before != after
     {
@@ -76,7 +81,9 @@ pub fn check_interval(prev: &Stamp, cur: &Stamp, expected_secs: f64, tol: Tolera
     if seconds <= 0.0 {
         return Err(GapCause::ClockBackwards { seconds });
     }
-    if expected_secs > 0.0 && (seconds < expected_secs * tol.min_ratio || seconds > expected_secs * tol.max_ratio) {
+    if expected_secs > 0.0
+        && (seconds < expected_secs * tol.min_ratio || seconds > expected_secs * tol.max_ratio)
+    {
         return Err(GapCause::IntervalOff { seconds, expected_seconds: expected_secs });
     }
     Ok(seconds)

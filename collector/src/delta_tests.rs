@@ -30,7 +30,10 @@ fn a_far_gap_and_a_backwards_clock_drop_the_interval() {
     let tol = Tolerance::default();
     assert_eq!(check_interval(&stamp(0, 0), &stamp(120, 0), 15.0, tol).unwrap_err().label(), "interval_off");
     assert_eq!(check_interval(&stamp(0, 0), &stamp(2, 0), 15.0, tol).unwrap_err().label(), "interval_off");
-    assert_eq!(check_interval(&stamp(10, 0), &stamp(5, 0), 15.0, tol).unwrap_err().label(), "clock_backwards");
+    assert_eq!(
+        check_interval(&stamp(10, 0), &stamp(5, 0), 15.0, tol).unwrap_err().label(),
+        "clock_backwards"
+    );
 }
 
 #[test]
@@ -41,7 +44,11 @@ fn tracker_gives_deltas_and_drops_a_batch_with_one_decrease() {
     let d = t.advance(stamp(15, 0), rows(&[("a", 40), ("b", 5), ("new", 7)]), 15.0, tol).unwrap().unwrap();
     let mut got = d.rows.clone();
     got.sort();
-    assert_eq!(got, vec![("a".to_string(), vec![30]), ("b".to_string(), vec![0])], "new series have no delta");
+    assert_eq!(
+        got,
+        vec![("a".to_string(), vec![30]), ("b".to_string(), vec![0])],
+        "new series have no delta"
+    );
     let err = t.advance(stamp(30, 0), rows(&[("a", 50), ("b", 1)]), 15.0, tol).unwrap_err();
     assert_eq!(err.label(), "reset");
     // The next interval starts from the reset values.

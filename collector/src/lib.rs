@@ -9,7 +9,15 @@
 //! | [`delta`] | deltas on the server's clock; intervals dropped and marked on restart, reset, gap |
 //! | [`waits`] | the wait category table (governance mapped explicitly, benign waits as data) |
 
+pub mod baseline;
 pub mod catalog;
 pub mod counters;
 pub mod delta;
+pub mod families;
+pub mod prom;
+pub mod rows;
+pub mod run;
+pub mod sample;
+pub mod sampler;
+pub mod summary;
 pub mod waits;

@@ -10,7 +10,8 @@ const PASSWORD: &str = "Test-Passw0rd!";
 
 pub async fn start(profile: &str) -> (SimServer, cutover_mssql::Connection) {
     let profile = Profile::named(profile).expect("profile exists");
-    let config = InstanceConfig::for_profile("SIM-CAT", profile, vec![LoginDef::sysadmin("cutover", PASSWORD)]);
+    let config =
+        InstanceConfig::for_profile("SIM-CAT", profile, vec![LoginDef::sysadmin("cutover", PASSWORD)]);
     let instance = Instance::start(config).expect("simulator starts");
     instance.create_database("shop").expect("database");
     let server = SimServer::start(instance, ServerConfig { tls: TlsMode::Disabled, ..Default::default() })

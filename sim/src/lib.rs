@@ -6,6 +6,7 @@
 //! on the machines that build this project; everything `cutover` does to a real server it does
 //! to this one, over the same protocol.
 
+pub mod admin;
 pub mod engine;
 pub mod error;
 pub mod load;

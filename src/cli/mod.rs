@@ -4,6 +4,7 @@
 //! not complete (bad input, connection, permission). Errors print their cause chain once, with
 //! secrets redacted, and never a backtrace.
 
+mod collect;
 mod exit;
 mod probe;
 mod replay;
@@ -38,6 +39,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    Collect(collect::CollectArgs),
     Probe(probe::ProbeArgs),
     Replay(replay::ReplayArgs),
     Sim(sim::SimArgs),
@@ -58,6 +60,7 @@ pub fn main() -> std::process::ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<Outcome> {
     match command {
+        Command::Collect(args) => collect::run(args).await,
         Command::Probe(args) => probe::run(args).await,
         Command::Replay(args) => replay::run(args).await,
         Command::Sim(args) => sim::run(args).await,

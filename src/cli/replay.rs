@@ -121,7 +121,13 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
     let shard = Shard::parse(&args.shard).map_err(|m| anyhow::anyhow!("--shard {m}"))?;
     let interval = parse_duration(&args.interval).map_err(|m| anyhow::anyhow!("--interval {m}"))?;
     let target = resolve_server(&args.server, args.config.as_deref())?;
-    let options = ReplayOptions { target, out: args.out.clone(), shard, interval, progress: std::io::stderr().is_terminal() };
+    let options = ReplayOptions {
+        target,
+        out: args.out.clone(),
+        shard,
+        interval,
+        progress: std::io::stderr().is_terminal(),
+    };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

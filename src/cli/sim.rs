@@ -58,6 +58,11 @@ pub struct SimArgs {
     /// Server name the instance reports (@@SERVERNAME, SERVERPROPERTY('ServerName')).
     #[arg(long, default_value = "SIM")]
     name: String,
+
+    /// Serve the fault/lifecycle admin interface over HTTP on this address, e.g.
+    /// 127.0.0.1:14331 (`curl -X POST http://127.0.0.1:14331/restart`; see the README).
+    #[arg(long, value_name = "ADDR")]
+    admin: Option<SocketAddr>,
 }
 
 pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
@@ -79,9 +84,22 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
     let server = SimServer::start(instance, ServerConfig { bind, tls })
         .await
         .with_context(|| format!("could not listen on {bind}: is another process using port {}? Pick another with --port", args.port))?;
+    let admin = match args.admin {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("could not listen on {addr} for --admin: pick another address"))?;
+            println!("  admin:             http://{} (POST /restart, /drop, /stall?ms=N, /fail?error=N, …)", listener.local_addr()?);
+            Some(tokio::spawn(cutover_sim::admin::serve(listener, server.instance().clone())))
+        }
+        None => None,
+    };
     print_banner(&server, &args, &first_user, tls);
     tokio::signal::ctrl_c().await.context("could not wait for Ctrl-C")?;
     eprintln!("stopping the simulator");
+    if let Some(task) = admin {
+        task.abort();
+    }
     server.shutdown().await;
     Ok(Outcome::Pass)
 }

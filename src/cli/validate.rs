@@ -78,7 +78,10 @@ pub struct ValidateArgs {
 }
 
 fn float_decimals(tol: &str) -> anyhow::Result<u8> {
-    let v: f64 = tol.trim().parse().map_err(|_| cutover_validate::ValidateError::FloatTolerance { value: tol.into() })?;
+    let v: f64 = tol
+        .trim()
+        .parse()
+        .map_err(|_| cutover_validate::ValidateError::FloatTolerance { value: tol.into() })?;
     let d = -v.log10();
     if !(v > 0.0 && v < 1.0 && (d - d.round()).abs() < 1e-9) {
         bail!(cutover_validate::ValidateError::FloatTolerance { value: tol.into() });
@@ -112,12 +115,16 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
         max_diffs: args.max_diffs,
         ..Options::default()
     };
-    let mut src = cutover_mssql::connect(&source).await.with_context(|| format!("could not connect to the source {source}"))?;
+    let mut src = cutover_mssql::connect(&source)
+        .await
+        .with_context(|| format!("could not connect to the source {source}"))?;
     if args.dry_run {
         print!("{}", cutover_validate::dry_run(&mut src, &opts).await?);
         return Ok(Outcome::Pass);
     }
-    let mut tgt = cutover_mssql::connect(&target).await.with_context(|| format!("could not connect to the target {target}"))?;
+    let mut tgt = cutover_mssql::connect(&target)
+        .await
+        .with_context(|| format!("could not connect to the target {target}"))?;
     let quiet = args.json || !std::io::stderr().is_terminal();
     let mut progress = |msg: &str| {
         if !quiet {
@@ -141,7 +148,11 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
         cutover_validate::report::Verdict::Identical => Ok(Outcome::Pass),
         cutover_validate::report::Verdict::Differences => Ok(Outcome::Fail),
         cutover_validate::report::Verdict::Incomplete => {
-            let n = report.tables.iter().filter(|t| t.status() == cutover_validate::report::Status::Error).count();
+            let n = report
+                .tables
+                .iter()
+                .filter(|t| t.status() == cutover_validate::report::Status::Error)
+                .count();
             bail!("{n} table(s) could not be validated; the report names each with its error")
         }
     }

@@ -65,7 +65,8 @@ async fn init(args: InitArgs) -> anyhow::Result<Outcome> {
         workload.database = args.database;
     }
     let target = resolve_server(&args.server, args.config.as_deref())?;
-    let mut conn = cutover_mssql::connect(&target).await.with_context(|| format!("could not connect to {target}"))?;
+    let mut conn =
+        cutover_mssql::connect(&target).await.with_context(|| format!("could not connect to {target}"))?;
     let report = cutover_workloads::setup::init(&mut conn, &workload, args.scale, |_, _, _| {})
         .await
         .with_context(|| format!("could not initialise workload {} on {target}", workload.name))?;

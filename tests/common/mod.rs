@@ -54,7 +54,8 @@ pub async fn sim(tls: TlsMode) -> TestServer {
     };
     let instance = Instance::start(config).expect("simulator starts");
     instance.create_database(DATABASE).expect("database created");
-    let server = SimServer::start(instance, ServerConfig { tls, ..Default::default() }).await.expect("server starts");
+    let server =
+        SimServer::start(instance, ServerConfig { tls, ..Default::default() }).await.expect("server starts");
     let mut conn = format!(
         "Server=tcp:127.0.0.1,{};Database={DATABASE};User Id={USER};TrustServerCertificate=true",
         server.local_addr().port()

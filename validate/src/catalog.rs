@@ -186,7 +186,7 @@ pub const DATABASE_SQL: &str =
 /// Reads the schema of the connection's current database.
 pub async fn read_schema(conn: &mut Connection) -> Result<Schema, ValidateError> {
     let side = conn.target().to_string();
-    let q = |e| ValidateError::Catalog { server: side.clone(), source: e };
+    let q = |e| ValidateError::Catalog { server: side.clone(), source: Box::new(e) };
     let mut schema = Schema::default();
     if let Some(row) = conn.query_rows(DATABASE_SQL, &[]).await.map_err(q)?.first() {
         schema.database = DatabaseInfo {
@@ -239,7 +239,9 @@ pub async fn read_schema(conn: &mut Connection) -> Result<Schema, ValidateError>
             }
         }
     }
-    let mut fks: BTreeMap<(String, String), (Vec<String>, String, Vec<String>)> = BTreeMap::new();
+    // (table, fk name) → (columns, referenced table, referenced columns)
+    type Fk = (Vec<String>, String, Vec<String>);
+    let mut fks: BTreeMap<(String, String), Fk> = BTreeMap::new();
     for row in conn.query_rows(FOREIGN_KEYS_SQL, &[]).await.map_err(q)? {
         let entry = fks.entry((name(&row), text_or_empty(&row, 2))).or_insert_with(|| {
             (Vec::new(), format!("{}.{}", text_or_empty(&row, 4), text_or_empty(&row, 5)), Vec::new())

@@ -48,7 +48,11 @@ pub struct Sides<'a> {
 impl Sides<'_> {
     async fn both(&mut self, sql: &str) -> Result<(Vec<Row>, Vec<Row>), ValidateError> {
         let table = self.table.clone();
-        let err = |conn: &Connection, source| ValidateError::Query { server: conn.target().to_string(), table: table.clone(), source };
+        let err = |conn: &Connection, source| ValidateError::Query {
+            server: conn.target().to_string(),
+            table: table.clone(),
+            source: Box::new(source),
+        };
         let (a, b) = tokio::join!(self.src.query_rows(sql, &[]), self.tgt.query_rows(sql, &[]));
         let a = a.map_err(|e| err(self.src, e))?;
         let b = b.map_err(|e| err(self.tgt, e))?;
@@ -57,7 +61,11 @@ impl Sides<'_> {
         Ok((a, b))
     }
 
-    async fn checksums(&mut self, plan: &TablePlan, range: &Range) -> Result<(Checksum, Checksum), ValidateError> {
+    async fn checksums(
+        &mut self,
+        plan: &TablePlan,
+        range: &Range,
+    ) -> Result<(Checksum, Checksum), ValidateError> {
         let (a, b) = self.both(&plan.checksum_sql(range)).await?;
         self.out.segments += 1;
         let read = |rows: &[Row]| match rows.first() {
@@ -76,7 +84,11 @@ impl Sides<'_> {
 }
 
 /// Compares a keyed table; returns whether the whole table matched.
-pub async fn compare_keyed(s: &mut Sides<'_>, plan: &TablePlan, tune: &Tuning) -> Result<bool, ValidateError> {
+pub async fn compare_keyed(
+    s: &mut Sides<'_>,
+    plan: &TablePlan,
+    tune: &Tuning,
+) -> Result<bool, ValidateError> {
     let whole = Range::default();
     let (a, b) = s.checksums(plan, &whole).await?;
     if a == b {
@@ -94,10 +106,11 @@ pub async fn compare_keyed(s: &mut Sides<'_>, plan: &TablePlan, tune: &Tuning) -
         // Boundaries come from the side with more rows, in that server's own key order.
         let conn: &mut Connection = if a.count >= b.count { &mut *s.src } else { &mut *s.tgt };
         let server = conn.target().to_string();
-        let bounds = conn
-            .query_rows(&sql, &[])
-            .await
-            .map_err(|e| ValidateError::Query { server, table: s.table.clone(), source: e })?;
+        let bounds = conn.query_rows(&sql, &[]).await.map_err(|e| ValidateError::Query {
+            server,
+            table: s.table.clone(),
+            source: Box::new(e),
+        })?;
         s.out.queries += 1;
         s.out.rows_received += bounds.len() as u64;
         let keys: Vec<Vec<String>> =
@@ -126,7 +139,12 @@ pub async fn compare_keyed(s: &mut Sides<'_>, plan: &TablePlan, tune: &Tuning) -
 /// Streams (key, hash) from both sides in key order and pairs them up. Unmatched keys wait in
 /// a map until the other side shows them; since both sides stream in the same order, the maps
 /// hold only the differences and the lag between the two streams.
-async fn merge(s: &mut Sides<'_>, plan: &TablePlan, range: &Range, tune: &Tuning) -> Result<(), ValidateError> {
+async fn merge(
+    s: &mut Sides<'_>,
+    plan: &TablePlan,
+    range: &Range,
+    tune: &Tuning,
+) -> Result<(), ValidateError> {
     let sql = plan.leaf_sql(range);
     let n = plan.key.len();
     let table = s.table.clone();
@@ -135,7 +153,11 @@ async fn merge(s: &mut Sides<'_>, plan: &TablePlan, range: &Range, tune: &Tuning
     let mut merged = 0u64;
     {
         let (src_target, tgt_target) = (s.src.target().clone(), s.tgt.target().clone());
-        let qerr = |t: &cutover_mssql::ServerTarget, e| ValidateError::Query { server: t.to_string(), table: table.clone(), source: e };
+        let qerr = |t: &cutover_mssql::ServerTarget, e| ValidateError::Query {
+            server: t.to_string(),
+            table: table.clone(),
+            source: Box::new(e),
+        };
         let stream_a = s.src.query(&sql, &[]).await.map_err(|e| qerr(&src_target, e))?;
         let stream_b = s.tgt.query(&sql, &[]).await.map_err(|e| qerr(&tgt_target, e))?;
         let mut streams = [stream_a.into_row_stream(), stream_b.into_row_stream()];
@@ -173,9 +195,18 @@ async fn merge(s: &mut Sides<'_>, plan: &TablePlan, range: &Range, tune: &Tuning
     s.out.rows_merged += merged;
     let [missing, extra] = pending;
     let mut found: Vec<RowDifference> = Vec::new();
-    for (kind, keys) in [(DiffKind::MissingInTarget, missing.into_keys().collect::<Vec<_>>()), (DiffKind::ExtraInTarget, extra.into_keys().collect())] {
+    for (kind, keys) in [
+        (DiffKind::MissingInTarget, missing.into_keys().collect::<Vec<_>>()),
+        (DiffKind::ExtraInTarget, extra.into_keys().collect()),
+    ] {
         for k in keys {
-            found.push(RowDifference { kind, key: key_map(plan, &k), columns: vec![], source_count: None, target_count: None });
+            found.push(RowDifference {
+                kind,
+                key: key_map(plan, &k),
+                columns: vec![],
+                source_count: None,
+                target_count: None,
+            });
         }
     }
     for k in changed {
@@ -184,7 +215,13 @@ async fn merge(s: &mut Sides<'_>, plan: &TablePlan, range: &Range, tune: &Tuning
         } else {
             Vec::new()
         };
-        found.push(RowDifference { kind: DiffKind::Changed, key: key_map(plan, &k), columns, source_count: None, target_count: None });
+        found.push(RowDifference {
+            kind: DiffKind::Changed,
+            key: key_map(plan, &k),
+            columns,
+            source_count: None,
+            target_count: None,
+        });
     }
     found.sort();
     for d in found {
@@ -197,7 +234,11 @@ fn key_map(plan: &TablePlan, key: &[String]) -> BTreeMap<String, String> {
     plan.key.iter().zip(key).map(|(k, v)| (k.name.clone(), v.clone())).collect()
 }
 
-async fn differing_columns(s: &mut Sides<'_>, plan: &TablePlan, key: &[String]) -> Result<Vec<String>, ValidateError> {
+async fn differing_columns(
+    s: &mut Sides<'_>,
+    plan: &TablePlan,
+    key: &[String],
+) -> Result<Vec<String>, ValidateError> {
     let (a, b) = s.both(&plan.columns_sql(key)).await?;
     let (Some(a), Some(b)) = (a.first(), b.first()) else { return Ok(vec![]) };
     Ok(plan
@@ -220,7 +261,12 @@ pub async fn compare_bag(s: &mut Sides<'_>, plan: &TablePlan, tune: &Tuning) -> 
         let (ra, rb) = s.both(&plan.buckets_sql(&prefix)).await?;
         let read = |rows: &[Row]| -> BTreeMap<Vec<u8>, Checksum> {
             rows.iter()
-                .map(|r| (bytes(r, 0).unwrap_or_default(), Checksum::from_server(int(r, 1).unwrap_or(0) as i64, int(r, 2))))
+                .map(|r| {
+                    (
+                        bytes(r, 0).unwrap_or_default(),
+                        Checksum::from_server(int(r, 1).unwrap_or(0) as i64, int(r, 2)),
+                    )
+                })
                 .collect()
         };
         let (ba, bb) = (read(&ra), read(&rb));
@@ -242,7 +288,12 @@ pub async fn compare_bag(s: &mut Sides<'_>, plan: &TablePlan, tune: &Tuning) -> 
     Ok(false)
 }
 
-async fn bag_leaf(s: &mut Sides<'_>, plan: &TablePlan, prefix: &[u8], tune: &Tuning) -> Result<(), ValidateError> {
+async fn bag_leaf(
+    s: &mut Sides<'_>,
+    plan: &TablePlan,
+    prefix: &[u8],
+    tune: &Tuning,
+) -> Result<(), ValidateError> {
     let (ra, rb) = s.both(&plan.bag_rows_sql(prefix)).await?;
     let read = |rows: &[Row]| -> BTreeMap<Vec<u8>, u64> {
         rows.iter().map(|r| (bytes(r, 0).unwrap_or_default(), int(r, 1).unwrap_or(0) as u64)).collect()
@@ -263,7 +314,10 @@ async fn bag_leaf(s: &mut Sides<'_>, plan: &TablePlan, prefix: &[u8], tune: &Tun
             _ => DiffKind::CountDiffers,
         };
         let key = BTreeMap::from([("row_sha256".to_string(), hex)]);
-        s.record(RowDifference { kind, key, columns: vec![], source_count: Some(na), target_count: Some(nb) }, tune.max_diffs);
+        s.record(
+            RowDifference { kind, key, columns: vec![], source_count: Some(na), target_count: Some(nb) },
+            tune.max_diffs,
+        );
     }
     Ok(())
 }

@@ -221,7 +221,11 @@ mod tests {
     #[test]
     fn sql_names_the_styles_and_never_format() {
         let sql = row_hash_sql(
-            &[("[a]".into(), "datetime2".into()), ("[b]".into(), "float".into()), ("[c]".into(), "nvarchar".into())],
+            &[
+                ("[a]".into(), "datetime2".into()),
+                ("[b]".into(), "float".into()),
+                ("[c]".into(), "nvarchar".into()),
+            ],
             &Relax::default(),
         );
         assert!(sql.contains("121") && sql.contains("binary(8)") && !sql.contains("FORMAT"), "{sql}");

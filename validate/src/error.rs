@@ -7,25 +7,29 @@ pub enum ValidateError {
     Catalog {
         server: String,
         #[source]
-        source: cutover_mssql::Error,
+        source: Box<cutover_mssql::Error>,
     },
     #[error("query on {server} failed for table {table}")]
     Query {
         server: String,
         table: String,
         #[source]
-        source: cutover_mssql::Error,
+        source: Box<cutover_mssql::Error>,
     },
     #[error("unexpected result from {server} for table {table}: {detail}")]
     Result { server: String, table: String, detail: String },
-    #[error("no table matches --tables {patterns:?} (minus --exclude); list the tables with `SELECT name FROM sys.tables`")]
+    #[error(
+        "no table matches --tables {patterns:?} (minus --exclude); list the tables with `SELECT name FROM sys.tables`"
+    )]
     NoTables { patterns: Vec<String> },
-    #[error("--float-tolerance {value}: give a power of ten such as 1e-6 (it rounds floats to that many decimal places)")]
+    #[error(
+        "--float-tolerance {value}: give a power of ten such as 1e-6 (it rounds floats to that many decimal places)"
+    )]
     FloatTolerance { value: String },
     #[error("could not write the report to {path}")]
     Write {
         path: String,
         #[source]
-        source: std::io::Error,
+        source: Box<std::io::Error>,
     },
 }

@@ -20,7 +20,8 @@ impl KeyCol {
         if family == Family::Excluded {
             return None;
         }
-        let unicode = matches!(c.type_name.to_ascii_lowercase().as_str(), "nchar" | "nvarchar" | "sysname" | "ntext");
+        let unicode =
+            matches!(c.type_name.to_ascii_lowercase().as_str(), "nchar" | "nvarchar" | "sysname" | "ntext");
         Some(KeyCol { name: c.name.clone(), quoted: quote_ident(&c.name), family, unicode })
     }
 
@@ -144,8 +145,9 @@ impl TablePlan {
         let n = self.key.len().min(bound.len());
         let mut terms = Vec::new();
         for i in 0..n {
-            let mut parts: Vec<String> =
-                (0..i).map(|j| format!("{} = {}", self.key[j].quoted, self.key[j].literal(&bound[j]))).collect();
+            let mut parts: Vec<String> = (0..i)
+                .map(|j| format!("{} = {}", self.key[j].quoted, self.key[j].literal(&bound[j])))
+                .collect();
             let last_op = if i + 1 == n && op == ">" { ">=" } else { op };
             parts.push(format!("{} {last_op} {}", self.key[i].quoted, self.key[i].literal(&bound[i])));
             terms.push(format!("({})", parts.join(" AND ")));
@@ -173,7 +175,12 @@ impl TablePlan {
     }
 
     pub fn checksum_sql(&self, range: &Range) -> String {
-        format!("SELECT {AGGREGATE_SQL} FROM (SELECT {} AS h FROM {} WHERE {}) x", self.hash(), self.from, self.predicate(range))
+        format!(
+            "SELECT {AGGREGATE_SQL} FROM (SELECT {} AS h FROM {} WHERE {}) x",
+            self.hash(),
+            self.from,
+            self.predicate(range)
+        )
     }
 
     /// Every `step`-th key of the range, in the server's order (its collation, GUID order).

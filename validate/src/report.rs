@@ -170,7 +170,13 @@ impl Report {
         for t in &self.tables {
             let checks: Vec<String> =
                 t.checks.iter().map(|c| format!("{} {}", c.check, status_word(c.status))).collect();
-            let _ = writeln!(s, "{:<9} {}  [{}]", status_word(t.status()).to_uppercase(), t.table, checks.join(", "));
+            let _ = writeln!(
+                s,
+                "{:<9} {}  [{}]",
+                status_word(t.status()).to_uppercase(),
+                t.table,
+                checks.join(", ")
+            );
             for c in t.checks.iter().filter(|c| c.status != Status::Pass) {
                 if let (Some(a), Some(b)) = (&c.source, &c.target) {
                     let _ = writeln!(s, "    {}: source {a}, target {b}", c.check);
@@ -183,7 +189,8 @@ impl Report {
                 let _ = writeln!(s, "    row {}", d.describe());
             }
             if t.differences_total > 20 {
-                let _ = writeln!(s, "    … {} differing rows in all (see the report files)", t.differences_total);
+                let _ =
+                    writeln!(s, "    … {} differing rows in all (see the report files)", t.differences_total);
             }
         }
         let _ = writeln!(s, "verdict: {}", verdict_word(self.verdict));
@@ -193,8 +200,13 @@ impl Report {
     pub fn render_markdown(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "# Validation: {}\n", verdict_word(self.verdict));
-        let _ = writeln!(s, "- source: `{}`\n- target: `{}`\n- mode: {}", self.source, self.target, self.mode);
-        let relax = if self.relaxations.is_empty() { "none (exact)".to_string() } else { self.relaxations.join("; ") };
+        let _ =
+            writeln!(s, "- source: `{}`\n- target: `{}`\n- mode: {}", self.source, self.target, self.mode);
+        let relax = if self.relaxations.is_empty() {
+            "none (exact)".to_string()
+        } else {
+            self.relaxations.join("; ")
+        };
         let _ = writeln!(s, "- relaxations: {relax}\n");
         for c in self.database.iter().filter(|c| c.status != Status::Pass) {
             let _ = writeln!(s, "- database {}: {}", c.check, c.details.join("; "));
@@ -237,7 +249,8 @@ impl Report {
         for (class, checks, diffs) in groups {
             for c in checks {
                 tests += 1;
-                let _ = write!(cases, r#"    <testcase classname="{}" name="{}">"#, xml(&class), xml(&c.check));
+                let _ =
+                    write!(cases, r#"    <testcase classname="{}" name="{}">"#, xml(&class), xml(&c.check));
                 let mut body: Vec<String> = c.details.clone();
                 if let (Some(a), Some(b)) = (&c.source, &c.target) {
                     body.insert(0, format!("source {a}, target {b}"));
@@ -248,11 +261,20 @@ impl Report {
                 match c.status {
                     Status::Fail => {
                         failures += 1;
-                        let _ = write!(cases, r#"<failure message="{} differs">{}</failure>"#, xml(&c.check), xml(&body.join("\n")));
+                        let _ = write!(
+                            cases,
+                            r#"<failure message="{} differs">{}</failure>"#,
+                            xml(&c.check),
+                            xml(&body.join("\n"))
+                        );
                     }
                     Status::Error => {
                         errors += 1;
-                        let _ = write!(cases, r#"<error message="could not check">{}</error>"#, xml(&body.join("\n")));
+                        let _ = write!(
+                            cases,
+                            r#"<error message="could not check">{}</error>"#,
+                            xml(&body.join("\n"))
+                        );
                     }
                     _ => {}
                 }
@@ -269,12 +291,15 @@ impl Report {
     pub fn write_to(&self, dir: &Path) -> Result<Vec<std::path::PathBuf>, crate::ValidateError> {
         let werr = |p: &Path| {
             let path = p.display().to_string();
-            move |source| crate::ValidateError::Write { path, source }
+            move |source| crate::ValidateError::Write { path, source: Box::new(source) }
         };
         std::fs::create_dir_all(dir).map_err(werr(dir))?;
         let json = serde_json::to_string_pretty(self).unwrap_or_default();
-        let files =
-            [("report.json", json), ("report.md", self.render_markdown()), ("junit.xml", self.render_junit())];
+        let files = [
+            ("report.json", json),
+            ("report.md", self.render_markdown()),
+            ("junit.xml", self.render_junit()),
+        ];
         let mut written = Vec::new();
         for (name, body) in files {
             let path = dir.join(name);

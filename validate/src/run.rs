@@ -90,7 +90,8 @@ impl Options {
 
     fn selected(&self, table: &str) -> bool {
         let hit = |p: &String| {
-            let target = if p.contains('.') { table } else { table.split_once('.').map_or(table, |(_, t)| t) };
+            let target =
+                if p.contains('.') { table } else { table.split_once('.').map_or(table, |(_, t)| t) };
             glob(&p.to_lowercase(), &target.to_lowercase())
         };
         (self.tables.is_empty() || self.tables.iter().any(hit)) && !self.exclude.iter().any(hit)
@@ -136,7 +137,8 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 fn tables(src: &Schema, tgt: &Schema, opts: &Options) -> Result<Vec<String>, ValidateError> {
-    let names: BTreeSet<&String> = src.tables.keys().chain(tgt.tables.keys()).filter(|t| opts.selected(t)).collect();
+    let names: BTreeSet<&String> =
+        src.tables.keys().chain(tgt.tables.keys()).filter(|t| opts.selected(t)).collect();
     if names.is_empty() {
         return Err(ValidateError::NoTables { patterns: opts.tables.clone() });
     }
@@ -204,19 +206,31 @@ async fn validate_table(
         (Some(a), Some(b)) => (a, b),
         (a, _) => {
             let where_ = if a.is_some() { "missing in target" } else { "extra in target (not in source)" };
-            tr.checks.push(Check { details: vec![format!("table {where_}")], ..check("schema", Status::Fail) });
+            tr.checks
+                .push(Check { details: vec![format!("table {where_}")], ..check("schema", Status::Fail) });
             return tr;
         }
     };
     let diffs = table_differences(ss, ts);
     let status = if diffs.is_empty() { Status::Pass } else { Status::Fail };
     tr.checks.push(Check { details: diffs, ..check("schema", status) });
-    let plan = TablePlan::new(ss, ts, &opts.relax, opts.filter.as_deref(), &|c| opts.ignored(name, c), &mut tr.not_compared);
+    let plan = TablePlan::new(
+        ss,
+        ts,
+        &opts.relax,
+        opts.filter.as_deref(),
+        &|c| opts.ignored(name, c),
+        &mut tr.not_compared,
+    );
     if !plan.key.is_empty() {
         tr.key = Some(plan.key.iter().map(|k| k.name.clone()).collect());
     }
     if let Err(e) = contents(src, tgt, s, t, &plan, opts, &mut tr, stats).await {
-        let failed = if tr.checks.iter().any(|c| c.check == "row_count_exact") { "checksum" } else { "row_count_exact" };
+        let failed = if tr.checks.iter().any(|c| c.check == "row_count_exact") {
+            "checksum"
+        } else {
+            "row_count_exact"
+        };
         tr.checks.push(Check { details: vec![error_chain(&e)], ..check(failed, Status::Error) });
         for conn in [src, tgt] {
             if conn.is_broken() {
@@ -257,25 +271,38 @@ async fn contents_inner(
     let sql = plan.count_sql();
     let read = |conn: &Connection, rows: Result<Vec<tiberius::Row>, cutover_mssql::Error>| {
         rows.map(|r| r.first().and_then(|r| crate::cells::int(r, 0)).unwrap_or(0) as i64).map_err(|e| {
-            ValidateError::Query { server: conn.target().to_string(), table: tr.table.clone(), source: e }
+            ValidateError::Query { server: conn.target().to_string(), table: tr.table.clone(), source: Box::new(e) }
         })
     };
     let (a, b) = tokio::join!(sides.src.query_rows(&sql, &[]), sides.tgt.query_rows(&sql, &[]));
     let (a, b) = (read(sides.src, a)?, read(sides.tgt, b)?);
     sides.out.queries += 2;
     let status = if a == b { Status::Pass } else { Status::Fail };
-    tr.checks.push(Check { source: Some(a.to_string()), target: Some(b.to_string()), ..check("row_count_exact", status) });
+    tr.checks.push(Check {
+        source: Some(a.to_string()),
+        target: Some(b.to_string()),
+        ..check("row_count_exact", status)
+    });
     let (ma, mb) = (s.metadata_counts.get(&tr.table), t.metadata_counts.get(&tr.table));
     if let (Some(ma), Some(mb)) = (ma, mb) {
         let status = if ma == mb { Status::Pass } else { Status::Warn };
-        let mut c = Check { source: Some(ma.to_string()), target: Some(mb.to_string()), ..check("row_count_metadata", status) };
+        let mut c = Check {
+            source: Some(ma.to_string()),
+            target: Some(mb.to_string()),
+            ..check("row_count_metadata", status)
+        };
         c.details.push("sys.dm_db_partition_stats (fast, may lag; unfiltered)".into());
         tr.checks.push(c);
     }
     if opts.mode == Mode::Counts {
         return Ok(());
     }
-    let tune = Tuning { leaf_rows: opts.leaf_rows, fanout: opts.fanout, max_diffs: opts.max_diffs, columns: opts.mode == Mode::Rows };
+    let tune = Tuning {
+        leaf_rows: opts.leaf_rows,
+        fanout: opts.fanout,
+        max_diffs: opts.max_diffs,
+        columns: opts.mode == Mode::Rows,
+    };
     let same = if plan.key.is_empty() {
         compare_bag(sides, plan, &tune).await?
     } else {
@@ -319,19 +346,32 @@ pub async fn dry_run(src: &mut Connection, opts: &Options) -> Result<String, Val
     for name in names {
         let Some(ts) = s.tables.get(&name) else { continue };
         let mut nc = Vec::new();
-        let plan = TablePlan::new(ts, ts, &opts.relax, opts.filter.as_deref(), &|c| opts.ignored(&name, c), &mut nc);
+        let plan =
+            TablePlan::new(ts, ts, &opts.relax, opts.filter.as_deref(), &|c| opts.ignored(&name, c), &mut nc);
         out.push_str(&format!("\n-- {name}: exact row count (both sides)\n{};\n", plan.count_sql()));
         if opts.mode == Mode::Counts {
             continue;
         }
         let whole = Range::default();
-        out.push_str(&format!("-- {name}: checksum of a segment (both sides)\n{};\n", plan.checksum_sql(&whole)));
+        out.push_str(&format!(
+            "-- {name}: checksum of a segment (both sides)\n{};\n",
+            plan.checksum_sql(&whole)
+        ));
         if plan.key.is_empty() {
             out.push_str(&format!("-- {name}: keyless, hash-prefix buckets\n{};\n", plan.buckets_sql(&[])));
-            out.push_str(&format!("-- {name}: rows of a differing bucket\n{};\n", plan.bag_rows_sql(&[0xAB])));
+            out.push_str(&format!(
+                "-- {name}: rows of a differing bucket\n{};\n",
+                plan.bag_rows_sql(&[0xAB])
+            ));
         } else {
-            out.push_str(&format!("-- {name}: segment boundaries when a segment differs\n{};\n", plan.boundaries_sql(&whole, 1000)));
-            out.push_str(&format!("-- {name}: (key, row hash) of a small differing segment\n{};\n", plan.leaf_sql(&whole)));
+            out.push_str(&format!(
+                "-- {name}: segment boundaries when a segment differs\n{};\n",
+                plan.boundaries_sql(&whole, 1000)
+            ));
+            out.push_str(&format!(
+                "-- {name}: (key, row hash) of a small differing segment\n{};\n",
+                plan.leaf_sql(&whole)
+            ));
         }
     }
     Ok(out)
@@ -348,9 +388,16 @@ mod tests {
 
     #[test]
     fn globs_and_ignores() {
-        let o = Options { tables: vec!["dbo.*".into(), "orders".into()], exclude: vec!["*log".into()], ignore_columns: vec!["orders.note".into(), "updated".into()], ..Default::default() };
+        let o = Options {
+            tables: vec!["dbo.*".into(), "orders".into()],
+            exclude: vec!["*log".into()],
+            ignore_columns: vec!["orders.note".into(), "updated".into()],
+            ..Default::default()
+        };
         assert!(o.selected("dbo.customers") && o.selected("sales.orders") && !o.selected("sales.x"));
         assert!(!o.selected("dbo.auditlog"));
-        assert!(o.ignored("sales.orders", "NOTE") && !o.ignored("dbo.x", "note") && o.ignored("dbo.x", "updated"));
+        assert!(
+            o.ignored("sales.orders", "NOTE") && !o.ignored("dbo.x", "note") && o.ignored("dbo.x", "updated")
+        );
     }
 }

@@ -13,12 +13,20 @@ pub fn database_differences(src: &Schema, tgt: &Schema) -> Vec<String> {
         ));
     }
     if src.database.collation != tgt.database.collation {
-        out.push(format!("database collation: source {:?}, target {:?}", src.database.collation, tgt.database.collation));
+        out.push(format!(
+            "database collation: source {:?}, target {:?}",
+            src.database.collation, tgt.database.collation
+        ));
     }
     out
 }
 
-fn compare_maps(what: &str, src: &BTreeMap<String, String>, tgt: &BTreeMap<String, String>, out: &mut Vec<String>) {
+fn compare_maps(
+    what: &str,
+    src: &BTreeMap<String, String>,
+    tgt: &BTreeMap<String, String>,
+    out: &mut Vec<String>,
+) {
     for (k, v) in src {
         match tgt.get(k) {
             None => out.push(format!("{what} {k} missing in target ({v})")),
@@ -43,7 +51,11 @@ pub fn table_differences(src: &TableSchema, tgt: &TableSchema) -> Vec<String> {
     let src_order: Vec<&str> = src.columns.iter().map(|c| c.name.as_str()).collect();
     let tgt_order: Vec<&str> = tgt.columns.iter().map(|c| c.name.as_str()).collect();
     if out.is_empty() && src_order != tgt_order {
-        out.push(format!("column order: source ({}), target ({})", src_order.join(", "), tgt_order.join(", ")));
+        out.push(format!(
+            "column order: source ({}), target ({})",
+            src_order.join(", "),
+            tgt_order.join(", ")
+        ));
     }
     let indexes = |t: &TableSchema| -> BTreeMap<String, String> {
         t.indexes
@@ -110,7 +122,12 @@ mod tests {
         b.indexes[0].name = "PK__t__2".into();
         assert!(table_differences(&a, &b).is_empty());
         b.columns[0].type_name = "bigint".into();
-        b.indexes.push(IndexDef { name: "ix".into(), primary_key: false, unique: false, ..a.indexes[0].clone() });
+        b.indexes.push(IndexDef {
+            name: "ix".into(),
+            primary_key: false,
+            unique: false,
+            ..a.indexes[0].clone()
+        });
         let d = table_differences(&a, &b);
         assert!(d.iter().any(|d| d.contains("column id") && d.contains("bigint")), "{d:?}");
         assert!(d.iter().any(|d| d.contains("index ix extra in target")), "{d:?}");

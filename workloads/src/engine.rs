@@ -66,7 +66,13 @@ pub async fn run_workload<C: Connector, K: Clock>(
         Stop::Duration(d) => Some(d),
         Stop::Count(_) => None,
     };
-    let ctx = Ctx { templates, clock: clock.clone(), recorder: recorder.clone(), timeout: workload.timeout, stop: stop.clone() };
+    let ctx = Ctx {
+        templates,
+        clock: clock.clone(),
+        recorder: recorder.clone(),
+        timeout: workload.timeout,
+        stop: stop.clone(),
+    };
     let (done_tx, done_rx) = watch::channel(false);
     let reporting = tokio::spawn(reporter.run(recorder.clone(), clock.clone(), done_rx));
     match workload.load {
@@ -75,7 +81,9 @@ pub async fn run_workload<C: Connector, K: Clock>(
     }
     let elapsed = clock.now();
     let _ = done_tx.send(true);
-    let reporter = reporting.await.map_err(|e| crate::Error::setting("replay", format!("the reporter failed: {e}")))??;
+    let reporter = reporting
+        .await
+        .map_err(|e| crate::Error::setting("replay", format!("the reporter failed: {e}")))??;
     Ok(reporter.finish(&lock(&recorder), elapsed, *stop.borrow()))
 }
 
@@ -106,7 +114,13 @@ impl<K: Clock> Ctx<K> {
     }
 
     /// Sends one unit (resetting a broken connection first) and records it.
-    async fn serve<E: Executor>(&self, exec: &mut E, broken: &mut bool, unit: &Unit, intended: std::time::Duration) {
+    async fn serve<E: Executor>(
+        &self,
+        exec: &mut E,
+        broken: &mut bool,
+        unit: &Unit,
+        intended: std::time::Duration,
+    ) {
         let t = &self.templates[unit.template];
         let sent = self.clock.now();
         let result = if *broken {
@@ -133,15 +147,29 @@ impl<K: Clock> Ctx<K> {
     }
 
     async fn execute<E: Executor>(&self, exec: &mut E, t: &Template, unit: &Unit) -> Result<(), ExecError> {
-        let job = Job { statements: &t.statements, values: &unit.values, transaction: t.transaction, kind: CallKind::Rpc, database: None };
+        let job = Job {
+            statements: &t.statements,
+            values: &unit.values,
+            transaction: t.transaction,
+            kind: CallKind::Rpc,
+            database: None,
+        };
         match t.timeout.or(self.timeout) {
-            Some(limit) => tokio::time::timeout(limit, exec.execute(job)).await.unwrap_or_else(|_| Err(ExecError::timeout(limit))),
+            Some(limit) => tokio::time::timeout(limit, exec.execute(job))
+                .await
+                .unwrap_or_else(|_| Err(ExecError::timeout(limit))),
             None => exec.execute(job).await,
         }
     }
 }
 
-async fn open_loop<E: Executor, K: Clock>(ctx: &Ctx<K>, pool: Vec<E>, planner: Planner, end: Option<Duration>, max_lag: Option<Duration>) {
+async fn open_loop<E: Executor, K: Clock>(
+    ctx: &Ctx<K>,
+    pool: Vec<E>,
+    planner: Planner,
+    end: Option<Duration>,
+    max_lag: Option<Duration>,
+) {
     let backlog = (pool.len() * BACKLOG_PER_CONNECTION).max(1);
     let (tx, rx) = tokio::sync::mpsc::channel::<Unit>(backlog);
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
@@ -188,7 +216,13 @@ async fn open_loop<E: Executor, K: Clock>(ctx: &Ctx<K>, pool: Vec<E>, planner: P
     }
 }
 
-async fn closed_loop<E: Executor, K: Clock>(ctx: &Ctx<K>, pool: Vec<E>, planner: Planner, end: Option<Duration>, think: Duration) {
+async fn closed_loop<E: Executor, K: Clock>(
+    ctx: &Ctx<K>,
+    pool: Vec<E>,
+    planner: Planner,
+    end: Option<Duration>,
+    think: Duration,
+) {
     let planner = Arc::new(Mutex::new(planner));
     let mut workers = Vec::new();
     for mut exec in pool {

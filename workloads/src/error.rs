@@ -68,7 +68,13 @@ pub enum Error {
 
 impl Error {
     /// A validation error at a byte offset of `text`.
-    pub fn at(file: &str, text: &str, offset: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn at(
+        file: &str,
+        text: &str,
+        offset: usize,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         let (line, column) = line_col(text, offset);
         Error::Invalid { file: file.to_string(), line, column, field: field.into(), message: message.into() }
     }

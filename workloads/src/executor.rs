@@ -106,7 +106,9 @@ impl Connector for MssqlConnector {
         })?;
         let mut exec = MssqlExecutor { conn, database: None };
         if let Some(db) = &self.database {
-            exec.use_database(db).await.map_err(|e| crate::Error::setting("database", format!("USE [{db}] failed: {}", e.message)))?;
+            exec.use_database(db).await.map_err(|e| {
+                crate::Error::setting("database", format!("USE [{db}] failed: {}", e.message))
+            })?;
         }
         Ok(exec)
     }
@@ -145,8 +147,12 @@ impl MssqlExecutor {
                     self.conn.simple_query(&statement.sql).await.map_err(exec_error)?;
                 }
                 CallKind::Rpc => {
-                    let params: Vec<&dyn ToSql> =
-                        statement.args.iter().filter_map(|&i| job.values.get(i)).map(|v| v as &dyn ToSql).collect();
+                    let params: Vec<&dyn ToSql> = statement
+                        .args
+                        .iter()
+                        .filter_map(|&i| job.values.get(i))
+                        .map(|v| v as &dyn ToSql)
+                        .collect();
                     let stream = self.conn.query(&statement.sql, &params).await.map_err(exec_error)?;
                     // Drain every result without collecting rows: the server's work, not ours.
                     let mut stream = stream.into_row_stream();
@@ -198,7 +204,10 @@ fn exec_error(e: cutover_mssql::Error) -> ExecError {
     let kind = e.kind();
     ExecError {
         number: e.sql().map(|s| s.number),
-        kind: serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_else(|| "other".into()),
+        kind: serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_else(|| "other".into()),
         message: cutover_mssql::redact(&e.to_string()),
         broken: matches!(kind, ErrorKind::Connection | ErrorKind::Timeout),
     }
@@ -215,6 +224,11 @@ fn driver_error(e: &tiberius::error::Error) -> ExecError {
             message: cutover_mssql::redact(token.message()),
             broken: false,
         },
-        other => ExecError { number: None, kind: "connection".into(), message: cutover_mssql::redact(&other.to_string()), broken: true },
+        other => ExecError {
+            number: None,
+            kind: "connection".into(),
+            message: cutover_mssql::redact(&other.to_string()),
+            broken: true,
+        },
     }
 }

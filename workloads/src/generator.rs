@@ -132,7 +132,10 @@ pub fn parse(table: &toml::Table, base: &Path) -> Result<Generator, FieldError> 
         other => return Err(err("type", format!("unknown generator `{other}`; use one of: {TYPES}"))),
     };
     if let Some(key) = table.keys().find(|k| *k != "type" && !allowed.contains(&k.as_str())) {
-        return Err(err(key, format!("not a field of a `{ty}` generator; its fields are: {}", allowed.join(", "))));
+        return Err(err(
+            key,
+            format!("not a field of a `{ty}` generator; its fields are: {}", allowed.join(", ")),
+        ));
     }
     match ty {
         "int" | "key" => parse_int(table),
@@ -186,7 +189,10 @@ fn parse_int(table: &toml::Table) -> Result<Generator, FieldError> {
     }
     let (lo, hi) = ty.range();
     if min < lo || max > hi {
-        return Err(err("max", format!("min..max must fit the SQL type ({lo}..{hi}); set sql_type = \"bigint\"")));
+        return Err(err(
+            "max",
+            format!("min..max must fit the SQL type ({lo}..{hi}); set sql_type = \"bigint\""),
+        ));
     }
     let dist = match opt_str(table, "distribution")?.unwrap_or("uniform") {
         "uniform" => KeyDist::Uniform,
@@ -232,13 +238,23 @@ fn parse_list(table: &toml::Table) -> Result<Generator, FieldError> {
     let values = items
         .iter()
         .enumerate()
-        .map(|(i, v)| toml_value(v).ok_or_else(|| err(&format!("values[{i}]"), "must be a number, string, boolean or date")))
+        .map(|(i, v)| {
+            toml_value(v)
+                .ok_or_else(|| err(&format!("values[{i}]"), "must be a number, string, boolean or date"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let cumulative = match table.get("weights") {
         None => None,
         Some(toml::Value::Array(ws)) => {
             if ws.len() != values.len() {
-                return Err(err("weights", format!("has {} entries for {} values; give one weight per value", ws.len(), values.len())));
+                return Err(err(
+                    "weights",
+                    format!(
+                        "has {} entries for {} values; give one weight per value",
+                        ws.len(),
+                        values.len()
+                    ),
+                ));
             }
             let mut total = 0u64;
             let mut c = Vec::with_capacity(ws.len());
@@ -282,7 +298,8 @@ fn parse_string(table: &toml::Table) -> Result<Generator, FieldError> {
 }
 
 fn parse_csv(table: &toml::Table, base: &Path) -> Result<Generator, FieldError> {
-    let file = opt_str(table, "file")?.ok_or_else(|| err("file", "missing: add file = \"values.csv\" (relative to the workload file)"))?;
+    let file = opt_str(table, "file")?
+        .ok_or_else(|| err("file", "missing: add file = \"values.csv\" (relative to the workload file)"))?;
     let path = base.join(file);
     let sql_type = opt_str(table, "sql_type")?.unwrap_or("nvarchar");
     let mut reader = csv::Reader::from_path(&path)
@@ -292,9 +309,21 @@ fn parse_csv(table: &toml::Table, base: &Path) -> Result<Generator, FieldError> 
         None => 0,
         Some(toml::Value::Integer(i)) if *i >= 0 && (*i as usize) < headers.len() => *i as usize,
         Some(toml::Value::String(name)) => headers.iter().position(|h| h == name).ok_or_else(|| {
-            err("column", format!("{} has no column `{name}`; its columns are: {}", path.display(), headers.iter().collect::<Vec<_>>().join(", ")))
+            err(
+                "column",
+                format!(
+                    "{} has no column `{name}`; its columns are: {}",
+                    path.display(),
+                    headers.iter().collect::<Vec<_>>().join(", ")
+                ),
+            )
         })?,
-        Some(_) => return Err(err("column", format!("must be a column name or a 0-based index below {}", headers.len()))),
+        Some(_) => {
+            return Err(err(
+                "column",
+                format!("must be a column name or a 0-based index below {}", headers.len()),
+            ));
+        }
     };
     let mut values = Vec::new();
     for (row, record) in reader.records().enumerate() {
@@ -317,7 +346,9 @@ fn typed_cell(cell: &str, sql_type: &str) -> Result<ParamValue, String> {
         "nvarchar" | "varchar" => Ok(ParamValue::NVarChar(cell.to_string())),
         "decimal" => t.parse::<Decimal>().map(ParamValue::Decimal).map_err(|_| "is not a decimal".into()),
         "float" => t.parse::<f64>().map(ParamValue::Float).map_err(|_| "is not a number".into()),
-        "date" => NaiveDate::parse_from_str(t, "%Y-%m-%d").map(ParamValue::Date).map_err(|_| "is not a date (YYYY-MM-DD)".into()),
+        "date" => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(ParamValue::Date)
+            .map_err(|_| "is not a date (YYYY-MM-DD)".into()),
         other => match IntType::parse(other) {
             Some(ty) => {
                 let v: i64 = t.parse().map_err(|_| "is not an integer".to_string())?;
@@ -327,7 +358,9 @@ fn typed_cell(cell: &str, sql_type: &str) -> Result<ParamValue, String> {
                 }
                 Ok(ty.value(v))
             }
-            None => Err(format!("cannot be read as sql_type `{other}`: use nvarchar, int, bigint, smallint, tinyint, decimal, float or date")),
+            None => Err(format!(
+                "cannot be read as sql_type `{other}`: use nvarchar, int, bigint, smallint, tinyint, decimal, float or date"
+            )),
         },
     }
 }
@@ -343,8 +376,15 @@ pub fn toml_value(v: &toml::Value) -> Option<ParamValue> {
         toml::Value::String(s) => ParamValue::NVarChar(s.clone()),
         toml::Value::Boolean(b) => ParamValue::Bit(*b),
         toml::Value::Datetime(d) => match (d.date, d.time) {
-            (Some(date), None) => ParamValue::Date(NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())?),
-            _ => ParamValue::DateTime(NaiveDateTime::parse_from_str(&d.to_string().replace('T', " "), "%Y-%m-%d %H:%M:%S%.f").ok()?),
+            (Some(date), None) => ParamValue::Date(NaiveDate::from_ymd_opt(
+                date.year.into(),
+                date.month.into(),
+                date.day.into(),
+            )?),
+            _ => ParamValue::DateTime(
+                NaiveDateTime::parse_from_str(&d.to_string().replace('T', " "), "%Y-%m-%d %H:%M:%S%.f")
+                    .ok()?,
+            ),
         },
         _ => return None,
     })
@@ -353,7 +393,8 @@ pub fn toml_value(v: &toml::Value) -> Option<ParamValue> {
 fn sql_int_type(table: &toml::Table) -> Result<IntType, FieldError> {
     match opt_str(table, "sql_type")? {
         None => Ok(IntType::Int),
-        Some(name) => IntType::parse(name).ok_or_else(|| err("sql_type", format!("`{name}`: use int, bigint, smallint or tinyint"))),
+        Some(name) => IntType::parse(name)
+            .ok_or_else(|| err("sql_type", format!("`{name}`: use int, bigint, smallint or tinyint"))),
     }
 }
 
@@ -393,7 +434,9 @@ fn req_float(table: &toml::Table, key: &str) -> Result<f64, FieldError> {
 fn req_decimal(table: &toml::Table, key: &str) -> Result<Decimal, FieldError> {
     match table.get(key) {
         Some(toml::Value::Integer(i)) => Ok(Decimal::from(*i)),
-        Some(toml::Value::String(s)) => s.trim().parse().map_err(|_| err(key, format!("`{s}` is not a decimal"))),
+        Some(toml::Value::String(s)) => {
+            s.trim().parse().map_err(|_| err(key, format!("`{s}` is not a decimal")))
+        }
         Some(toml::Value::Float(f)) => Decimal::try_from(*f).map_err(|_| err(key, "is not a usable decimal")),
         Some(_) => Err(err(key, "must be a number or a string such as \"19.99\"")),
         None => Err(err(key, "missing: add it (e.g. \"19.99\")")),
@@ -454,7 +497,11 @@ mod tests {
         for spec in specs {
             let g = gen_of(spec).unwrap_or_else(|e| panic!("{spec}: {e:?}"));
             assert_eq!(draws(&g, 42, 200), draws(&g, 42, 200), "{spec}");
-            assert_ne!(draws(&g, 42, 200), draws(&g, 43, 200).into_iter().rev().collect::<Vec<_>>(), "{spec}");
+            assert_ne!(
+                draws(&g, 42, 200),
+                draws(&g, 43, 200).into_iter().rev().collect::<Vec<_>>(),
+                "{spec}"
+            );
         }
         for v in draws(&gen_of("type='int'\nmin=5\nmax=9").unwrap(), 1, 500) {
             assert!(matches!(v, ParamValue::Int(5..=9)), "{v:?}");
@@ -470,7 +517,10 @@ mod tests {
             let ParamValue::NVarChar(s) = v else { panic!() };
             assert!(s.starts_with("C-") && (5..=8).contains(&s.len()), "{s}");
         }
-        assert_eq!(draws(&gen_of("type='sequence'\nstart=100").unwrap(), 9, 3), vec![ParamValue::Int(100), ParamValue::Int(101), ParamValue::Int(102)]);
+        assert_eq!(
+            draws(&gen_of("type='sequence'\nstart=100").unwrap(), 9, 3),
+            vec![ParamValue::Int(100), ParamValue::Int(101), ParamValue::Int(102)]
+        );
     }
 
     #[test]
@@ -489,12 +539,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("cutover-gen-csv-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("c.csv"), "id,email\n7,a@x\n9,b@x\n").unwrap();
-        let table: toml::Table = toml::from_str("type='csv'\nfile='c.csv'\ncolumn='id'\nsql_type='bigint'").unwrap();
+        let table: toml::Table =
+            toml::from_str("type='csv'\nfile='c.csv'\ncolumn='id'\nsql_type='bigint'").unwrap();
         let g = parse(&table, &dir).unwrap();
         for v in draws(&g, 3, 50) {
             assert!(matches!(v, ParamValue::BigInt(7 | 9)), "{v:?}");
         }
-        let table: toml::Table = toml::from_str("type='csv'\nfile='c.csv'\ncolumn='email'\nsql_type='int'").unwrap();
+        let table: toml::Table =
+            toml::from_str("type='csv'\nfile='c.csv'\ncolumn='email'\nsql_type='int'").unwrap();
         let e = parse(&table, &dir).unwrap_err();
         assert!(e.1.contains("line 2") && e.1.contains("a@x"), "{e:?}");
         let table: toml::Table = toml::from_str("type='csv'\nfile='c.csv'\ncolumn='nope'").unwrap();

@@ -2,7 +2,7 @@
 //!
 //! Workloads and the replay engine behind `cutover replay` and `cutover workload init`.
 //! Design notes: `../shared/design/replay.md`; formats: `docs/workload-format.md`,
-//! `docs/replay-output.md`, `docs/trace-format.md`.
+//! `docs/replay-output.md`.
 //!
 //! | module | concern |
 //! |---|---|
@@ -14,7 +14,6 @@
 //! | [`recorder`], [`report`], [`output`] | HdrHistograms, interval logs, summary and run files |
 //! | [`clock`] | the injected clock |
 //! | [`setup`], [`bundled`] | schema and deterministic data for `cutover workload init` |
-//! | [`trace`] | trace-driven replay of captured events (JSON Lines) |
 //! | [`units`] | durations, rates, shards |
 
 pub mod bundled;
@@ -30,7 +29,6 @@ pub mod report;
 pub mod run;
 pub mod setup;
 pub mod spec;
-pub mod trace;
 pub mod units;
 pub mod value;
 pub mod zipf;

@@ -45,7 +45,17 @@ impl Percentiles {
     /// From a histogram (all zeros when empty).
     pub fn of(h: &Histogram<u64>) -> Self {
         if h.is_empty() {
-            return Percentiles { count: 0, min: 0, mean: 0.0, p50: 0, p90: 0, p95: 0, p99: 0, p99_9: 0, max: 0 };
+            return Percentiles {
+                count: 0,
+                min: 0,
+                mean: 0.0,
+                p50: 0,
+                p90: 0,
+                p95: 0,
+                p99: 0,
+                p99_9: 0,
+                max: 0,
+            };
         }
         Percentiles {
             count: h.len(),
@@ -120,7 +130,12 @@ impl Summary {
                 service_us: Percentiles::of(&result.totals[i].service),
             })
             .collect();
-        Summary { schema: SUMMARY_SCHEMA, totals: result.totals(), lag_us: Percentiles::of(&result.lag), templates }
+        Summary {
+            schema: SUMMARY_SCHEMA,
+            totals: result.totals(),
+            lag_us: Percentiles::of(&result.lag),
+            templates,
+        }
     }
 }
 
@@ -183,7 +198,13 @@ pub struct RunInfo {
 
 impl RunInfo {
     /// Fills the end-of-run fields from `result`.
-    pub fn complete(&mut self, result: &RunResult, warmup: std::time::Duration, tolerance: std::time::Duration, ended_at: String) {
+    pub fn complete(
+        &mut self,
+        result: &RunResult,
+        warmup: std::time::Duration,
+        tolerance: std::time::Duration,
+        ended_at: String,
+    ) {
         let totals = result.totals();
         let elapsed = result.elapsed.as_secs_f64();
         let measured = (elapsed - warmup.as_secs_f64()).max(0.0);
@@ -197,7 +218,11 @@ impl RunInfo {
             tolerance_ms: tolerance.as_secs_f64() * 1e3,
             on_time: result.on_time,
             started: result.started,
-            share: if result.started == 0 { 1.0 } else { round3(result.on_time as f64 / result.started as f64) },
+            share: if result.started == 0 {
+                1.0
+            } else {
+                round3(result.on_time as f64 / result.started as f64)
+            },
         });
         self.totals = Some(totals);
         self.errors_not_logged = result.errors_not_logged;
@@ -213,7 +238,8 @@ fn round3(x: f64) -> f64 {
 pub fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<()> {
     let path = dir.join(name);
     let tmp = dir.join(format!(".{name}.tmp"));
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Write { path: path.clone(), source: std::io::Error::other(e) })?;
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Write { path: path.clone(), source: std::io::Error::other(e) })?;
     std::fs::write(&tmp, text + "\n").map_err(|source| Error::Write { path: tmp.clone(), source })?;
     std::fs::rename(&tmp, &path).map_err(|source| Error::Write { path, source })
 }

@@ -164,7 +164,13 @@ impl Recorder {
     }
 
     /// Records a unit that was sent and came back (with or without error).
-    pub fn record(&mut self, tag: usize, unit: &dyn std::fmt::Display, t: Timing, result: Result<(), &ExecError>) {
+    pub fn record(
+        &mut self,
+        tag: usize,
+        unit: &dyn std::fmt::Display,
+        t: Timing,
+        result: Result<(), &ExecError>,
+    ) {
         let counts = &mut self.counts[tag];
         let lag = t.sent.saturating_sub(t.intended);
         if t.intended < self.warmup {

@@ -89,7 +89,12 @@ impl RunResult {
 
 impl Reporter {
     /// A reporter; with `out`, it writes `latency.hlog` and `errors.jsonl` there.
-    pub fn new(interval: Duration, out: Option<&Path>, progress: ProgressBar, wall_start: SystemTime) -> Result<Self> {
+    pub fn new(
+        interval: Duration,
+        out: Option<&Path>,
+        progress: ProgressBar,
+        wall_start: SystemTime,
+    ) -> Result<Self> {
         let files = match out {
             None => None,
             Some(dir) => {
@@ -97,7 +102,9 @@ impl Reporter {
                 let mut hlog = create(&hlog_path)?;
                 let mut serializer = V2DeflateSerializer::new();
                 IntervalLogWriterBuilder::new()
-                    .add_comment("cutover replay: response and service time and schedule lag, in microseconds")
+                    .add_comment(
+                        "cutover replay: response and service time and schedule lag, in microseconds",
+                    )
                     .with_start_time(wall_start)
                     .with_base_time(wall_start)
                     .begin_log_with(&mut hlog, &mut serializer)
@@ -107,13 +114,26 @@ impl Reporter {
                 Some(Files { hlog_path, hlog, serializer, errors_path, errors })
             }
         };
-        Ok(Reporter { interval: interval.max(Duration::from_millis(10)), files, progress, totals: Vec::new(), lag: histogram(), last: Duration::ZERO })
+        Ok(Reporter {
+            interval: interval.max(Duration::from_millis(10)),
+            files,
+            progress,
+            totals: Vec::new(),
+            lag: histogram(),
+            last: Duration::ZERO,
+        })
     }
 
     /// Drains `recorder` every interval until `done` turns true, then once more.
-    pub async fn run<K: Clock>(mut self, recorder: Arc<Mutex<Recorder>>, clock: K, done: watch::Receiver<bool>) -> Result<Self> {
+    pub async fn run<K: Clock>(
+        mut self,
+        recorder: Arc<Mutex<Recorder>>,
+        clock: K,
+        done: watch::Receiver<bool>,
+    ) -> Result<Self> {
         let tags: Vec<String> = lock(&recorder).tags().to_vec();
-        self.totals = tags.iter().map(|_| TagHistograms { response: histogram(), service: histogram() }).collect();
+        self.totals =
+            tags.iter().map(|_| TagHistograms { response: histogram(), service: histogram() }).collect();
         loop {
             let finished = tokio::select! {
                 _ = clock.sleep_until(self.last + self.interval) => false,
@@ -151,7 +171,8 @@ impl Reporter {
         }
         let _ = self.lag.add(&drained.lag);
         let Some(f) = &mut self.files else { return Ok(()) };
-        let hlog_err = |path: &PathBuf, e: String| Error::Write { path: path.clone(), source: std::io::Error::other(e) };
+        let hlog_err =
+            |path: &PathBuf, e: String| Error::Write { path: path.clone(), source: std::io::Error::other(e) };
         {
             let mut writer = IntervalLogWriterBuilder::new()
                 .begin_log_with(&mut f.hlog, &mut f.serializer)
@@ -162,16 +183,21 @@ impl Reporter {
                         continue;
                     }
                     let name = tag(&tags[*i], kind);
-                    writer.write_histogram(hist, start, length, Tag::new(&name)).map_err(|e| hlog_err(&f.hlog_path, e.to_string()))?;
+                    writer
+                        .write_histogram(hist, start, length, Tag::new(&name))
+                        .map_err(|e| hlog_err(&f.hlog_path, e.to_string()))?;
                 }
             }
             if !drained.lag.is_empty() {
-                writer.write_histogram(&drained.lag, start, length, Tag::new("lag")).map_err(|e| hlog_err(&f.hlog_path, e.to_string()))?;
+                writer
+                    .write_histogram(&drained.lag, start, length, Tag::new("lag"))
+                    .map_err(|e| hlog_err(&f.hlog_path, e.to_string()))?;
             }
         }
         for event in &drained.errors {
             let line = serde_json::to_string(event).map_err(|e| hlog_err(&f.errors_path, e.to_string()))?;
-            writeln!(f.errors, "{line}").map_err(|source| Error::Write { path: f.errors_path.clone(), source })?;
+            writeln!(f.errors, "{line}")
+                .map_err(|source| Error::Write { path: f.errors_path.clone(), source })?;
         }
         Ok(())
     }

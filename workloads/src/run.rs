@@ -64,7 +64,11 @@ impl Overrides {
                 Load::Open { arrival, .. } => arrival,
                 Load::Closed { .. } => Arrival::Poisson,
             };
-            w.load = Load::Open { rate, arrival, connections: connections(w).max(crate::spec::DEFAULT_CONNECTIONS.min(8)) };
+            w.load = Load::Open {
+                rate,
+                arrival,
+                connections: connections(w).max(crate::spec::DEFAULT_CONNECTIONS.min(8)),
+            };
         }
         if let Some(workers) = self.concurrency {
             if workers == 0 {
@@ -76,7 +80,12 @@ impl Overrides {
             match &mut w.load {
                 Load::Open { connections, .. } if n > 0 => *connections = n,
                 Load::Open { .. } => return Err(Error::setting("--connections", "must be at least 1")),
-                Load::Closed { .. } => return Err(Error::setting("--connections", "applies to an open loop (--rate); a closed loop uses --concurrency")),
+                Load::Closed { .. } => {
+                    return Err(Error::setting(
+                        "--connections",
+                        "applies to an open loop (--rate); a closed loop uses --concurrency",
+                    ));
+                }
             }
         }
         if let Some(a) = &self.arrival {
@@ -87,7 +96,9 @@ impl Overrides {
             };
             match &mut w.load {
                 Load::Open { arrival, .. } => *arrival = new,
-                Load::Closed { .. } => return Err(Error::setting("--arrival", "applies to an open loop: add --rate")),
+                Load::Closed { .. } => {
+                    return Err(Error::setting("--arrival", "applies to an open loop: add --rate"));
+                }
             }
         }
         if let Some(d) = &self.duration {
@@ -124,7 +135,10 @@ pub fn check_writes(w: &Workload, allow_writes: bool) -> Result<()> {
     if writing.is_empty() || allow_writes {
         return Ok(());
     }
-    Err(Error::WritesRefused { workload: w.name.clone(), templates: format!("templates: {}", writing.join(", ")) })
+    Err(Error::WritesRefused {
+        workload: w.name.clone(),
+        templates: format!("templates: {}", writing.join(", ")),
+    })
 }
 
 /// Everything `cutover replay` needs besides the workload.
@@ -178,10 +192,16 @@ pub fn progress_bar(w: &Workload, shard: Shard, show: bool) -> ProgressBar {
             Load::Closed { .. } => 0,
         },
     };
-    let bar = if show { ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()) } else { ProgressBar::hidden() };
-    let style = ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} units, {per_sec} ({msg})")
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+    let bar = if show {
+        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    let style = ProgressStyle::with_template(
+        "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} units, {per_sec} ({msg})",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
     bar.set_style(style);
     bar
 }

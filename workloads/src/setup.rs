@@ -27,16 +27,27 @@ pub struct InitReport {
 }
 
 /// Runs the workload's schema and fills its tables at `scale`.
-pub async fn init(conn: &mut Connection, workload: &Workload, scale: u64, mut progress: impl FnMut(&str, u64, u64)) -> Result<InitReport> {
+pub async fn init(
+    conn: &mut Connection,
+    workload: &Workload,
+    scale: u64,
+    mut progress: impl FnMut(&str, u64, u64),
+) -> Result<InitReport> {
     let Some(setup) = &workload.setup else {
         return Err(Error::setting(
             "--workload",
-            format!("{} has no [setup] section: nothing to create; add [setup] schema and [[setup.table]] entries", workload.file),
+            format!(
+                "{} has no [setup] section: nothing to create; add [setup] schema and [[setup.table]] entries",
+                workload.file
+            ),
         ));
     };
     if let Some(db) = &workload.database {
         let sql = format!("USE [{}]", db.replace(']', "]]"));
-        conn.simple_query(&sql).await.map_err(|source| Error::Server { context: format!("cannot use database {db}: create it first"), source })?;
+        conn.simple_query(&sql).await.map_err(|source| Error::Server {
+            context: format!("cannot use database {db}: create it first"),
+            source,
+        })?;
     }
     run_schema(conn, setup).await?;
     let mut report = InitReport { batches: setup.schema.len(), rows: Vec::new() };
@@ -77,7 +88,13 @@ pub fn rows(table: &SetupTable, count: u64, seed: u64) -> impl Iterator<Item = V
     (0..count).map(move |i| table.columns.iter().map(|(_, g)| g.generate(&mut rng, i)).collect())
 }
 
-async fn fill(conn: &mut Connection, table: &SetupTable, count: u64, seed: u64, progress: &mut impl FnMut(&str, u64, u64)) -> Result<()> {
+async fn fill(
+    conn: &mut Connection,
+    table: &SetupTable,
+    count: u64,
+    seed: u64,
+    progress: &mut impl FnMut(&str, u64, u64),
+) -> Result<()> {
     let per_insert = (MAX_PARAMS_PER_INSERT / table.columns.len().max(1)).clamp(1, MAX_ROWS_PER_INSERT);
     let full_sql = insert_sql(table, per_insert);
     let mut batch: Vec<ParamValue> = Vec::with_capacity(per_insert * table.columns.len());
@@ -118,7 +135,8 @@ mod tests {
     #[test]
     fn data_is_deterministic_and_inserts_are_positional() {
         for (name, text) in crate::bundled::BUNDLED {
-            let w = Workload::parse(name, text, std::path::Path::new(".")).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let w = Workload::parse(name, text, std::path::Path::new("."))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
             let setup = w.setup.as_ref().expect("bundled workloads have a setup");
             for t in &setup.tables {
                 let a: Vec<_> = rows(t, 50, 3).collect();

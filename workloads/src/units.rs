@@ -8,9 +8,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration: write a number and a unit, e.g. 500ms, 30s, 10m, 1h"))?;
+    let value: f64 = number.parse().map_err(|_| {
+        format!("`{text}` is not a duration: write a number and a unit, e.g. 500ms, 30s, 10m, 1h")
+    })?;
     let seconds = match unit.trim() {
         "" | "s" | "sec" => value,
         "us" | "µs" => value / 1e6,
@@ -19,7 +19,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "h" => value * 3600.0,
         other => return Err(format!("`{text}`: unknown unit `{other}`; use us, ms, s, m or h")),
     };
-    if !seconds.is_finite() || seconds < 0.0 || seconds > 1e9 {
+    if !seconds.is_finite() || !(0.0..=1e9).contains(&seconds) {
         return Err(format!("`{text}` is out of range"));
     }
     Ok(Duration::from_secs_f64(seconds))

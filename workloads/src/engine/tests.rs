@@ -38,7 +38,12 @@ impl Executor for FakeServer {
         if let Some((needle, number)) = self.fail_sql_containing
             && job.statements.iter().any(|s| s.sql.contains(needle))
         {
-            return Err(ExecError { number: Some(number), kind: "invalid_object".into(), message: "Invalid object name".into(), broken: false });
+            return Err(ExecError {
+                number: Some(number),
+                kind: "invalid_object".into(),
+                message: "Invalid object name".into(),
+                broken: false,
+            });
         }
         Ok(())
     }
@@ -56,7 +61,13 @@ impl Connector for FakeServer {
 }
 
 fn server(clock: TokioClock) -> FakeServer {
-    FakeServer { clock, service: MS, stall: None, fail_sql_containing: None, calls: Arc::new(AtomicU64::new(0)) }
+    FakeServer {
+        clock,
+        service: MS,
+        stall: None,
+        fail_sql_containing: None,
+        calls: Arc::new(AtomicU64::new(0)),
+    }
 }
 
 fn workload(load: &str, stop: &str, extra: &str) -> Workload {
@@ -87,7 +98,9 @@ sql = "SELECT 2 FROM b"
 
 async fn run(w: &Workload, shard: Shard, fake: &FakeServer, stop: watch::Receiver<bool>) -> RunResult {
     let clock = fake.clock;
-    let reporter = Reporter::new(Duration::from_secs(1), None, ProgressBar::hidden(), std::time::SystemTime::now()).unwrap();
+    let reporter =
+        Reporter::new(Duration::from_secs(1), None, ProgressBar::hidden(), std::time::SystemTime::now())
+            .unwrap();
     run_workload(w, shard, fake, move || clock, stop, reporter).await.unwrap()
 }
 
@@ -97,7 +110,10 @@ fn no_stop() -> watch::Receiver<bool> {
     rx
 }
 
-fn merged(result: &RunResult, kind: fn(&crate::recorder::TagHistograms) -> &hdrhistogram::Histogram<u64>) -> hdrhistogram::Histogram<u64> {
+fn merged(
+    result: &RunResult,
+    kind: fn(&crate::recorder::TagHistograms) -> &hdrhistogram::Histogram<u64>,
+) -> hdrhistogram::Histogram<u64> {
     let mut all = crate::recorder::histogram();
     for h in &result.totals {
         all.add(kind(h)).unwrap();
@@ -126,7 +142,11 @@ async fn a_stall_shows_in_response_time_and_not_in_service_time() {
     let (stall_from, stall_to) = (Duration::from_secs(3), Duration::from_secs(5));
     let mut fake = server(TokioClock::start());
     fake.stall = Some((stall_from, stall_to));
-    let w = workload(&format!("rate = {rate}\narrival = \"fixed\"\nconnections = 1"), &format!("duration = \"{duration}s\""), "");
+    let w = workload(
+        &format!("rate = {rate}\narrival = \"fixed\"\nconnections = 1"),
+        &format!("duration = \"{duration}s\""),
+        "",
+    );
     let result = run(&w, Shard::ALL, &fake, no_stop()).await;
 
     // The model.
@@ -184,7 +204,11 @@ async fn a_closed_loop_omits_the_stall() {
 #[tokio::test(start_paused = true)]
 async fn a_fixed_rate_keeps_the_schedule_exactly_while_the_server_keeps_up() {
     let fake = server(TokioClock::start());
-    let w = workload("rate = \"2000/s\"\narrival = \"fixed\"\nconnections = 4", "duration = \"5s\"", "warmup = \"1s\"");
+    let w = workload(
+        "rate = \"2000/s\"\narrival = \"fixed\"\nconnections = 4",
+        "duration = \"5s\"",
+        "warmup = \"1s\"",
+    );
     let result = run(&w, Shard::ALL, &fake, no_stop()).await;
     let totals = result.totals();
     assert_eq!(totals.ok, 8_000, "{totals:?}");
@@ -193,7 +217,10 @@ async fn a_fixed_rate_keeps_the_schedule_exactly_while_the_server_keeps_up() {
     // tokio's timers tick in whole milliseconds: a unit due at 0.5 ms is sent at 1 ms.
     assert!(result.lag.max() <= 1_000, "lag within the timer's resolution: {}", result.lag.max());
     assert!(merged(&result, |h| &h.response).max() <= 2_000);
-    assert_eq!(merged(&result, |h| &h.service).max(), merged(&result, |h| &h.service).highest_equivalent(1_000));
+    assert_eq!(
+        merged(&result, |h| &h.service).max(),
+        merged(&result, |h| &h.service).highest_equivalent(1_000)
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -210,7 +237,8 @@ async fn poisson_arrivals_average_the_rate() {
 async fn max_lag_skips_and_counts_what_cannot_start_in_time() {
     let mut fake = server(TokioClock::start());
     fake.stall = Some((Duration::from_secs(1), Duration::from_secs(2)));
-    let w = workload("rate = 100\narrival = \"fixed\"\nconnections = 1", "count = 400", "max_lag = \"100ms\"");
+    let w =
+        workload("rate = 100\narrival = \"fixed\"\nconnections = 1", "count = 400", "max_lag = \"100ms\"");
     let result = run(&w, Shard::ALL, &fake, no_stop()).await;
     let totals = result.totals();
     assert!(totals.skipped > 80, "{totals:?}");

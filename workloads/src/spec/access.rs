@@ -2,8 +2,10 @@
 //! schema-changing keyword (outside string literals and comments) writes.
 
 /// Keywords that make a statement a write.
-const WRITE_WORDS: &[&str] =
-    &["INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "CREATE", "DROP", "ALTER", "EXEC", "EXECUTE", "BULK", "GRANT", "REVOKE", "DENY"];
+const WRITE_WORDS: &[&str] = &[
+    "INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "CREATE", "DROP", "ALTER", "EXEC", "EXECUTE", "BULK",
+    "GRANT", "REVOKE", "DENY",
+];
 
 /// The first write keyword in `sql`, if any.
 pub fn write_keyword(sql: &str) -> Option<&'static str> {

@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn names_become_positions_outside_quotes_and_comments() {
         let b = bind("SELECT '@id', [@id], @@ROWCOUNT -- @id\nFROM t WHERE id = @id AND n = @Name OR id2 = @ID /* @x */", known).unwrap();
-        assert_eq!(b.sql, "SELECT '@id', [@id], @@ROWCOUNT -- @id\nFROM t WHERE id = @P1 AND n = @P2 OR id2 = @P1 /* @x */");
+        assert_eq!(
+            b.sql,
+            "SELECT '@id', [@id], @@ROWCOUNT -- @id\nFROM t WHERE id = @P1 AND n = @P2 OR id2 = @P1 /* @x */"
+        );
         assert_eq!(b.names, vec!["id", "Name"]);
     }
 

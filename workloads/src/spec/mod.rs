@@ -163,7 +163,8 @@ pub struct Workload {
 impl Workload {
     /// Reads and validates a workload file.
     pub fn load(path: &Path) -> Result<Workload> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
         let base = path.parent().unwrap_or(Path::new("."));
         Workload::parse(&path.display().to_string(), &text, base)
     }
@@ -309,7 +310,11 @@ impl Checker<'_> {
             None | Some(("poisson", _)) => Arrival::Poisson,
             Some(("fixed", _)) => Arrival::Fixed,
             Some((other, span)) => {
-                return Err(self.err(span, "workload.arrival", format!("`{other}`: use \"poisson\" or \"fixed\"")));
+                return Err(self.err(
+                    span,
+                    "workload.arrival",
+                    format!("`{other}`: use \"poisson\" or \"fixed\""),
+                ));
             }
         };
         let connections = self.positive(&w.connections, "workload.connections")?;
@@ -343,17 +348,29 @@ impl Checker<'_> {
         let database = w.database.as_ref().map(|d| d.get_ref().clone());
         let mut templates = Vec::new();
         if raw.template.is_empty() {
-            return Err(self.err(raw.workload.span(), "template", "the workload has no [[template]]: add at least one"));
+            return Err(self.err(
+                raw.workload.span(),
+                "template",
+                "the workload has no [[template]]: add at least one",
+            ));
         }
         for (i, t) in raw.template.iter().enumerate() {
             let template = self.template(i, t, &raw.params)?;
             if templates.iter().any(|other: &Template| other.name == template.name) {
-                return Err(self.err(t.get_ref().name.span(), format!("template[{i}].name"), format!("`{}` is used twice: names must be unique", template.name)));
+                return Err(self.err(
+                    t.get_ref().name.span(),
+                    format!("template[{i}].name"),
+                    format!("`{}` is used twice: names must be unique", template.name),
+                ));
             }
             templates.push(template);
         }
         if templates.iter().all(|t| t.weight == 0) {
-            return Err(self.err(raw.template[0].span(), "template.weight", "every weight is 0: give at least one template a weight above 0"));
+            return Err(self.err(
+                raw.template[0].span(),
+                "template.weight",
+                "every weight is 0: give at least one template a weight above 0",
+            ));
         }
         let setup = match &raw.setup {
             None => None,
@@ -377,12 +394,21 @@ impl Checker<'_> {
         })
     }
 
-    fn template(&self, i: usize, spanned: &Spanned<RawTemplate>, globals: &BTreeMap<String, Spanned<toml::Table>>) -> Result<Template> {
+    fn template(
+        &self,
+        i: usize,
+        spanned: &Spanned<RawTemplate>,
+        globals: &BTreeMap<String, Spanned<toml::Table>>,
+    ) -> Result<Template> {
         let t = spanned.get_ref();
         let name = t.name.get_ref().clone();
         let at = |field: &str| format!("template[{i}] {name}.{field}");
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-            return Err(self.err(t.name.span(), at("name"), "use letters, digits, `_` and `-` only (it tags histograms)"));
+            return Err(self.err(
+                t.name.span(),
+                at("name"),
+                "use letters, digits, `_` and `-` only (it tags histograms)",
+            ));
         }
         let weight = match &t.weight {
             None => 1,
@@ -392,8 +418,16 @@ impl Checker<'_> {
         let (texts, span): (Vec<String>, Range<usize>) = match (&t.sql, &t.statements) {
             (Some(sql), None) => (vec![sql.get_ref().clone()], sql.span()),
             (None, Some(list)) if !list.get_ref().is_empty() => (list.get_ref().clone(), list.span()),
-            (Some(_), Some(list)) => return Err(self.err(list.span(), at("statements"), "give sql or statements, not both")),
-            _ => return Err(self.err(spanned.span(), at("sql"), "missing: add sql = \"SELECT …\" or statements = [\"…\", \"…\"]")),
+            (Some(_), Some(list)) => {
+                return Err(self.err(list.span(), at("statements"), "give sql or statements, not both"));
+            }
+            _ => {
+                return Err(self.err(
+                    spanned.span(),
+                    at("sql"),
+                    "missing: add sql = \"SELECT …\" or statements = [\"…\", \"…\"]",
+                ));
+            }
         };
         // Parameters: the template's own, then the workload's [params].
         let lookup = |n: &str| -> Option<(&String, &Spanned<toml::Table>)> {
@@ -409,15 +443,21 @@ impl Checker<'_> {
                 return Err(self.err(span.clone(), at(&format!("statements[{s}]")), "is empty"));
             }
             detected_write = detected_write.or(write_keyword(sql));
-            let bound = bind(sql, |n| lookup(n).is_some()).map_err(|m| self.err(span.clone(), at("sql"), m))?;
+            let bound =
+                bind(sql, |n| lookup(n).is_some()).map_err(|m| self.err(span.clone(), at("sql"), m))?;
             let mut args = Vec::new();
             for n in &bound.names {
-                let (key, table) = lookup(n).ok_or_else(|| self.err(span.clone(), at("sql"), format!("@{n} is not defined")))?;
+                let (key, table) = lookup(n)
+                    .ok_or_else(|| self.err(span.clone(), at("sql"), format!("@{n} is not defined")))?;
                 let slot = match params.iter().position(|p| p == key) {
                     Some(p) => p,
                     None => {
                         let g = generator::parse(table.get_ref(), self.base).map_err(|(sub, m)| {
-                            let scope = if t.params.contains_key(key) { at(&format!("params.{key}")) } else { format!("params.{key}") };
+                            let scope = if t.params.contains_key(key) {
+                                at(&format!("params.{key}"))
+                            } else {
+                                format!("params.{key}")
+                            };
                             self.err(table.span(), format!("{scope}.{sub}"), m)
                         })?;
                         params.push(key.clone());
@@ -431,16 +471,34 @@ impl Checker<'_> {
         }
         if let Some(unused) = t.params.keys().find(|k| !params.contains(k)) {
             let span = t.params.get(unused).map(|p| p.span()).unwrap_or(spanned.span());
-            return Err(self.err(span, at(&format!("params.{unused}")), format!("is not used: no statement mentions @{unused}")));
+            return Err(self.err(
+                span,
+                at(&format!("params.{unused}")),
+                format!("is not used: no statement mentions @{unused}"),
+            ));
         }
         let access = match t.access.as_ref().map(|a| (a.get_ref().as_str(), a.span())) {
-            None => if detected_write.is_some() { Access::Write } else { Access::Read },
+            None => {
+                if detected_write.is_some() {
+                    Access::Write
+                } else {
+                    Access::Read
+                }
+            }
             Some(("write", _)) => Access::Write,
             Some(("read", s)) => match detected_write {
-                Some(word) => return Err(self.err(s, at("access"), format!("is \"read\" but the SQL contains {word}: mark it access = \"write\""))),
+                Some(word) => {
+                    return Err(self.err(
+                        s,
+                        at("access"),
+                        format!("is \"read\" but the SQL contains {word}: mark it access = \"write\""),
+                    ));
+                }
                 None => Access::Read,
             },
-            Some((other, s)) => return Err(self.err(s, at("access"), format!("`{other}`: use \"read\" or \"write\""))),
+            Some((other, s)) => {
+                return Err(self.err(s, at("access"), format!("`{other}`: use \"read\" or \"write\"")));
+            }
         };
         let timeout = self.duration(&t.timeout, &at("timeout"))?;
         Ok(Template {
@@ -469,7 +527,13 @@ impl Checker<'_> {
                 let mut spec = col.get_ref().clone();
                 let name = match spec.remove("name") {
                     Some(toml::Value::String(n)) => n,
-                    _ => return Err(self.err(col.span(), at(&format!("columns[{c}].name")), "missing: add name = \"column\"")),
+                    _ => {
+                        return Err(self.err(
+                            col.span(),
+                            at(&format!("columns[{c}].name")),
+                            "missing: add name = \"column\"",
+                        ));
+                    }
                 };
                 let g = generator::parse(&spec, self.base)
                     .map_err(|(sub, m)| self.err(col.span(), at(&format!("columns[{c}] {name}.{sub}")), m))?;
@@ -478,7 +542,11 @@ impl Checker<'_> {
             if columns.is_empty() {
                 return Err(self.err(t.span(), at("columns"), "must list at least one column"));
             }
-            tables.push(SetupTable { name: table.name.get_ref().clone(), rows: *table.rows.get_ref() as u64, columns });
+            tables.push(SetupTable {
+                name: table.name.get_ref().clone(),
+                rows: *table.rows.get_ref() as u64,
+                columns,
+            });
         }
         Ok(Setup { schema, tables })
     }

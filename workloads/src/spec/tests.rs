@@ -55,7 +55,10 @@ fn a_full_workload_reads() {
     assert_eq!(w.warmup, Duration::from_secs(5));
     let read = &w.templates[0];
     assert_eq!(read.access, Access::Read);
-    assert_eq!(read.statements[0].sql, "SELECT TOP (10) * FROM orders WHERE customer_id = @P1 AND placed >= @P2");
+    assert_eq!(
+        read.statements[0].sql,
+        "SELECT TOP (10) * FROM orders WHERE customer_id = @P1 AND placed >= @P2"
+    );
     assert_eq!(read.params, vec!["customer", "since"]);
     let write = &w.templates[1];
     assert_eq!(write.access, Access::Write, "inferred from INSERT");
@@ -99,5 +102,8 @@ fn errors_give_the_line_and_the_field() {
 
 #[test]
 fn batches_split_on_go() {
-    assert_eq!(split_batches("CREATE TABLE a (x int)\nGO\n\ngo  \nCREATE TABLE b (y int)\n"), vec!["CREATE TABLE a (x int)\n", "CREATE TABLE b (y int)\n"]);
+    assert_eq!(
+        split_batches("CREATE TABLE a (x int)\nGO\n\ngo  \nCREATE TABLE b (y int)\n"),
+        vec!["CREATE TABLE a (x int)\n", "CREATE TABLE b (y int)\n"]
+    );
 }

@@ -66,7 +66,13 @@ mod tests {
             .unwrap();
         let v: Value = c.query_row("SELECT tsql_sum_decimal(x, 0) FROM t", [], |r| r.get(0)).unwrap();
         assert_eq!(v, Value::Text("18446744073709551613".into()));
-        let v: Value = c.query_row("SELECT tsql_sum_decimal(x, 2) FROM (SELECT '1.25' AS x UNION ALL SELECT '-0.05')", [], |r| r.get(0)).unwrap();
+        let v: Value = c
+            .query_row(
+                "SELECT tsql_sum_decimal(x, 2) FROM (SELECT '1.25' AS x UNION ALL SELECT '-0.05')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
         assert_eq!(v, Value::Text("1.20".into()));
         let v: Value = c.query_row("SELECT tsql_sum_decimal(x, 0) FROM t WHERE 0", [], |r| r.get(0)).unwrap();
         assert_eq!(v, Value::Null);

@@ -496,7 +496,15 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 
 fn to_binary(v: ValueRef<'_>, style: Option<i64>, source: Option<SqlType>) -> Result<Vec<u8>, SqlError> {
     Ok(match v {
-        ValueRef::Blob(b) => b.to_vec(),
+        // binary(n) is stored unpadded; its value is padded with zeros to n bytes.
+        ValueRef::Blob(b) => match source {
+            Some(SqlType::Binary(n)) if b.len() < n as usize => {
+                let mut b = b.to_vec();
+                b.resize(n as usize, 0);
+                b
+            }
+            _ => b.to_vec(),
+        },
         ValueRef::Integer(n) => {
             let width = match source {
                 Some(SqlType::TinyInt | SqlType::Bit) => 1,
@@ -693,8 +701,15 @@ mod tests {
         );
         assert_eq!(text(&c, "tsql_convert('varchar(10)', X'0AFF', 1, 'varbinary(2)')"), "0x0AFF");
         let blob = |sql: &str| eval(&c, sql).unwrap();
+        assert_eq!(
+            blob("tsql_convert('varbinary(max)', X'0102', NULL, 'binary(4)')"),
+            Value::Blob(vec![1, 2, 0, 0])
+        );
         assert_eq!(blob("tsql_convert('binary(4)', 6, NULL, 'bigint')"), Value::Blob(vec![0, 0, 0, 6]));
-        assert_eq!(blob("tsql_convert('binary(8)', 1, NULL, 'int')"), Value::Blob(vec![0, 0, 0, 0, 0, 0, 0, 1]));
+        assert_eq!(
+            blob("tsql_convert('binary(8)', 1, NULL, 'int')"),
+            Value::Blob(vec![0, 0, 0, 0, 0, 0, 0, 1])
+        );
         assert_eq!(blob("tsql_convert('binary(1)', 258, NULL, 'int')"), Value::Blob(vec![2]));
         let bin_int = |sql: &str| match eval(&c, sql).unwrap() {
             Value::Integer(n) => n,

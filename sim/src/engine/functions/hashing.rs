@@ -20,6 +20,11 @@ pub(super) const FUNCTIONS: &[Def] = &[def("tsql_hashbytes", 3, hashbytes), vola
 pub(crate) fn value_bytes(v: ValueRef<'_>, ty: Option<SqlType>) -> Vec<u8> {
     let text = || value_text(v).unwrap_or_default();
     match (ty, v) {
+        (Some(SqlType::Binary(n)), ValueRef::Blob(b)) if b.len() < n as usize => {
+            let mut b = b.to_vec();
+            b.resize(n as usize, 0);
+            b
+        }
         (_, ValueRef::Blob(b)) => b.to_vec(),
         (Some(SqlType::NChar(n)), _) => {
             let mut units: Vec<u16> = text().encode_utf16().collect();

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::engine::IndexDef;
-use crate::engine::runtime::catalog::views::{CATALOG_VIEWS, markdown};
+use crate::engine::runtime::catalog::views::{Availability, CATALOG_VIEWS, markdown};
 use crate::types::Column;
 
 fn orders(s: &mut Session) {
@@ -40,7 +40,8 @@ fn orders(s: &mut Session) {
 fn every_view_returns_exactly_its_documented_columns() {
     let inst = instance();
     let mut s = sa(&inst, "master");
-    for view in CATALOG_VIEWS {
+    // Functions need arguments and MI-only views are absent here: see tests/dmv.rs.
+    for view in CATALOG_VIEWS.iter().filter(|v| v.params.is_empty() && v.availability == Availability::All) {
         let out = select_from(&mut s, view.name, "*", "WHERE 0");
         assert!(out.errors.is_empty(), "{}: {:?}", view.name, out.errors);
         let want: Vec<Column> = view

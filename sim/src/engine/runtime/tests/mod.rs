@@ -4,6 +4,7 @@
 mod batches;
 mod catalog_views;
 mod constraints;
+mod dmv;
 mod instances;
 mod perf;
 mod tables;

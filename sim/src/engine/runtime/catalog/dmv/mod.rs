@@ -68,7 +68,7 @@ pub(crate) fn address(seed: u64) -> Stored {
 
 /// True for the views this module fills.
 pub(crate) fn is_dmv(view: &CatalogView) -> bool {
-    view.name.starts_with("sys.dm_")
+    view.permission == super::views::Permission::ServerState && view.name != "sys.dm_db_partition_stats"
         || matches!(view.name, "sys.server_resource_stats" | "sys.configurations")
 }
 
