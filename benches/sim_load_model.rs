@@ -8,9 +8,10 @@
 
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, black_box};
+use criterion::Criterion;
 use cutover_sim::engine::runtime::{CollectSink, Instance, InstanceConfig, LoginDef, Session};
 use cutover_sim::profile::Profile;
+use std::hint::black_box;
 
 fn instance(profile: &str) -> Instance {
     let config = InstanceConfig::for_profile(
@@ -38,14 +39,16 @@ fn run(s: &mut Session, sql: &str) {
 fn prepare(s: &mut Session) {
     run(s, "CREATE TABLE dbo.t (id int NOT NULL PRIMARY KEY, v nvarchar(40) NOT NULL)");
     for chunk in 0..10 {
-        let values: Vec<String> = (0..1000).map(|i| format!("({}, N'value {i}')", chunk * 1000 + i)).collect();
+        let values: Vec<String> =
+            (0..1000).map(|i| format!("({}, N'value {i}')", chunk * 1000 + i)).collect();
         run(s, &format!("INSERT INTO dbo.t (id, v) VALUES {}", values.join(", ")));
     }
 }
 
 /// A point lookup: the typical OLTP statement, where fixed per-statement cost matters most.
 const STATEMENT: &str = "SELECT id, v FROM dbo.t WHERE id = 4242";
-const WAITS: &str = "SELECT wait_type, waiting_tasks_count, wait_time_ms, signal_wait_time_ms FROM sys.dm_os_wait_stats";
+const WAITS: &str =
+    "SELECT wait_type, waiting_tasks_count, wait_time_ms, signal_wait_time_ms FROM sys.dm_os_wait_stats";
 
 /// Interleaved rounds of the statement with the model on and off; the ratio of the medians.
 fn on_off_ratio(inst: &Instance, s: &mut Session) -> (f64, Duration, Duration) {

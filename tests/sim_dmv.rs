@@ -50,7 +50,10 @@ async fn counters_move_while_another_client_runs_load_on_mi_gp() {
     let mut watcher = connect_str(&conn).await;
     let batches0 = counter(&mut watcher, "Batch Requests/sec").await;
     let waits0: i64 = watcher
-        .query_rows("SELECT SUM(wait_time_ms) AS w FROM sys.dm_os_wait_stats WHERE wait_type = 'WRITELOG'", &[])
+        .query_rows(
+            "SELECT SUM(wait_time_ms) AS w FROM sys.dm_os_wait_stats WHERE wait_type = 'WRITELOG'",
+            &[],
+        )
         .await
         .unwrap()[0]
         .get::<i64, _>("w")
@@ -97,7 +100,10 @@ async fn counters_move_while_another_client_runs_load_on_mi_gp() {
         .unwrap();
     assert_eq!(files.len(), 1);
     assert!(files[0].get::<i64, _>("num_of_writes").unwrap() >= 20);
-    let names = watcher.query_rows("SELECT @@SERVICENAME AS s, SERVERPROPERTY('EngineEdition') AS e", &[]).await.unwrap();
+    let names = watcher
+        .query_rows("SELECT @@SERVICENAME AS s, SERVERPROPERTY('EngineEdition') AS e", &[])
+        .await
+        .unwrap();
     assert_eq!(names[0].get::<&str, _>("s"), None, "@@SERVICENAME is NULL on MI");
     drop(server);
 }

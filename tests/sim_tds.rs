@@ -272,3 +272,38 @@ async fn the_same_checks_pass_against_a_live_server() {
     check_cancel_mid_stream(&live.conn).await;
     check_concurrent_connections(&live.conn).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bulk_load_inserts_typed_rows() {
+    use tiberius::IntoRow;
+    let server = sim(TlsMode::Enabled).await;
+    let mut conn = connect(&server).await;
+    conn.simple_query("CREATE TABLE dbo.items (id bigint NOT NULL PRIMARY KEY, label nvarchar(20) NULL, price decimal(10,2) NOT NULL)")
+        .await
+        .unwrap();
+    let client = conn.client_mut();
+    let mut bulk = client.bulk_insert("dbo.items").await.unwrap();
+    for i in 0..5000i64 {
+        let label = if i % 10 == 0 { None } else { Some(format!("item {i}")) };
+        let price = rust_decimal::Decimal::new(i * 101, 2);
+        bulk.send((i, label, price).into_row()).await.unwrap();
+    }
+    let result = bulk.finalize().await.unwrap();
+    assert_eq!(result.total(), 5000);
+    let rows = conn
+        .query_rows("SELECT COUNT(*) AS n, SUM(price) AS total, COUNT(label) AS labelled FROM dbo.items", &[])
+        .await
+        .unwrap();
+    assert_eq!(rows[0].get::<i32, _>("n"), Some(5000));
+    assert_eq!(rows[0].get::<i32, _>("labelled"), Some(4500));
+    let expected: i64 = (0..5000i64).map(|i| i * 101).sum();
+    assert_eq!(rows[0].get::<rust_decimal::Decimal, _>("total"), Some(rust_decimal::Decimal::new(expected, 2)));
+    // A duplicate key fails the whole load with SQL Server's error, and nothing is inserted.
+    let client = conn.client_mut();
+    let mut bulk = client.bulk_insert("dbo.items").await.unwrap();
+    bulk.send((9000i64, Some("new".to_string()), rust_decimal::Decimal::ONE).into_row()).await.unwrap();
+    bulk.send((1i64, Some("dup".to_string()), rust_decimal::Decimal::ONE).into_row()).await.unwrap();
+    let err = bulk.finalize().await.expect_err("a duplicate key must fail the load");
+    assert!(err.to_string().contains("2627"), "{err}");
+    assert_eq!(conn.query_scalar::<i32>("SELECT COUNT(*) FROM dbo.items", &[]).await.unwrap(), Some(5000));
+}

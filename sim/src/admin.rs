@@ -78,7 +78,11 @@ pub fn handle(instance: &Instance, method: &str, target: &str) -> Result<String,
         "/drop" => match arg("spid") {
             Some(spid) => {
                 let spid: u16 = spid.parse().map_err(|e| format!("spid: {e}"))?;
-                if faults.drop_connection(spid) { Ok(format!("dropped {spid}")) } else { Err(format!("no session {spid}")) }
+                if faults.drop_connection(spid) {
+                    Ok(format!("dropped {spid}"))
+                } else {
+                    Err(format!("no session {spid}"))
+                }
             }
             None => Ok(format!("dropped {}", faults.drop_all_connections())),
         },
@@ -106,13 +110,18 @@ pub fn handle(instance: &Instance, method: &str, target: &str) -> Result<String,
             Ok("wait stats cleared".into())
         }
         "/extra" => {
-            let latency = arg("latency_ms").map(|v| v.parse::<u64>()).transpose().map_err(|e| e.to_string())?;
+            let latency =
+                arg("latency_ms").map(|v| v.parse::<u64>()).transpose().map_err(|e| e.to_string())?;
             let cpu = arg("cpu_ms").map(|v| v.parse::<u64>()).transpose().map_err(|e| e.to_string())?;
             instance.knobs().set_extra(
                 Duration::from_millis(latency.unwrap_or(0)),
                 Duration::from_millis(cpu.unwrap_or(0)),
             );
-            Ok(format!("extra latency {} ms, cpu {} ms per statement", latency.unwrap_or(0), cpu.unwrap_or(0)))
+            Ok(format!(
+                "extra latency {} ms, cpu {} ms per statement",
+                latency.unwrap_or(0),
+                cpu.unwrap_or(0)
+            ))
         }
         other => Err(format!("unknown admin path {other}")),
     }
@@ -127,7 +136,9 @@ fn decode(v: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);

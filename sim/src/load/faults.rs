@@ -94,10 +94,7 @@ pub fn injected_error(number: i32) -> SqlError {
             17,
             "Database 'db' on server 'sim' is not currently available. Please retry the connection later.",
         ),
-        10928 => (
-            16,
-            "Resource ID : 1. The request limit for the database is 200 and has been reached.",
-        ),
+        10928 => (16, "Resource ID : 1. The request limit for the database is 200 and has been reached."),
         229 => (14, "The SELECT permission was denied on the object, database, schema."),
         300 => (14, "VIEW SERVER STATE permission was denied on object 'server', database 'master'."),
         1222 => (16, "Lock request time out period exceeded."),

@@ -33,9 +33,7 @@ pub struct History {
 impl Default for History {
     fn default() -> Self {
         History {
-            slots: (0..SLOTS)
-                .map(|_| Slot { window: AtomicI64::new(-1), ..Default::default() })
-                .collect(),
+            slots: (0..SLOTS).map(|_| Slot { window: AtomicI64::new(-1), ..Default::default() }).collect(),
         }
     }
 }

@@ -63,7 +63,14 @@ pub struct PlanCache {
 
 impl PlanCache {
     /// Looks the statement up by its text hash; returns true when it had to be compiled.
-    pub fn execute(&self, key: u64, text: &str, database_id: i64, now: NaiveDateTime, run: Execution) -> bool {
+    pub fn execute(
+        &self,
+        key: u64,
+        text: &str,
+        database_id: i64,
+        now: NaiveDateTime,
+        run: Execution,
+    ) -> bool {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let mut compiled = false;
         let entry = entries.entry(key).or_insert_with(|| {
@@ -181,7 +188,10 @@ fn normalise(text: &str) -> String {
 mod tests {
     #[test]
     fn literals_do_not_change_the_shape() {
-        assert_eq!(super::normalise("SELECT * FROM t WHERE id = 42"), super::normalise("select *  from t where id = 7"));
+        assert_eq!(
+            super::normalise("SELECT * FROM t WHERE id = 42"),
+            super::normalise("select *  from t where id = 7")
+        );
         assert_ne!(super::normalise("SELECT a FROM t1"), super::normalise("SELECT a FROM t2"));
     }
 }

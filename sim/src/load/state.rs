@@ -235,7 +235,8 @@ impl LoadState {
         c.statements.fetch_add(1, Relaxed);
         let touched = w.rows_returned.max(w.rows_scanned) + w.rows_written;
         let logical = if w.object_key != 0 { touched.div_ceil(ROWS_PER_PAGE) + INDEX_DEPTH } else { 0 };
-        let missed = if logical > 0 { self.pool.touch(mix(w.object_key ^ w.database_id as u64), logical) } else { 0 };
+        let missed =
+            if logical > 0 { self.pool.touch(mix(w.object_key ^ w.database_id as u64), logical) } else { 0 };
         let read_ios = missed.div_ceil(PAGES_PER_READ_IO);
         let io_us = (profile.io_latency_ms * 1000.0) as u64;
         let log_us = (profile.log_latency_ms * 1000.0) as u64;
@@ -249,7 +250,12 @@ impl LoadState {
         let pages_written = w.rows_written.div_ceil(ROWS_PER_PAGE);
         if pages_written > 0 {
             // Dirty pages reach the data file through checkpoint / lazy writer (no session wait).
-            data_file.write(pages_written.div_ceil(8), pages_written * 8192, pages_written.div_ceil(8) * io_us, 0);
+            data_file.write(
+                pages_written.div_ceil(8),
+                pages_written * 8192,
+                pages_written.div_ceil(8) * io_us,
+                0,
+            );
             c.page_writes.fetch_add(pages_written, Relaxed);
         }
         let log_bytes = w.rows_written * LOG_BYTES_PER_ROW + w.commits * LOG_BYTES_PER_COMMIT;

@@ -183,7 +183,8 @@ pub const WAIT_TYPES: &[&str] = &[
     "XE_DISPATCHER_JOIN",
     "XE_DISPATCHER_WAIT",
     "XE_LIVE_TARGET_TVF",
-    "XE_TIMER_EVENT",];
+    "XE_TIMER_EVENT",
+];
 
 /// Idle waits that accrue with uptime: (wait type, waits per minute, share of the time waited).
 pub const IDLE_RATES: &[(&str, f64, f64)] = &[

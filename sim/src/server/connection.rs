@@ -8,10 +8,10 @@ use super::worker::{self, Request};
 use super::{Shared, TlsMode};
 use crate::error::SqlError;
 use crate::tds::login7::Login7;
-use crate::tds::packet::{self, Message, MessageWriter, PacketType};
+use crate::tds::packet::{self, Message, MessageWriter, PacketHeader, PacketType};
 use crate::tds::prelogin::{self, PreLogin, TlsScope};
 use crate::tds::{rpc, sqlbatch};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -160,19 +160,20 @@ async fn run_session(
     let worker = worker::spawn(session, req_rx, out_tx, cancel.clone(), packet_size, spid, shared.clone())?;
     let writer_task = tokio::spawn(write_loop(writer, out_rx));
 
+    let mut assembler = Assembler::default();
     let result = loop {
-        let msg = tokio::select! {
+        let packet = tokio::select! {
             _ = stop.changed() => break Ok(()),
             // Dropped by a fault or a restart: close the socket.
             _ = activity.kill.notified() => break Ok(()),
-            msg = packet::read_message(&mut reader) => msg,
+            packet = packet::read_packet(&mut reader) => packet,
         };
-        let msg = match msg {
-            Ok(Some(msg)) => msg,
+        let (header, payload) = match packet {
+            Ok(Some(packet)) => packet,
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
         };
-        let request = match decode_request(msg) {
+        let request = match assembler.push(header, payload) {
             Ok(Some(Request::Attention)) => {
                 cancel.store(true, Ordering::SeqCst);
                 interrupt.interrupt();
@@ -194,12 +195,40 @@ async fn run_session(
     result
 }
 
-/// Turns a client message into a request for the worker; `None` for messages we ignore.
+/// Turns packets into requests for the worker. Bulk-load packets go through one by one, so a
+/// large load streams into the table instead of being held in memory; other messages are
+/// gathered up to their end-of-message packet.
+#[derive(Default)]
+struct Assembler {
+    first: Option<PacketHeader>,
+    payload: BytesMut,
+}
+
+impl Assembler {
+    fn push(&mut self, header: PacketHeader, payload: Bytes) -> io::Result<Option<Request>> {
+        match header.ptype {
+            PacketType::Attention => return Ok(Some(Request::Attention)),
+            PacketType::BulkLoad => return Ok(Some(Request::BulkChunk(payload, header.is_eom()))),
+            _ => {}
+        }
+        if self.payload.len() + payload.len() > packet::MAX_MESSAGE_LEN {
+            return Err(refused("a client message larger than 256 MiB"));
+        }
+        let first = *self.first.get_or_insert(header);
+        self.payload.extend_from_slice(&payload);
+        if !header.is_eom() {
+            return Ok(None);
+        }
+        self.first = None;
+        decode_request(Message { header: first, payload: self.payload.split().freeze() })
+    }
+}
+
+/// Turns a client message into a request for the worker.
 fn decode_request(msg: Message) -> io::Result<Option<Request>> {
     Ok(Some(match msg.header.ptype {
         PacketType::SqlBatch => Request::Batch(sqlbatch::decode(&msg.payload)?),
         PacketType::Rpc => Request::Rpc(rpc::decode(&msg.payload)?),
-        PacketType::Attention => Request::Attention,
         PacketType::TransactionManager => Request::TransactionManager(msg.payload),
         other => return Err(refused(&format!("unexpected {other:?} message after login"))),
     }))

@@ -8,6 +8,7 @@
 //!   into TDS packets ([`sink`]), streamed back as they are produced.
 //! - [`tls`] frames the TLS handshake inside PRELOGIN packets, as TDS requires.
 
+mod bulk;
 mod connection;
 mod sink;
 pub mod tls;

@@ -7,7 +7,8 @@
 use super::Shared;
 use super::sink::TdsSink;
 use crate::engine::ResultSink;
-use crate::engine::runtime::Session;
+use crate::engine::runtime::{BulkLoad, Session};
+use crate::tds::bulk::BulkDecoder;
 use crate::error::SqlError;
 use crate::tds::login7::Login7;
 use crate::tds::packet::{MessageWriter, PacketType};
@@ -32,6 +33,8 @@ pub(crate) enum Request {
     Attention,
     /// A transaction-manager request (begin/commit/rollback from drivers that use them).
     TransactionManager(Bytes),
+    /// A packet of the bulk load announced by a preceding `INSERT BULK`; `true` on the last.
+    BulkChunk(Bytes, bool),
 }
 
 /// Starts the worker thread for one connection.
@@ -46,13 +49,34 @@ pub(crate) fn spawn(
 ) -> io::Result<JoinHandle<()>> {
     std::thread::Builder::new().name(format!("sim-spid-{spid}")).spawn(move || {
         let server_name = shared.server_name();
+        let mut bulk = BulkState::Idle;
         while let Some(request) = requests.blocking_recv() {
             let new_sink = |in_proc| TdsSink::new(packet_size, spid, &out, &cancel, &server_name, in_proc);
             match request {
                 Request::Batch(sql) => {
                     let mut sink = new_sink(false);
-                    session.execute(&sql, &[], &mut sink);
+                    match super::bulk::insert_bulk_target(&sql) {
+                        Some(target) => match session.bulk_begin(&target) {
+                            Ok(load) => {
+                                bulk = BulkState::Loading(load, BulkDecoder::default());
+                                sink.done(None);
+                            }
+                            Err(e) => {
+                                sink.error(&e);
+                                sink.done(None);
+                            }
+                        },
+                        None => session.execute(&sql, &[], &mut sink),
+                    }
                     sink.finish();
+                }
+                Request::BulkChunk(chunk, last) => {
+                    bulk = bulk.push(&mut session, &chunk, last);
+                    if last {
+                        let mut sink = new_sink(false);
+                        std::mem::take(&mut bulk).finish(&mut session, &mut sink);
+                        sink.finish();
+                    }
                 }
                 Request::Rpc(rpc) => {
                     let mut sink = new_sink(true);
@@ -101,6 +125,64 @@ fn run_rpc(session: &mut Session, rpc: RpcRequest, sink: &mut TdsSink<'_>) {
     // The second parameter declares the others' types; each value already carries its type.
     let values: Vec<Param> = params.skip(1).collect();
     session.execute(&sql, &values, sink);
+}
+
+/// Where a connection's bulk load stands between packets.
+#[derive(Default)]
+enum BulkState {
+    #[default]
+    Idle,
+    Loading(BulkLoad, BulkDecoder),
+    /// Failed part-way: the rest of the stream is read and dropped, then the error is reported.
+    Failed(Option<BulkLoad>, SqlError),
+}
+
+impl BulkState {
+    /// Decodes a packet of rows and inserts them.
+    fn push(self, session: &mut Session, chunk: &[u8], last: bool) -> BulkState {
+        match self {
+            BulkState::Idle => BulkState::Failed(
+                None,
+                SqlError::new(4804, 16, "Bulk load data arrived without a preceding INSERT BULK statement."),
+            ),
+            BulkState::Loading(mut load, mut decoder) => {
+                let inserted = decoder
+                    .push(chunk, last)
+                    .map_err(|e| SqlError::new(4804, 16, format!("The bulk load data could not be read: {e}.")))
+                    .and_then(|rows| {
+                        let columns: Vec<String> =
+                            decoder.columns().unwrap_or_default().iter().map(|c| c.name.clone()).collect();
+                        session.bulk_rows(&mut load, &columns, &rows)
+                    });
+                match inserted {
+                    Ok(()) => BulkState::Loading(load, decoder),
+                    Err(e) => BulkState::Failed(Some(load), e),
+                }
+            }
+            failed @ BulkState::Failed(..) => failed,
+        }
+    }
+
+    /// Commits (or rolls back) and answers the client.
+    fn finish(self, session: &mut Session, sink: &mut TdsSink<'_>) {
+        let outcome = match self {
+            BulkState::Loading(load, _) => session.bulk_end(load, true),
+            BulkState::Failed(load, e) => {
+                if let Some(load) = load {
+                    let _ = session.bulk_end(load, false);
+                }
+                Err(e)
+            }
+            BulkState::Idle => Ok(0),
+        };
+        match outcome {
+            Ok(rows) => sink.done(Some(rows)),
+            Err(e) => {
+                sink.error(&e);
+                sink.done(None);
+            }
+        }
+    }
 }
 
 /// TM_BEGIN_XACT (5), TM_COMMIT_XACT (7), TM_ROLLBACK_XACT (8), TM_SAVE_XACT (9); the rest are

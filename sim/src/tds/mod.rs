@@ -20,6 +20,7 @@
 //! Malformed client input never panics: parsers return `std::io::Error` of kind `InvalidData`.
 //! Conversions of stored data that do not fit a column type return a [`crate::SqlError`].
 
+pub mod bulk;
 pub mod codepage;
 pub mod guid;
 pub mod headers;

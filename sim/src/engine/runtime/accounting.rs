@@ -84,7 +84,13 @@ impl Session {
     }
 
     /// Charges the statement's work and sleeps its shaped latency.
-    pub(crate) fn statement_end(&mut self, mark: Option<Mark>, text: &str, step: Option<&Step>, needs: &[CatalogNeed]) {
+    pub(crate) fn statement_end(
+        &mut self,
+        mark: Option<Mark>,
+        text: &str,
+        step: Option<&Step>,
+        needs: &[CatalogNeed],
+    ) {
         let Some(mark) = mark else { return };
         let exec = mark.started.elapsed();
         let instance = self.shared.instance.clone();
@@ -158,7 +164,9 @@ impl Session {
         needs
             .iter()
             .find_map(|n| match n {
-                CatalogNeed::UserObject { database, .. } => self.shared.instance.database(database).map(|d| d.id),
+                CatalogNeed::UserObject { database, .. } => {
+                    self.shared.instance.database(database).map(|d| d.id)
+                }
                 _ => None,
             })
             .unwrap_or_else(|| self.current_database_id())

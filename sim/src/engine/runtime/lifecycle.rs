@@ -60,7 +60,11 @@ impl FaultControl {
     /// The next statement whose text contains `pattern` (case-insensitive; "" = any) fails with
     /// error `number` (1205, 40613, 10928, 229, 300, …) instead of running.
     pub fn fail_next(&self, pattern: &str, number: i32) {
-        self.instance.inner.faults.fail_next(FailRule { pattern: pattern.to_string(), error: number, login: None });
+        self.instance.inner.faults.fail_next(FailRule {
+            pattern: pattern.to_string(),
+            error: number,
+            login: None,
+        });
     }
 
     /// As [`Self::fail_next`], for one login's statements only.

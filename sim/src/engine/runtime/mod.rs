@@ -15,6 +15,7 @@
 
 mod accounting;
 pub mod catalog;
+mod bulk;
 mod compat;
 pub mod config;
 mod context;
@@ -36,5 +37,6 @@ pub use config::{Clock, Identity, InstanceConfig, LoginDef, ManualClock, SystemC
 pub use errors::aborts_batch;
 pub use instance::{Instance, SessionInfo, StartError};
 pub use lifecycle::FaultControl;
+pub use bulk::BulkLoad;
 pub use session::Session;
 pub use sink::{CollectSink, ResultSet};

@@ -126,9 +126,7 @@ impl Catalog for SessionCatalog<'_> {
         let keys = view
             .params
             .iter()
-            .map(|p| {
-                if hidden.contains(p) { (format!("__{p}"), false) } else { (p.to_string(), true) }
-            })
+            .map(|p| if hidden.contains(p) { (format!("__{p}"), false) } else { (p.to_string(), true) })
             .collect();
         Some(AppliedFunction { table, keys })
     }
@@ -162,7 +160,9 @@ impl SessionCatalog<'_> {
         database: Option<&str>,
         as_function: bool,
     ) -> Result<ResolvedTable, SqlError> {
-        if view.availability == Availability::ManagedInstance && !self.session.instance().is_managed_instance() {
+        if view.availability == Availability::ManagedInstance
+            && !self.session.instance().is_managed_instance()
+        {
             return Err(SqlError::invalid_object(view.name));
         }
         if !view.params.is_empty() && !as_function {
@@ -196,7 +196,11 @@ impl SessionCatalog<'_> {
 impl SessionCatalog<'_> {
     /// `sys.dm_io_virtual_file_stats(db, file)`, `sys.dm_exec_sql_text(handle)`: the view's temp
     /// table filtered by the arguments (NULL matches all rows for column parameters).
-    fn resolve_function(&self, view: &'static CatalogView, args: &[String]) -> Result<ResolvedTable, SqlError> {
+    fn resolve_function(
+        &self,
+        view: &'static CatalogView,
+        args: &[String],
+    ) -> Result<ResolvedTable, SqlError> {
         if args.len() != view.params.len() {
             return Err(SqlError::new(
                 216,
@@ -220,7 +224,12 @@ impl SessionCatalog<'_> {
             .collect();
         let columns: Vec<String> = view.columns().map(|(n, _, _)| quote(n)).collect();
         Ok(ResolvedTable {
-            sqlite_ref: format!("(SELECT {} FROM {} WHERE {})", columns.join(", "), table.sqlite_ref, filters.join(" AND ")),
+            sqlite_ref: format!(
+                "(SELECT {} FROM {} WHERE {})",
+                columns.join(", "),
+                table.sqlite_ref,
+                filters.join(" AND ")
+            ),
             columns: table.columns,
             kind: TableKind::Catalog,
         })

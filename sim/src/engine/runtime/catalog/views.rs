@@ -509,7 +509,14 @@ use Scope::{Database, Server};
 
 /// Every catalog view the simulator serves.
 pub const CATALOG_VIEWS: &[CatalogView] = &[
-    CatalogView { name: "sys.databases", scope: Server, permission: Public, parts: &[DATABASE_COLUMNS], availability: All, params: &[] },
+    CatalogView {
+        name: "sys.databases",
+        scope: Server,
+        permission: Public,
+        parts: &[DATABASE_COLUMNS],
+        availability: All,
+        params: &[],
+    },
     CatalogView {
         name: "sys.master_files",
         scope: Server,
@@ -518,8 +525,22 @@ pub const CATALOG_VIEWS: &[CatalogView] = &[
         availability: All,
         params: &[],
     },
-    CatalogView { name: "sys.schemas", scope: Database, permission: Public, parts: &[SCHEMA_COLUMNS], availability: All, params: &[] },
-    CatalogView { name: "sys.objects", scope: Database, permission: Public, parts: &[OBJECT_COLUMNS], availability: All, params: &[] },
+    CatalogView {
+        name: "sys.schemas",
+        scope: Database,
+        permission: Public,
+        parts: &[SCHEMA_COLUMNS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.objects",
+        scope: Database,
+        permission: Public,
+        parts: &[OBJECT_COLUMNS],
+        availability: All,
+        params: &[],
+    },
     CatalogView {
         name: "sys.tables",
         scope: Database,
@@ -536,9 +557,30 @@ pub const CATALOG_VIEWS: &[CatalogView] = &[
         availability: All,
         params: &[],
     },
-    CatalogView { name: "sys.columns", scope: Database, permission: Public, parts: &[COLUMN_COLUMNS], availability: All, params: &[] },
-    CatalogView { name: "sys.types", scope: Database, permission: Public, parts: &[TYPE_COLUMNS], availability: All, params: &[] },
-    CatalogView { name: "sys.indexes", scope: Database, permission: Public, parts: &[INDEX_COLUMNS], availability: All, params: &[] },
+    CatalogView {
+        name: "sys.columns",
+        scope: Database,
+        permission: Public,
+        parts: &[COLUMN_COLUMNS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.types",
+        scope: Database,
+        permission: Public,
+        parts: &[TYPE_COLUMNS],
+        availability: All,
+        params: &[],
+    },
+    CatalogView {
+        name: "sys.indexes",
+        scope: Database,
+        permission: Public,
+        parts: &[INDEX_COLUMNS],
+        availability: All,
+        params: &[],
+    },
     CatalogView {
         name: "sys.index_columns",
         scope: Database,
@@ -587,7 +629,14 @@ pub const CATALOG_VIEWS: &[CatalogView] = &[
         availability: All,
         params: &[],
     },
-    CatalogView { name: "sys.partitions", scope: Database, permission: Public, parts: &[PARTITION_COLUMNS], availability: All, params: &[] },
+    CatalogView {
+        name: "sys.partitions",
+        scope: Database,
+        permission: Public,
+        parts: &[PARTITION_COLUMNS],
+        availability: All,
+        params: &[],
+    },
     CatalogView {
         name: "sys.dm_db_partition_stats",
         scope: Database,
@@ -596,7 +645,14 @@ pub const CATALOG_VIEWS: &[CatalogView] = &[
         availability: All,
         params: &[],
     },
-    CatalogView { name: "sys.database_files", scope: Database, permission: Public, parts: &[FILE_COLUMNS], availability: All, params: &[] },
+    CatalogView {
+        name: "sys.database_files",
+        scope: Database,
+        permission: Public,
+        parts: &[FILE_COLUMNS],
+        availability: All,
+        params: &[],
+    },
     CatalogView {
         name: "INFORMATION_SCHEMA.TABLES",
         scope: Database,
@@ -837,7 +893,11 @@ pub fn markdown() -> String {
             Availability::All => "",
             Availability::ManagedInstance => ", Managed Instance profiles only",
         };
-        let title = if v.params.is_empty() { v.name.to_string() } else { format!("{}({})", v.name, v.params.join(", ")) };
+        let title = if v.params.is_empty() {
+            v.name.to_string()
+        } else {
+            format!("{}({})", v.name, v.params.join(", "))
+        };
         out.push_str(&format!(
             "\n## {title}\n\nScope: {scope}{perm}{only}.\n\n| column | type | nullable |\n|---|---|---|\n"
         ));

@@ -11,7 +11,8 @@ use crate::profile::{PROFILES, Profile};
 use crate::types::Column;
 
 fn start(profile: &'static Profile) -> Instance {
-    let mut config = InstanceConfig::for_profile("SIM-DMV", profile, vec![LoginDef::sysadmin("sa", "Secret#1")]);
+    let mut config =
+        InstanceConfig::for_profile("SIM-DMV", profile, vec![LoginDef::sysadmin("sa", "Secret#1")]);
     config.logins.push(LoginDef::monitor("monitor", "m0n!tor"));
     let inst = Instance::start(config).expect("instance starts");
     inst.create_database("shop").unwrap();
@@ -71,8 +72,13 @@ fn a_known_workload_moves_the_counters_by_the_computed_amounts() {
     let load = inst.load();
     let c = &load.counters;
     let before = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
-    let (batches0, reads0, commits0) = (before(&c.batch_requests), before(&c.logical_reads), before(&c.log_flushes));
-    let writelog0 = load.waits.cell(crate::load::Wait::WriteLog as usize).count.load(std::sync::atomic::Ordering::Relaxed);
+    let (batches0, reads0, commits0) =
+        (before(&c.batch_requests), before(&c.logical_reads), before(&c.log_flushes));
+    let writelog0 = load
+        .waits
+        .cell(crate::load::Wait::WriteLog as usize)
+        .count
+        .load(std::sync::atomic::Ordering::Relaxed);
     // 1 batch, 1 autocommit INSERT of 500 rows.
     let values: Vec<String> = (0..500).map(|i| format!("({i}, N'v{i}')")).collect();
     ok(&mut s, &format!("INSERT INTO dbo.t (id, v) VALUES {}", values.join(", ")));
@@ -84,13 +90,21 @@ fn a_known_workload_moves_the_counters_by_the_computed_amounts() {
     assert_eq!(before(&c.batch_requests) - batches0, 4);
     assert_eq!(before(&c.logical_reads) - reads0, 4 * pages, "insert + 3 selects, each {pages} pages");
     assert_eq!(before(&c.log_flushes) - commits0, 1, "one autocommit");
-    let writelog = load.waits.cell(crate::load::Wait::WriteLog as usize).count.load(std::sync::atomic::Ordering::Relaxed);
+    let writelog = load
+        .waits
+        .cell(crate::load::Wait::WriteLog as usize)
+        .count
+        .load(std::sync::atomic::Ordering::Relaxed);
     assert_eq!(writelog - writelog0, 1);
     // The insert read the pages in (one IO), the selects found them cached.
-    let phys = exec(&mut s, "SELECT num_of_reads, io_stall_read_ms FROM sys.dm_io_virtual_file_stats(DB_ID('shop'), 1)");
+    let phys = exec(
+        &mut s,
+        "SELECT num_of_reads, io_stall_read_ms FROM sys.dm_io_virtual_file_stats(DB_ID('shop'), 1)",
+    );
     assert_eq!(int(&phys.single().rows[0][0]) as u64, pages.div_ceil(PAGES_PER_READ_IO));
     // Batch Requests/sec through the DMV: this read's own batch counts too.
-    let sql = "SELECT cntr_value FROM sys.dm_os_performance_counters WHERE counter_name = 'Batch Requests/sec'";
+    let sql =
+        "SELECT cntr_value FROM sys.dm_os_performance_counters WHERE counter_name = 'Batch Requests/sec'";
     let a = scalar(&mut s, sql);
     ok(&mut s, "SELECT 1");
     ok(&mut s, "SELECT 2");
@@ -114,8 +128,10 @@ fn per_file_read_stalls_add_up_to_the_pageiolatch_waits() {
     );
     assert!(stalls > 0);
     assert_eq!(stalls, waits);
-    let log_stalls = scalar(&mut s, "SELECT SUM(io_stall_write_ms) FROM sys.dm_io_virtual_file_stats(DB_ID('shop'), 2)");
-    let writelog = scalar(&mut s, "SELECT wait_time_ms FROM sys.dm_os_wait_stats WHERE wait_type = 'WRITELOG'");
+    let log_stalls =
+        scalar(&mut s, "SELECT SUM(io_stall_write_ms) FROM sys.dm_io_virtual_file_stats(DB_ID('shop'), 2)");
+    let writelog =
+        scalar(&mut s, "SELECT wait_time_ms FROM sys.dm_os_wait_stats WHERE wait_type = 'WRITELOG'");
     assert_eq!(log_stalls, writelog, "5 commits x 4 ms");
     assert_eq!(writelog, 5 * 4);
 }
@@ -124,7 +140,8 @@ fn per_file_read_stalls_add_up_to_the_pageiolatch_waits() {
 fn counters_are_monotonic_and_a_restart_resets_them_and_moves_the_start_time() {
     let inst = start(Profile::named("sqlserver-2022").unwrap());
     inst.knobs().set_shaping(false);
-    let clock = ManualClock::new(chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap().and_hms_opt(8, 0, 0).unwrap());
+    let clock =
+        ManualClock::new(chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap().and_hms_opt(8, 0, 0).unwrap());
     inst.set_clock(clock.clone());
     let mut s = sa(&inst, "shop");
     let sql = "SELECT SUM(waiting_tasks_count) FROM sys.dm_os_wait_stats";
@@ -136,18 +153,27 @@ fn counters_are_monotonic_and_a_restart_resets_them_and_moves_the_start_time() {
         assert!(now >= last, "waits went down: {last} → {now}");
         last = now;
     }
-    let started = ok(&mut s, "SELECT sqlserver_start_time FROM sys.dm_os_sys_info").single().rows[0][0].clone();
+    let started =
+        ok(&mut s, "SELECT sqlserver_start_time FROM sys.dm_os_sys_info").single().rows[0][0].clone();
     clock.advance(chrono::Duration::minutes(5));
     inst.faults().restart();
     assert_eq!(exec(&mut s, "SELECT 1").error_numbers(), vec![596], "the old session was dropped");
     drop(s);
     let mut s = sa(&inst, "shop");
-    let restarted = ok(&mut s, "SELECT sqlserver_start_time FROM sys.dm_os_sys_info").single().rows[0][0].clone();
+    let restarted =
+        ok(&mut s, "SELECT sqlserver_start_time FROM sys.dm_os_sys_info").single().rows[0][0].clone();
     assert_ne!(started, restarted);
     assert!(scalar(&mut s, sql) < last, "waits reset");
-    let batches = scalar(&mut s, "SELECT cntr_value FROM sys.dm_os_performance_counters WHERE counter_name = 'Batch Requests/sec'");
+    let batches = scalar(
+        &mut s,
+        "SELECT cntr_value FROM sys.dm_os_performance_counters WHERE counter_name = 'Batch Requests/sec'",
+    );
     assert_eq!(batches, 3, "three batches since the restart (this one included)");
-    assert_eq!(scalar(&mut s, "SELECT COUNT(*) FROM sys.tables"), 0, "data persists (and the table was dropped)");
+    assert_eq!(
+        scalar(&mut s, "SELECT COUNT(*) FROM sys.tables"),
+        0,
+        "data persists (and the table was dropped)"
+    );
 }
 
 #[test]
@@ -169,10 +195,16 @@ fn managed_instance_looks_like_one() {
     let out = ok(&mut s, "SELECT @@SERVICENAME, SERVERPROPERTY('EngineEdition')");
     assert_eq!(out.single().rows[0][0], Value::Null);
     assert_eq!(int(&out.single().rows[0][1]), 8);
-    assert_eq!(scalar(&mut s, "SELECT COUNT(*) FROM sys.master_files WHERE database_id = 2 AND type = 0"), 12);
+    assert_eq!(
+        scalar(&mut s, "SELECT COUNT(*) FROM sys.master_files WHERE database_id = 2 AND type = 0"),
+        12
+    );
     let name = ok(&mut s, "SELECT name FROM sys.database_files WHERE file_id = 1");
     assert_eq!(text(&name.single().rows[0][0]), "data_0");
-    assert_eq!(scalar(&mut s, "SELECT COUNT(*) FROM sys.dm_io_virtual_file_stats(NULL, NULL) WHERE database_id = 0"), 2);
+    assert_eq!(
+        scalar(&mut s, "SELECT COUNT(*) FROM sys.dm_io_virtual_file_stats(NULL, NULL) WHERE database_id = 0"),
+        2
+    );
     let guid = ok(&mut s, "SELECT physical_database_name FROM sys.databases WHERE name = 'shop'");
     let guid = text(&guid.single().rows[0][0]);
     assert_eq!(guid.len(), 36);
@@ -238,7 +270,8 @@ fn mi_only_views_and_permissions() {
 #[test]
 fn server_resource_stats_rows_arrive_late_every_15_seconds() {
     let inst = start(Profile::named("mi-gp").unwrap());
-    let clock = ManualClock::new(chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap().and_hms_opt(8, 0, 0).unwrap());
+    let clock =
+        ManualClock::new(chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap().and_hms_opt(8, 0, 0).unwrap());
     inst.set_clock(clock.clone());
     let mut s = sa(&inst, "master");
     assert_eq!(scalar(&mut s, "SELECT COUNT(*) FROM sys.server_resource_stats"), 0);
@@ -280,7 +313,8 @@ fn general_purpose_is_slower_than_business_critical_by_its_io_latency() {
     // Each insert: one read IO on a cold table (first only) and one log flush.
     let gp_p = Profile::named("mi-gp").unwrap();
     let bc_p = Profile::named("mi-bc").unwrap();
-    let expected_ms = 10.0 * (gp_p.log_latency_ms - bc_p.log_latency_ms) + (gp_p.io_latency_ms - bc_p.io_latency_ms);
+    let expected_ms =
+        10.0 * (gp_p.log_latency_ms - bc_p.log_latency_ms) + (gp_p.io_latency_ms - bc_p.io_latency_ms);
     let diff = gp.as_secs_f64() * 1000.0 - bc.as_secs_f64() * 1000.0;
     assert!(diff >= expected_ms * 0.9, "gp {gp:?} vs bc {bc:?}: expected ≥ {expected_ms} ms more");
 }
@@ -311,7 +345,8 @@ fn two_instances_share_no_state() {
         ok(&mut sa_, "SELECT 1");
     }
     let mut sb = sa(&b, "shop");
-    let sql = "SELECT cntr_value FROM sys.dm_os_performance_counters WHERE counter_name = 'Batch Requests/sec'";
+    let sql =
+        "SELECT cntr_value FROM sys.dm_os_performance_counters WHERE counter_name = 'Batch Requests/sec'";
     assert_eq!(scalar(&mut sb, sql), 1);
     assert_eq!(scalar(&mut sa_, sql), 6);
     a.faults().stall(Duration::from_secs(5));

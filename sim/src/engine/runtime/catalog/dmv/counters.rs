@@ -184,7 +184,9 @@ fn value(session: &Session, load: &LoadState, src: Src) -> i64 {
         Blocked => load.activities().iter().filter(|a| a.blocking_spid.load(Relaxed) != 0).count() as i64,
         Logins => g(&c.logins),
         Logouts => g(&c.logouts),
-        ActiveTransactions => load.activities().iter().filter(|a| a.open_transactions.load(Relaxed) > 0).count() as i64,
+        ActiveTransactions => {
+            load.activities().iter().filter(|a| a.open_transactions.load(Relaxed) > 0).count() as i64
+        }
         PageLife => super::os::now(session).uptime_ms / 1000,
         PageReads => g(&c.physical_reads),
         PageWrites => g(&c.page_writes),
@@ -213,7 +215,13 @@ fn value(session: &Session, load: &LoadState, src: Src) -> i64 {
 fn db_value(load: &LoadState, files: &[super::storage::DbFile], id: i64, src: Src) -> i64 {
     let log = load.files.get(id, 2);
     let l = |f: fn(&crate::load::files::FileIo) -> u64| log.as_ref().map(|x| f(x) as i64).unwrap_or(0);
-    let size_kb = |ty: i64| files.iter().filter(|f| f.database_id == id && f.file_type == ty).map(|f| f.size_pages * 8).sum::<i64>();
+    let size_kb = |ty: i64| {
+        files
+            .iter()
+            .filter(|f| f.database_id == id && f.file_type == ty)
+            .map(|f| f.size_pages * 8)
+            .sum::<i64>()
+    };
     match src {
         DbTransactions => l(|x| x.writes.load(Relaxed)),
         DbLogBytes => l(|x| x.bytes_written.load(Relaxed)),

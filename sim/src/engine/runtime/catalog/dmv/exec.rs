@@ -13,10 +13,17 @@ use crate::load::WAIT_TYPES;
 pub(crate) fn query_stats(session: &Session) -> RowSet {
     let load = session.instance().load();
     let mut cols: Vec<&'static str> = vec![
-        "sql_handle", "statement_start_offset", "statement_end_offset", "plan_generation_num", "plan_handle",
-        "creation_time", "last_execution_time", "execution_count",
+        "sql_handle",
+        "statement_start_offset",
+        "statement_end_offset",
+        "plan_generation_num",
+        "plan_handle",
+        "creation_time",
+        "last_execution_time",
+        "execution_count",
     ];
-    for m in ["worker_time", "physical_reads", "logical_writes", "logical_reads", "clr_time", "elapsed_time"] {
+    for m in ["worker_time", "physical_reads", "logical_writes", "logical_reads", "clr_time", "elapsed_time"]
+    {
         cols.extend(measure_cols(m));
     }
     cols.extend(["query_hash", "query_plan_hash"]);
@@ -35,7 +42,14 @@ pub(crate) fn query_stats(session: &Session) -> RowSet {
             datetime(&q.last_execution_time),
             int(q.execution_count),
         ];
-        for m in [q.worker_us, q.physical_reads, q.logical_writes, q.logical_reads, Default::default(), q.elapsed_us] {
+        for m in [
+            q.worker_us,
+            q.physical_reads,
+            q.logical_writes,
+            q.logical_reads,
+            Default::default(),
+            q.elapsed_us,
+        ] {
             row.extend([int(m.total), int(m.last), int(m.min), int(m.max)]);
         }
         row.extend([blob(&q.query_hash), blob(&q.query_plan_hash)]);
@@ -66,7 +80,14 @@ pub(crate) fn sql_text(session: &Session) -> RowSet {
     let load = session.instance().load();
     let mut set = RowSet::new(&["dbid", "objectid", "number", "encrypted", "text", "sql_handle"]);
     for q in load.plans.snapshot() {
-        set.push(vec![int(q.database_id), Stored::Null, Stored::Null, int(0), text(&*q.text), blob(&q.sql_handle)]);
+        set.push(vec![
+            int(q.database_id),
+            Stored::Null,
+            Stored::Null,
+            int(0),
+            text(&*q.text),
+            blob(&q.sql_handle),
+        ]);
     }
     set
 }
@@ -83,13 +104,50 @@ pub(crate) fn requests(session: &Session) -> RowSet {
     let now_ms = session.instance().now_utc().and_utc().timestamp_millis();
     let plans = load.plans.snapshot();
     let mut set = RowSet::new(&[
-        "session_id", "request_id", "start_time", "status", "command", "sql_handle", "statement_start_offset",
-        "statement_end_offset", "plan_handle", "database_id", "user_id", "blocking_session_id", "wait_type",
-        "wait_time", "last_wait_type", "wait_resource", "open_transaction_count", "transaction_id", "cpu_time",
-        "total_elapsed_time", "scheduler_id", "reads", "writes", "logical_reads", "text_size", "language",
-        "date_format", "date_first", "quoted_identifier", "arithabort", "ansi_null_dflt_on", "ansi_warnings",
-        "ansi_padding", "ansi_nulls", "concat_null_yields_null", "transaction_isolation_level", "lock_timeout",
-        "row_count", "group_id", "query_hash", "query_plan_hash", "dop", "parallel_worker_count", "page_server_reads",
+        "session_id",
+        "request_id",
+        "start_time",
+        "status",
+        "command",
+        "sql_handle",
+        "statement_start_offset",
+        "statement_end_offset",
+        "plan_handle",
+        "database_id",
+        "user_id",
+        "blocking_session_id",
+        "wait_type",
+        "wait_time",
+        "last_wait_type",
+        "wait_resource",
+        "open_transaction_count",
+        "transaction_id",
+        "cpu_time",
+        "total_elapsed_time",
+        "scheduler_id",
+        "reads",
+        "writes",
+        "logical_reads",
+        "text_size",
+        "language",
+        "date_format",
+        "date_first",
+        "quoted_identifier",
+        "arithabort",
+        "ansi_null_dflt_on",
+        "ansi_warnings",
+        "ansi_padding",
+        "ansi_nulls",
+        "concat_null_yields_null",
+        "transaction_isolation_level",
+        "lock_timeout",
+        "row_count",
+        "group_id",
+        "query_hash",
+        "query_plan_hash",
+        "dop",
+        "parallel_worker_count",
+        "page_server_reads",
     ]);
     let me = session.spid();
     for a in load.activities() {
@@ -111,7 +169,13 @@ pub(crate) fn requests(session: &Session) -> RowSet {
                 2 => "suspended",
                 _ => "running",
             }),
-            text(if a.write_database_id.load(Relaxed) != 0 || wait_name.is_some_and(|w| w.starts_with("LCK")) { "UPDATE" } else { "SELECT" }),
+            text(
+                if a.write_database_id.load(Relaxed) != 0 || wait_name.is_some_and(|w| w.starts_with("LCK")) {
+                    "UPDATE"
+                } else {
+                    "SELECT"
+                },
+            ),
             plan.map(|q| blob(&q.sql_handle)).unwrap_or(Stored::Null),
             int(0),
             int(-1),
@@ -122,7 +186,11 @@ pub(crate) fn requests(session: &Session) -> RowSet {
             wait_name.map(text).unwrap_or(Stored::Null),
             int(if wait > 0 { (now_ms - a.wait_start_ms.load(Relaxed)).max(0) } else { 0 }),
             text(wait_name.unwrap_or("MISCELLANEOUS")),
-            text(if blocking > 0 { format!("KEY: {}:72057594043957248 (8194443284a0)", a.database_id.load(Relaxed)) } else { String::new() }),
+            text(if blocking > 0 {
+                format!("KEY: {}:72057594043957248 (8194443284a0)", a.database_id.load(Relaxed))
+            } else {
+                String::new()
+            }),
             int(a.open_transactions.load(Relaxed)),
             int(1000 + i64::from(a.spid)),
             int((a.cpu_us.load(Relaxed) / 1000) as i64),
@@ -160,14 +228,50 @@ pub(crate) fn sessions(session: &Session) -> RowSet {
     let instance = session.instance();
     let load = instance.load();
     let mut set = RowSet::new(&[
-        "session_id", "login_time", "host_name", "program_name", "host_process_id", "client_version",
-        "client_interface_name", "security_id", "login_name", "status", "cpu_time", "memory_usage",
-        "total_scheduled_time", "total_elapsed_time", "endpoint_id", "last_request_start_time",
-        "last_request_end_time", "reads", "writes", "logical_reads", "is_user_process", "text_size", "language",
-        "date_format", "date_first", "quoted_identifier", "arithabort", "ansi_null_dflt_on", "ansi_warnings",
-        "ansi_padding", "ansi_nulls", "concat_null_yields_null", "transaction_isolation_level", "lock_timeout",
-        "deadlock_priority", "row_count", "prev_error", "original_security_id", "original_login_name", "group_id",
-        "database_id", "authenticating_database_id", "open_transaction_count", "page_server_reads",
+        "session_id",
+        "login_time",
+        "host_name",
+        "program_name",
+        "host_process_id",
+        "client_version",
+        "client_interface_name",
+        "security_id",
+        "login_name",
+        "status",
+        "cpu_time",
+        "memory_usage",
+        "total_scheduled_time",
+        "total_elapsed_time",
+        "endpoint_id",
+        "last_request_start_time",
+        "last_request_end_time",
+        "reads",
+        "writes",
+        "logical_reads",
+        "is_user_process",
+        "text_size",
+        "language",
+        "date_format",
+        "date_first",
+        "quoted_identifier",
+        "arithabort",
+        "ansi_null_dflt_on",
+        "ansi_warnings",
+        "ansi_padding",
+        "ansi_nulls",
+        "concat_null_yields_null",
+        "transaction_isolation_level",
+        "lock_timeout",
+        "deadlock_priority",
+        "row_count",
+        "prev_error",
+        "original_security_id",
+        "original_login_name",
+        "group_id",
+        "database_id",
+        "authenticating_database_id",
+        "open_transaction_count",
+        "page_server_reads",
     ]);
     for info in instance.sessions() {
         let a = load.activity(info.spid);
@@ -236,10 +340,27 @@ pub(crate) fn sessions(session: &Session) -> RowSet {
 
 pub(crate) fn connections(session: &Session) -> RowSet {
     let mut set = RowSet::new(&[
-        "session_id", "most_recent_session_id", "connect_time", "net_transport", "protocol_type",
-        "protocol_version", "endpoint_id", "encrypt_option", "auth_scheme", "node_affinity", "num_reads",
-        "num_writes", "last_read", "last_write", "net_packet_size", "client_net_address", "client_tcp_port",
-        "local_net_address", "local_tcp_port", "connection_id", "most_recent_sql_handle",
+        "session_id",
+        "most_recent_session_id",
+        "connect_time",
+        "net_transport",
+        "protocol_type",
+        "protocol_version",
+        "endpoint_id",
+        "encrypt_option",
+        "auth_scheme",
+        "node_affinity",
+        "num_reads",
+        "num_writes",
+        "last_read",
+        "last_write",
+        "net_packet_size",
+        "client_net_address",
+        "client_tcp_port",
+        "local_net_address",
+        "local_tcp_port",
+        "connection_id",
+        "most_recent_sql_handle",
     ]);
     let load = session.instance().load();
     for info in session.instance().sessions() {

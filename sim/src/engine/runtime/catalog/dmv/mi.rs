@@ -17,9 +17,19 @@ pub(crate) fn server_resource_stats(session: &Session) -> RowSet {
     let load = instance.load();
     let now = instance.now_utc();
     let mut set = RowSet::new(&[
-        "start_time", "end_time", "resource_type", "resource_name", "sku", "hardware_generation",
-        "virtual_core_count", "avg_cpu_percent", "reserved_storage_mb", "storage_space_used_mb", "io_requests",
-        "io_bytes_read", "io_bytes_written",
+        "start_time",
+        "end_time",
+        "resource_type",
+        "resource_name",
+        "sku",
+        "hardware_generation",
+        "virtual_core_count",
+        "avg_cpu_percent",
+        "reserved_storage_mb",
+        "storage_space_used_mb",
+        "io_requests",
+        "io_bytes_read",
+        "io_bytes_written",
     ]);
     let elapsed = (now - load.start_time).num_seconds() - LATE_BY_SECS;
     let complete = elapsed.div_euclid(WINDOW_SECS);
@@ -54,10 +64,19 @@ pub(crate) fn resource_governance(session: &Session) -> RowSet {
     let log_rate = profile.log_rate_cap_mb_s.map(|mb| (mb * 1024.0 * 1024.0) as i64).unwrap_or(0);
     let iops = profile.iops_cap.unwrap_or(0);
     let mut set = RowSet::new(&[
-        "resource_group_id", "instance_cap_cpu", "instance_max_log_rate", "instance_max_worker_threads",
-        "tempdb_log_file_number", "volume_local_iops", "volume_external_xstore_iops", "volume_managed_xstore_iops",
-        "voltype_local_iops", "voltype_man_xtore_iops", "voltype_ext_xtore_iops",
-        "volume_type_local_max_throughput_mb_s", "volume_type_managed_xstore_max_throughput_mb_s",
+        "resource_group_id",
+        "instance_cap_cpu",
+        "instance_max_log_rate",
+        "instance_max_worker_threads",
+        "tempdb_log_file_number",
+        "volume_local_iops",
+        "volume_external_xstore_iops",
+        "volume_managed_xstore_iops",
+        "voltype_local_iops",
+        "voltype_man_xtore_iops",
+        "voltype_ext_xtore_iops",
+        "volume_type_local_max_throughput_mb_s",
+        "volume_type_managed_xstore_max_throughput_mb_s",
         "volume_type_external_xstore_max_throughput_mb_s",
     ]);
     set.push(vec![
@@ -86,10 +105,21 @@ pub(crate) fn job_object(session: &Session) -> RowSet {
     let cpu_100ns = load.counters.cpu_us.load(Relaxed) as i64 * 10;
     let process_limit = profile.memory_mb * 95 / 100;
     let mut set = RowSet::new(&[
-        "cpu_rate", "cpu_affinity_mask", "cpu_affinity_group", "memory_limit_mb", "process_memory_limit_mb",
-        "workingset_limit_mb", "non_sos_mem_gap_mb", "low_mem_signal_threshold_mb", "total_user_time",
-        "total_kernel_time", "write_operation_count", "read_operation_count", "peak_process_memory_used_mb",
-        "peak_job_memory_used_mb", "process_physical_affinity",
+        "cpu_rate",
+        "cpu_affinity_mask",
+        "cpu_affinity_group",
+        "memory_limit_mb",
+        "process_memory_limit_mb",
+        "workingset_limit_mb",
+        "non_sos_mem_gap_mb",
+        "low_mem_signal_threshold_mb",
+        "total_user_time",
+        "total_kernel_time",
+        "write_operation_count",
+        "read_operation_count",
+        "peak_process_memory_used_mb",
+        "peak_job_memory_used_mb",
+        "process_physical_affinity",
     ]);
     let (_, committed) = super::os::memory_kb(session);
     set.push(vec![
@@ -103,7 +133,8 @@ pub(crate) fn job_object(session: &Session) -> RowSet {
         int(profile.memory_mb / 20),
         int(cpu_100ns * 9 / 10),
         int(cpu_100ns / 10),
-        int(load.counters.log_flushes.load(Relaxed) as i64 + load.counters.page_writes.load(Relaxed) as i64 / 8),
+        int(load.counters.log_flushes.load(Relaxed) as i64
+            + load.counters.page_writes.load(Relaxed) as i64 / 8),
         int(load.counters.read_ios.load(Relaxed) as i64),
         int(committed / 1024 + 200),
         int(committed / 1024 + 400),

@@ -78,7 +78,12 @@ pub(crate) fn hidden_columns(view: &CatalogView) -> Vec<&'static str> {
 }
 
 /// Computes a DMV's rows and inserts them into `table` (already created and emptied).
-pub(crate) fn fill(session: &Session, view: &CatalogView, table: &str, database: Option<&str>) -> Result<(), SqlError> {
+pub(crate) fn fill(
+    session: &Session,
+    view: &CatalogView,
+    table: &str,
+    database: Option<&str>,
+) -> Result<(), SqlError> {
     let rows = match view.name {
         "sys.dm_os_wait_stats" => os::wait_stats(session),
         "sys.dm_os_waiting_tasks" => os::waiting_tasks(session),

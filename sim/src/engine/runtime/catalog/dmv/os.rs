@@ -4,8 +4,8 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::{RowSet, address, datetime, int, text};
 use crate::engine::runtime::session::Session;
-use crate::load::waits::{WAIT_TYPES, idle_accrued};
 use crate::load::history::WINDOW_SECS;
+use crate::load::waits::{WAIT_TYPES, idle_accrued};
 
 /// Milliseconds the (simulated) machine ran before SQL Server started.
 const BOOT_MS: i64 = 3_600_000;
@@ -25,7 +25,13 @@ pub(crate) fn wait_stats(session: &Session) -> RowSet {
     let load = session.instance().load();
     let t = now(session);
     let idle_ms = (t.now - *load.idle_since.lock().unwrap_or_else(|p| p.into_inner())).num_milliseconds();
-    let mut set = RowSet::new(&["wait_type", "waiting_tasks_count", "wait_time_ms", "max_wait_time_ms", "signal_wait_time_ms"]);
+    let mut set = RowSet::new(&[
+        "wait_type",
+        "waiting_tasks_count",
+        "wait_time_ms",
+        "max_wait_time_ms",
+        "signal_wait_time_ms",
+    ]);
     for (i, name) in WAIT_TYPES.iter().enumerate() {
         let c = load.waits.cell(i);
         let (mut count, mut time, mut max, signal) = (
@@ -66,7 +72,15 @@ pub(crate) fn waiting_tasks(session: &Session) -> RowSet {
         (22, "SQLTRACE_INCREMENTAL_FLUSH_SLEEP", 4000),
     ];
     for (spid, wait, period) in background {
-        set.push(vec![address(*spid as u64), int(*spid), int(0), int(t.uptime_ms % period), text(*wait), rusqlite::types::Value::Null, rusqlite::types::Value::Null]);
+        set.push(vec![
+            address(*spid as u64),
+            int(*spid),
+            int(0),
+            int(t.uptime_ms % period),
+            text(*wait),
+            rusqlite::types::Value::Null,
+            rusqlite::types::Value::Null,
+        ]);
     }
     for a in load.activities() {
         let w = a.wait.load(Relaxed);
@@ -76,7 +90,10 @@ pub(crate) fn waiting_tasks(session: &Session) -> RowSet {
         let blocking = a.blocking_spid.load(Relaxed) as i64;
         let name = WAIT_TYPES.get(w - 1).copied().unwrap_or("UNKNOWN");
         let resource = if name.starts_with("LCK_M_") {
-            text(format!("keylock hobtid=72057594043957248 dbid={} id=lock1 mode=X", a.database_id.load(Relaxed)))
+            text(format!(
+                "keylock hobtid=72057594043957248 dbid={} id=lock1 mode=X",
+                a.database_id.load(Relaxed)
+            ))
         } else {
             rusqlite::types::Value::Null
         };
@@ -98,7 +115,8 @@ pub(crate) fn memory_kb(session: &Session) -> (i64, i64) {
     let profile = session.instance().profile();
     let target = profile.memory_mb * 1024 * 9 / 10;
     let load = session.instance().load();
-    let committed = (400 * 1024 + load.pool.cached_pages() as i64 * 8 + load.plans.len() as i64 * 40).min(target);
+    let committed =
+        (400 * 1024 + load.pool.cached_pages() as i64 * 8 + load.plans.len() as i64 * 40).min(target);
     (target, committed)
 }
 
@@ -114,14 +132,41 @@ pub(crate) fn sys_info(session: &Session) -> RowSet {
     let (target, committed) = memory_kb(session);
     let cpu_ms = (session.instance().load().counters.cpu_us.load(Relaxed) / 1000) as i64;
     let mut set = RowSet::new(&[
-        "cpu_ticks", "ms_ticks", "cpu_count", "hyperthread_ratio", "physical_memory_kb", "virtual_memory_kb",
-        "committed_kb", "committed_target_kb", "visible_target_kb", "stack_size_in_bytes", "os_quantum",
-        "os_error_mode", "max_workers_count", "scheduler_count", "scheduler_total_count",
-        "sqlserver_start_time_ms_ticks", "sqlserver_start_time", "affinity_type", "affinity_type_desc",
-        "process_kernel_time_ms", "process_user_time_ms", "time_source", "time_source_desc",
-        "virtual_machine_type", "virtual_machine_type_desc", "softnuma_configuration",
-        "softnuma_configuration_desc", "process_physical_affinity", "sql_memory_model", "sql_memory_model_desc",
-        "socket_count", "cores_per_socket", "numa_node_count", "container_type", "container_type_desc",
+        "cpu_ticks",
+        "ms_ticks",
+        "cpu_count",
+        "hyperthread_ratio",
+        "physical_memory_kb",
+        "virtual_memory_kb",
+        "committed_kb",
+        "committed_target_kb",
+        "visible_target_kb",
+        "stack_size_in_bytes",
+        "os_quantum",
+        "os_error_mode",
+        "max_workers_count",
+        "scheduler_count",
+        "scheduler_total_count",
+        "sqlserver_start_time_ms_ticks",
+        "sqlserver_start_time",
+        "affinity_type",
+        "affinity_type_desc",
+        "process_kernel_time_ms",
+        "process_user_time_ms",
+        "time_source",
+        "time_source_desc",
+        "virtual_machine_type",
+        "virtual_machine_type_desc",
+        "softnuma_configuration",
+        "softnuma_configuration_desc",
+        "process_physical_affinity",
+        "sql_memory_model",
+        "sql_memory_model_desc",
+        "socket_count",
+        "cores_per_socket",
+        "numa_node_count",
+        "container_type",
+        "container_type_desc",
     ]);
     let ms_ticks = BOOT_MS + t.uptime_ms;
     set.push(vec![
@@ -169,9 +214,16 @@ pub(crate) fn sys_memory(session: &Session) -> RowSet {
     let (_, committed) = memory_kb(session);
     let available = (total - committed - total / 20).max(0);
     let mut set = RowSet::new(&[
-        "total_physical_memory_kb", "available_physical_memory_kb", "total_page_file_kb", "available_page_file_kb",
-        "system_cache_kb", "kernel_paged_pool_kb", "kernel_nonpaged_pool_kb", "system_high_memory_signal_state",
-        "system_low_memory_signal_state", "system_memory_state_desc",
+        "total_physical_memory_kb",
+        "available_physical_memory_kb",
+        "total_page_file_kb",
+        "available_page_file_kb",
+        "system_cache_kb",
+        "kernel_paged_pool_kb",
+        "kernel_nonpaged_pool_kb",
+        "system_high_memory_signal_state",
+        "system_low_memory_signal_state",
+        "system_memory_state_desc",
     ]);
     set.push(vec![
         int(total),
@@ -193,10 +245,18 @@ pub(crate) fn process_memory(session: &Session) -> RowSet {
     let load = session.instance().load();
     let faults = 250_000 + load.counters.physical_reads.load(Relaxed) as i64;
     let mut set = RowSet::new(&[
-        "physical_memory_in_use_kb", "large_page_allocations_kb", "locked_page_allocations_kb",
-        "total_virtual_address_space_kb", "virtual_address_space_reserved_kb", "virtual_address_space_committed_kb",
-        "virtual_address_space_available_kb", "page_fault_count", "memory_utilization_percentage",
-        "available_commit_limit_kb", "process_physical_memory_low", "process_virtual_memory_low",
+        "physical_memory_in_use_kb",
+        "large_page_allocations_kb",
+        "locked_page_allocations_kb",
+        "total_virtual_address_space_kb",
+        "virtual_address_space_reserved_kb",
+        "virtual_address_space_committed_kb",
+        "virtual_address_space_available_kb",
+        "page_fault_count",
+        "memory_utilization_percentage",
+        "available_commit_limit_kb",
+        "process_physical_memory_low",
+        "process_virtual_memory_low",
     ]);
     set.push(vec![
         int(committed + 150_000),
@@ -231,9 +291,27 @@ pub(crate) fn memory_clerks(session: &Session) -> RowSet {
         ("MEMORYCLERK_SQLQUERYEXEC", "Default", 1_500),
         ("MEMORYCLERK_XE", "Default", 4_000),
     ];
-    let mut set = RowSet::new(&["memory_clerk_address", "type", "name", "memory_node_id", "pages_kb", "page_size_in_bytes", "page_allocator_address", "host_address"]);
+    let mut set = RowSet::new(&[
+        "memory_clerk_address",
+        "type",
+        "name",
+        "memory_node_id",
+        "pages_kb",
+        "page_size_in_bytes",
+        "page_allocator_address",
+        "host_address",
+    ]);
     for (i, (ty, name, kb)) in clerks.iter().enumerate() {
-        set.push(vec![address(5000 + i as u64), text(*ty), text(*name), int(0), int(*kb), int(8192), address(6000 + i as u64), address(7000)]);
+        set.push(vec![
+            address(5000 + i as u64),
+            text(*ty),
+            text(*name),
+            int(0),
+            int(*kb),
+            int(8192),
+            address(6000 + i as u64),
+            address(7000),
+        ]);
     }
     set
 }
@@ -247,11 +325,29 @@ pub(crate) fn schedulers(session: &Session) -> RowSet {
     let yields = load.waits.cell(crate::load::Wait::SosSchedulerYield as usize).count.load(Relaxed) as i64;
     let uptime = now(session).uptime_ms;
     let mut set = RowSet::new(&[
-        "scheduler_address", "parent_node_id", "scheduler_id", "cpu_id", "status", "is_online", "is_idle",
-        "context_switches_count", "idle_switches_count", "current_tasks_count", "runnable_tasks_count",
-        "current_workers_count", "active_workers_count", "pending_disk_io_count", "load_factor", "yield_count",
-        "last_timer_activity", "memory_object_address", "task_memory_object_address", "quantum_length_us",
-        "total_cpu_usage_ms", "total_scheduler_delay_ms", "ideal_workers_limit",
+        "scheduler_address",
+        "parent_node_id",
+        "scheduler_id",
+        "cpu_id",
+        "status",
+        "is_online",
+        "is_idle",
+        "context_switches_count",
+        "idle_switches_count",
+        "current_tasks_count",
+        "runnable_tasks_count",
+        "current_workers_count",
+        "active_workers_count",
+        "pending_disk_io_count",
+        "load_factor",
+        "yield_count",
+        "last_timer_activity",
+        "memory_object_address",
+        "task_memory_object_address",
+        "quantum_length_us",
+        "total_cpu_usage_ms",
+        "total_scheduler_delay_ms",
+        "ideal_workers_limit",
     ]);
     for s in 0..cores {
         let running = active / cores + i64::from(s < active % cores);
@@ -284,9 +380,29 @@ pub(crate) fn schedulers(session: &Session) -> RowSet {
     }
     for (id, status) in [(1_048_576i64, "HIDDEN ONLINE"), (1_048_578, "VISIBLE ONLINE (DAC)")] {
         set.push(vec![
-            address(id as u64), int(0), int(id), int(0), text(status), int(1), int(1), int(0), int(0), int(1), int(0),
-            int(1), int(0), int(0), int(0), int(0), int(BOOT_MS + uptime), address(1), address(2), int(4000),
-            int(0), int(0), int(512),
+            address(id as u64),
+            int(0),
+            int(id),
+            int(0),
+            text(status),
+            int(1),
+            int(1),
+            int(0),
+            int(0),
+            int(1),
+            int(0),
+            int(1),
+            int(0),
+            int(0),
+            int(0),
+            int(0),
+            int(BOOT_MS + uptime),
+            address(1),
+            address(2),
+            int(4000),
+            int(0),
+            int(0),
+            int(512),
         ]);
     }
     set

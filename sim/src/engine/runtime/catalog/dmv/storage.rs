@@ -47,23 +47,25 @@ pub(crate) fn database_files(instance: &Instance) -> Vec<DbFile> {
         let wal = std::fs::metadata(format!("{}-wal", d.path.display())).map(|m| m.len()).unwrap_or(0) as i64;
         let data_pages = (bytes / 8192).max(1024);
         let log_pages = (wal / 8192).max(1024);
-        let file = |file_id: i64, file_type: i64, name: String, physical_name: String, size_pages: i64| DbFile {
-            database_id: d.id,
-            file_id,
-            file_type,
-            name,
-            physical_name,
-            size_pages,
+        let file = |file_id: i64, file_type: i64, name: String, physical_name: String, size_pages: i64| {
+            DbFile { database_id: d.id, file_id, file_type, name, physical_name, size_pages }
         };
         if mi {
-            let folder = if d.id <= 4 { d.name.clone() } else { physical_database_name(instance, &d.name, d.id) };
+            let folder =
+                if d.id <= 4 { d.name.clone() } else { physical_database_name(instance, &d.name, d.id) };
             let base = format!("C:\\WFRoot\\DB.2\\Fabric\\work\\data\\{folder}\\");
             if d.name.eq_ignore_ascii_case("tempdb") {
                 let files = i64::from(instance.profile().tempdb_data_files.max(1));
                 out.push(file(1, 0, "tempdev".into(), format!("{base}tempdb.mdf"), data_pages));
                 out.push(file(2, 1, "templog".into(), format!("{base}templog.ldf"), log_pages));
                 for i in 2..=files {
-                    out.push(file(i + 1, 0, format!("tempdev{i}"), format!("{base}tempdb_mssql_{i}.ndf"), data_pages));
+                    out.push(file(
+                        i + 1,
+                        0,
+                        format!("tempdev{i}"),
+                        format!("{base}tempdb_mssql_{i}.ndf"),
+                        data_pages,
+                    ));
                 }
             } else {
                 out.push(file(1, 0, "data_0".into(), format!("{base}data_0.mdf"), data_pages));
@@ -90,9 +92,20 @@ pub(crate) fn virtual_file_stats(session: &Session) -> RowSet {
     let load = instance.load();
     let sample_ms = super::os::now(session).uptime_ms;
     let mut set = RowSet::new(&[
-        "database_id", "file_id", "sample_ms", "num_of_reads", "num_of_bytes_read", "io_stall_read_ms",
-        "io_stall_queued_read_ms", "num_of_writes", "num_of_bytes_written", "io_stall_write_ms",
-        "io_stall_queued_write_ms", "io_stall", "size_on_disk_bytes", "file_handle",
+        "database_id",
+        "file_id",
+        "sample_ms",
+        "num_of_reads",
+        "num_of_bytes_read",
+        "io_stall_read_ms",
+        "io_stall_queued_read_ms",
+        "num_of_writes",
+        "num_of_bytes_written",
+        "io_stall_write_ms",
+        "io_stall_queued_write_ms",
+        "io_stall",
+        "size_on_disk_bytes",
+        "file_handle",
     ]);
     let mut files: Vec<(i64, i64, i64)> =
         database_files(instance).iter().map(|f| (f.database_id, f.file_id, f.size_pages * 8192)).collect();
@@ -135,20 +148,45 @@ fn database_id(session: &Session, database: Option<&str>) -> i64 {
 pub(crate) fn log_space(session: &Session, database: Option<&str>) -> RowSet {
     let id = database_id(session, database);
     let files = database_files(session.instance());
-    let total = files.iter().filter(|f| f.database_id == id && f.file_type == 1).map(|f| f.size_pages * 8192).sum::<i64>();
-    let written = session.instance().load().files.get(id, 2).map(|f| f.bytes_written.load(Relaxed) as i64).unwrap_or(0);
+    let total = files
+        .iter()
+        .filter(|f| f.database_id == id && f.file_type == 1)
+        .map(|f| f.size_pages * 8192)
+        .sum::<i64>();
+    let written =
+        session.instance().load().files.get(id, 2).map(|f| f.bytes_written.load(Relaxed) as i64).unwrap_or(0);
     let used = (written + 512 * 1024).min(total);
-    let mut set = RowSet::new(&["database_id", "total_log_size_in_bytes", "used_log_space_in_bytes", "used_log_space_in_percent", "log_space_in_bytes_since_last_backup"]);
-    set.push(vec![int(id), int(total), int(used), real(used as f64 * 100.0 / total.max(1) as f64), int(written)]);
+    let mut set = RowSet::new(&[
+        "database_id",
+        "total_log_size_in_bytes",
+        "used_log_space_in_bytes",
+        "used_log_space_in_percent",
+        "log_space_in_bytes_since_last_backup",
+    ]);
+    set.push(vec![
+        int(id),
+        int(total),
+        int(used),
+        real(used as f64 * 100.0 / total.max(1) as f64),
+        int(written),
+    ]);
     set
 }
 
 pub(crate) fn file_space(session: &Session, database: Option<&str>) -> RowSet {
     let id = database_id(session, database);
     let mut set = RowSet::new(&[
-        "database_id", "file_id", "filegroup_id", "total_page_count", "allocated_extent_page_count",
-        "unallocated_extent_page_count", "version_store_reserved_page_count", "user_object_reserved_page_count",
-        "internal_object_reserved_page_count", "mixed_extent_page_count", "modified_extent_page_count",
+        "database_id",
+        "file_id",
+        "filegroup_id",
+        "total_page_count",
+        "allocated_extent_page_count",
+        "unallocated_extent_page_count",
+        "version_store_reserved_page_count",
+        "user_object_reserved_page_count",
+        "internal_object_reserved_page_count",
+        "mixed_extent_page_count",
+        "modified_extent_page_count",
     ]);
     for f in database_files(session.instance()).iter().filter(|f| f.database_id == id && f.file_type == 0) {
         let allocated = (f.size_pages / 4).max(8) / 8 * 8;
@@ -178,7 +216,10 @@ pub(crate) fn version_store(session: &Session) -> RowSet {
 }
 
 /// sys.configurations: (id, name, value, minimum, maximum, description, dynamic, advanced).
-const CONFIGURATIONS: &[(i64, &str, i64, i64, i64, &str, bool, bool)] = &[
+/// (id, name, value, minimum, maximum, description, is_dynamic, is_advanced)
+type ConfigRow = (i64, &'static str, i64, i64, i64, &'static str, bool, bool);
+
+const CONFIGURATIONS: &[ConfigRow] = &[
     (101, "recovery interval (min)", 0, 0, 32767, "Maximum recovery interval in minutes", true, true),
     (102, "allow updates", 0, 0, 1, "Allow updates to system tables", true, false),
     (103, "user connections", 0, 0, 32767, "Number of user connections allowed", false, true),
@@ -189,13 +230,40 @@ const CONFIGURATIONS: &[(i64, &str, i64, i64, i64, &str, bool, bool)] = &[
     (1519, "remote login timeout (s)", 10, 0, 2_147_483_647, "remote login timeout", true, false),
     (1538, "cost threshold for parallelism", 5, 0, 32767, "cost threshold for parallelism", true, true),
     (1539, "max degree of parallelism", 0, 0, 32767, "maximum degree of parallelism", true, true),
-    (1540, "min memory per query (KB)", 1024, 512, 2_147_483_647, "minimum memory per query (kBytes)", true, true),
+    (
+        1540,
+        "min memory per query (KB)",
+        1024,
+        512,
+        2_147_483_647,
+        "minimum memory per query (kBytes)",
+        true,
+        true,
+    ),
     (1543, "min server memory (MB)", 0, 0, 2_147_483_647, "Minimum size of server memory (MB)", true, true),
     (1544, "max server memory (MB)", 0, 128, 2_147_483_647, "Maximum size of server memory (MB)", true, true),
     (1562, "clr enabled", 0, 0, 1, "CLR user code execution enabled in the server", true, false),
     (1568, "default trace enabled", 1, 0, 1, "Enable or disable the default trace", true, true),
-    (1576, "remote admin connections", 0, 0, 1, "Dedicated Admin Connections are allowed from remote clients", true, false),
-    (1581, "optimize for ad hoc workloads", 0, 0, 1, "When this option is set, plan cache size is further reduced for single-use adhoc OLTP workload.", true, true),
+    (
+        1576,
+        "remote admin connections",
+        0,
+        0,
+        1,
+        "Dedicated Admin Connections are allowed from remote clients",
+        true,
+        false,
+    ),
+    (
+        1581,
+        "optimize for ad hoc workloads",
+        0,
+        0,
+        1,
+        "When this option is set, plan cache size is further reduced for single-use adhoc OLTP workload.",
+        true,
+        true,
+    ),
     (1589, "backup compression default", 0, 0, 1, "Enable compression of backups by default", true, false),
     (16384, "Agent XPs", 1, 0, 1, "Enable or disable Agent XPs", true, true),
     (16390, "xp_cmdshell", 0, 0, 1, "Enable or disable command shell", true, true),
@@ -206,7 +274,17 @@ pub(crate) fn configurations(session: &Session) -> RowSet {
     let instance = session.instance();
     let profile = instance.profile();
     let mi = instance.is_managed_instance();
-    let mut set = RowSet::new(&["configuration_id", "name", "value", "minimum", "maximum", "value_in_use", "description", "is_dynamic", "is_advanced"]);
+    let mut set = RowSet::new(&[
+        "configuration_id",
+        "name",
+        "value",
+        "minimum",
+        "maximum",
+        "value_in_use",
+        "description",
+        "is_dynamic",
+        "is_advanced",
+    ]);
     for (id, name, value, min, max, desc, dynamic, advanced) in CONFIGURATIONS {
         let value = match *id {
             1544 => profile.memory_mb * 9 / 10,
