@@ -40,7 +40,10 @@ fn main() {
         println!("bulk_load_1m_rows_seconds {secs:.2} (target < 15)");
         println!("bulk_rows_per_second {:.0}", 1_000_000.0 / secs);
         println!("rss_before_mb {before:.0}");
-        println!("rss_after_load_mb {:.0} (target < 400, simulator and client in one process)", rss_mb("VmRSS:"));
+        println!(
+            "rss_after_load_mb {:.0} (target < 400, simulator and client in one process)",
+            rss_mb("VmRSS:")
+        );
         println!("peak_rss_mb {:.0}", rss_mb("VmHWM:"));
         // For comparison: the same rows as 1,000-row INSERT … VALUES batches (T-SQL parsed each time).
         let other = support::start_sim().await;

@@ -20,7 +20,8 @@ fn bench(c: &mut Criterion) {
     let mut client = rt.block_on(support::raw_client(&server));
     let load_secs = rt.block_on(support::load_wide(&mut client, ROWS));
     eprintln!("loaded {ROWS} rows in {load_secs:.2} s");
-    let db_path = server.instance().data_dir().join(cutover_sim::engine::runtime::database::file_name("bench"));
+    let db_path =
+        server.instance().data_dir().join(cutover_sim::engine::runtime::database::file_name("bench"));
 
     let mut group = c.benchmark_group("stream_1m_rows_5_columns");
     group.sample_size(10).measurement_time(Duration::from_secs(30)).throughput(Throughput::Elements(ROWS));
@@ -41,7 +42,8 @@ fn bench(c: &mut Criterion) {
     group.bench_function("sqlite_alone", |b| {
         let conn = rusqlite::Connection::open(&db_path).unwrap();
         b.iter(|| {
-            let mut stmt = conn.prepare_cached(r#"SELECT id, qty, price, name, placed FROM "dbo.wide""#).unwrap();
+            let mut stmt =
+                conn.prepare_cached(r#"SELECT id, qty, price, name, placed FROM "dbo.wide""#).unwrap();
             let mut rows = stmt.query([]).unwrap();
             let mut n = 0u64;
             while let Some(row) = rows.next().unwrap() {

@@ -23,11 +23,16 @@ fn text(out: &Output) -> (String, String) {
 async fn probe_identifies_the_server_and_its_permissions() {
     let server = sim(TlsMode::Enabled).await;
     let conn = server.conn.clone();
-    let out = tokio::task::spawn_blocking(move || cutover(&["probe", "--server", &conn], Some(PASSWORD))).await.unwrap();
+    let out = tokio::task::spawn_blocking(move || cutover(&["probe", "--server", &conn], Some(PASSWORD)))
+        .await
+        .unwrap();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "stdout: {stdout}\nstderr: {stderr}");
     assert!(stdout.contains("SIM-TEST"), "server name shown: {stdout}");
-    assert!(stdout.contains("on-premises") || stdout.contains("OnPremises"), "edition family shown: {stdout}");
+    assert!(
+        stdout.contains("on-premises") || stdout.contains("OnPremises"),
+        "edition family shown: {stdout}"
+    );
     assert!(stdout.contains("VIEW SERVER STATE"), "permissions shown: {stdout}");
     assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD), "the password never prints");
 }
@@ -36,9 +41,10 @@ async fn probe_identifies_the_server_and_its_permissions() {
 async fn probe_json_is_machine_readable() {
     let server = sim(TlsMode::Enabled).await;
     let conn = server.conn.clone();
-    let out = tokio::task::spawn_blocking(move || cutover(&["probe", "--server", &conn, "--json"], Some(PASSWORD)))
-        .await
-        .unwrap();
+    let out =
+        tokio::task::spawn_blocking(move || cutover(&["probe", "--server", &conn, "--json"], Some(PASSWORD)))
+            .await
+            .unwrap();
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert!(json.to_string().contains("SIM-TEST"), "{json}");
@@ -48,7 +54,9 @@ async fn probe_json_is_machine_readable() {
 async fn probe_names_the_missing_grant() {
     let server = sim(TlsMode::Enabled).await;
     let conn = server.conn.replace("User Id=cutover", "User Id=nostate");
-    let out = tokio::task::spawn_blocking(move || cutover(&["probe", "--server", &conn], Some(PASSWORD))).await.unwrap();
+    let out = tokio::task::spawn_blocking(move || cutover(&["probe", "--server", &conn], Some(PASSWORD)))
+        .await
+        .unwrap();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "stdout: {stdout}\nstderr: {stderr}");
     // SQL Server 2022 has the narrower VIEW SERVER PERFORMANCE STATE, which is what probe asks for.
@@ -60,9 +68,10 @@ async fn probe_names_the_missing_grant() {
 async fn a_wrong_password_exits_2_with_a_fix_and_no_secret() {
     let server = sim(TlsMode::Enabled).await;
     let conn = server.conn.clone();
-    let out = tokio::task::spawn_blocking(move || cutover(&["probe", "--server", &conn], Some("Not-The-Password")))
-        .await
-        .unwrap();
+    let out =
+        tokio::task::spawn_blocking(move || cutover(&["probe", "--server", &conn], Some("Not-The-Password")))
+            .await
+            .unwrap();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "stdout: {stdout}\nstderr: {stderr}");
     assert!(stderr.contains("18456"), "{stderr}");
@@ -73,7 +82,8 @@ async fn a_wrong_password_exits_2_with_a_fix_and_no_secret() {
 #[test]
 fn an_unreachable_host_exits_2_naming_the_server() {
     // Port 1 on loopback: nothing listens there.
-    let out = cutover(&["probe", "--server", "Server=tcp:127.0.0.1,1;User Id=x;Connect Timeout=3"], Some("pw"));
+    let out =
+        cutover(&["probe", "--server", "Server=tcp:127.0.0.1,1;User Id=x;Connect Timeout=3"], Some("pw"));
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("127.0.0.1"), "the message names the server: {stderr}");

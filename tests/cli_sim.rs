@@ -29,15 +29,19 @@ async fn sim_prints_a_working_connection_string_and_stops_on_ctrl_c() {
 
     let with_password = format!("{conn};Database=shop;Password=Alice-Passw0rd");
     let mut client = common::connect_str(&with_password).await;
-    assert_eq!(client.query_scalar::<String>("SELECT DB_NAME()", &[]).await.unwrap().as_deref(), Some("shop"));
+    assert_eq!(
+        client.query_scalar::<String>("SELECT DB_NAME()", &[]).await.unwrap().as_deref(),
+        Some("shop")
+    );
 
     let pid = child.id().to_string();
     assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
-    let status = tokio::time::timeout(Duration::from_secs(10), tokio::task::spawn_blocking(move || child.wait()))
-        .await
-        .expect("the simulator stops within 10 s of Ctrl-C")
-        .unwrap()
-        .unwrap();
+    let status =
+        tokio::time::timeout(Duration::from_secs(10), tokio::task::spawn_blocking(move || child.wait()))
+            .await
+            .expect("the simulator stops within 10 s of Ctrl-C")
+            .unwrap()
+            .unwrap();
     assert_eq!(status.code(), Some(0));
 }
 

@@ -16,8 +16,13 @@ fn openssl_available() -> bool {
 #[tokio::test(flavor = "multi_thread")]
 async fn tiberius_with_default_features_connects_over_tls() {
     if !openssl_available() {
-        assert!(std::env::var("CUTOVER_REQUIRE_NATIVE_TLS").is_err(), "libssl-dev and pkg-config are required here");
-        eprintln!("skipped: OpenSSL development files are not installed (apt-get install libssl-dev pkg-config)");
+        assert!(
+            std::env::var("CUTOVER_REQUIRE_NATIVE_TLS").is_err(),
+            "libssl-dev and pkg-config are required here"
+        );
+        eprintln!(
+            "skipped: OpenSSL development files are not installed (apt-get install libssl-dev pkg-config)"
+        );
         return;
     }
     let server = sim(TlsMode::Enabled).await;

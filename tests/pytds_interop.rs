@@ -32,7 +32,10 @@ fn pytds_available() -> bool {
 #[tokio::test(flavor = "multi_thread")]
 async fn python_tds_runs_a_catalog_and_a_parameterised_query() {
     if !pytds_available() {
-        assert!(std::env::var("CUTOVER_REQUIRE_PYTDS").is_err(), "python-tds is required here but not installed");
+        assert!(
+            std::env::var("CUTOVER_REQUIRE_PYTDS").is_err(),
+            "python-tds is required here but not installed"
+        );
         eprintln!("skipped: python-tds is not installed (pip install python-tds)");
         return;
     }

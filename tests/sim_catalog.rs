@@ -63,7 +63,8 @@ async fn every_catalog_view_has_its_documented_columns_and_types_on_the_wire() {
             Ok(stream) => stream,
             Err(e) => panic!("{}: {e}", view.name),
         };
-        let columns = stream.columns().await.unwrap_or_else(|e| panic!("{}: {e}", view.name)).map(|c| c.to_vec());
+        let columns =
+            stream.columns().await.unwrap_or_else(|e| panic!("{}: {e}", view.name)).map(|c| c.to_vec());
         let _ = stream.into_results().await;
         let Some(columns) = columns else {
             // Table-valued functions (e.g. sys.fn_my_permissions) need arguments.
@@ -84,6 +85,11 @@ async fn every_catalog_view_has_its_documented_columns_and_types_on_the_wire() {
 
 #[test]
 fn the_catalog_doc_is_generated_from_the_table() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/simulator-catalog.md")).unwrap();
-    assert_eq!(doc, cutover_sim::engine::runtime::catalog::views::markdown(), "regenerate docs/simulator-catalog.md");
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/simulator-catalog.md")).unwrap();
+    assert_eq!(
+        doc,
+        cutover_sim::engine::runtime::catalog::views::markdown(),
+        "regenerate docs/simulator-catalog.md"
+    );
 }

@@ -25,7 +25,10 @@ async fn a_plain_query_returns_sql_server_types() {
 async fn check_plain_query_types(conn_str: &str) {
     let mut conn = connect_str(conn_str).await;
     let rows = conn
-        .query_rows("SELECT 1 AS one, CAST(2 AS bigint) AS two, N'x' AS s, COUNT(*) AS n FROM sys.databases", &[])
+        .query_rows(
+            "SELECT 1 AS one, CAST(2 AS bigint) AS two, N'x' AS s, COUNT(*) AS n FROM sys.databases",
+            &[],
+        )
         .await
         .unwrap();
     let row = &rows[0];
@@ -47,11 +50,17 @@ async fn tables_are_created_filled_and_read_with_parameters() {
     )
     .await
     .unwrap();
-    let placed = chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap().and_hms_nano_opt(23, 59, 59, 123_456_700).unwrap();
+    let placed = chrono::NaiveDate::from_ymd_opt(2024, 2, 29)
+        .unwrap()
+        .and_hms_nano_opt(23, 59, 59, 123_456_700)
+        .unwrap();
     for (customer, amount) in [("Ada", "10.50"), ("Grace", "-3.25"), ("ada", "7.00")] {
         let amount: rust_decimal::Decimal = amount.parse().unwrap();
         let n = conn
-            .execute("INSERT INTO dbo.orders (customer, amount, placed) VALUES (@P1, @P2, @P3)", &[&customer, &amount, &placed])
+            .execute(
+                "INSERT INTO dbo.orders (customer, amount, placed) VALUES (@P1, @P2, @P3)",
+                &[&customer, &amount, &placed],
+            )
             .await
             .unwrap();
         assert_eq!(n, 1);
@@ -146,7 +155,7 @@ async fn check_errors(conn_str: &str) {
 async fn a_wrong_password_is_login_failed_18456() {
     let server = sim(TlsMode::Enabled).await;
     let conn = server.conn.replace("User Id=cutover", "User Id=cutover;Password=wrong-one");
-    let err = cutover_mssql::connect(&common::target(&conn)).await.err().expect("login must fail");
+    let Err(err) = cutover_mssql::connect(&common::target(&conn)).await else { panic!("login must fail") };
     assert_eq!(err.kind(), ErrorKind::Login, "{err}");
     assert!(err.to_string().contains("18456"), "{err}");
     assert!(!err.to_string().contains("wrong-one"), "the password leaked: {err}");
@@ -162,9 +171,7 @@ async fn check_cancel_mid_stream(conn_str: &str) {
     let client = conn.client_mut();
     {
         let mut stream = client
-            .simple_query(
-                &format!("SELECT a.x + 10 * b.x + 100 * c.x AS i FROM {TEN_MILLION_ROWS}"),
-            )
+            .simple_query(&format!("SELECT a.x + 10 * b.x + 100 * c.x AS i FROM {TEN_MILLION_ROWS}"))
             .await
             .unwrap();
         let mut seen = 0;
@@ -230,7 +237,9 @@ async fn tls_full_login_only_strict_and_plain_all_connect() {
 async fn a_required_certificate_check_rejects_the_self_signed_simulator() {
     let server = sim(TlsMode::Enabled).await;
     let conn = server.conn.replace(";TrustServerCertificate=true", "");
-    let err = cutover_mssql::connect(&common::target(&conn)).await.err().expect("an untrusted certificate must fail");
+    let Err(err) = cutover_mssql::connect(&common::target(&conn)).await else {
+        panic!("an untrusted certificate must fail")
+    };
     assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
 }
 
@@ -297,7 +306,10 @@ async fn a_bulk_load_inserts_typed_rows() {
     assert_eq!(rows[0].get::<i32, _>("n"), Some(5000));
     assert_eq!(rows[0].get::<i32, _>("labelled"), Some(4500));
     let expected: i64 = (0..5000i64).map(|i| i * 101).sum();
-    assert_eq!(rows[0].get::<rust_decimal::Decimal, _>("total"), Some(rust_decimal::Decimal::new(expected, 2)));
+    assert_eq!(
+        rows[0].get::<rust_decimal::Decimal, _>("total"),
+        Some(rust_decimal::Decimal::new(expected, 2))
+    );
     // A duplicate key fails the whole load with SQL Server's error, and nothing is inserted.
     let client = conn.client_mut();
     let mut bulk = client.bulk_insert("dbo.items").await.unwrap();

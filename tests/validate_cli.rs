@@ -23,13 +23,24 @@ async fn batch(server: &TestServer, sql: &str) {
 
 async fn run(src: &TestServer, tgt: &TestServer, extra: &[&str]) -> (Output, Option<Value>, tempdir::Dir) {
     let dir = tempdir::Dir::new();
+    let (out, json) = run_in(&dir, src, tgt, extra).await;
+    (out, json, dir)
+}
+
+/// Runs with `--out dir` (the same folder across runs, for `--resume`).
+async fn run_in(
+    dir: &tempdir::Dir,
+    src: &TestServer,
+    tgt: &TestServer,
+    extra: &[&str],
+) -> (Output, Option<Value>) {
     let mut args: Vec<String> =
         vec!["validate".into(), "--source".into(), src.conn.clone(), "--target".into(), tgt.conn.clone()];
     args.extend(["--out".to_string(), dir.path.display().to_string(), "--leaf-rows".into(), "16".into()]);
     args.extend(extra.iter().map(|s| s.to_string()));
     let out = tokio::task::spawn_blocking(move || cutover(&args)).await.unwrap();
     let json = std::fs::read(dir.path.join("report.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
-    (out, json, dir)
+    (out, json)
 }
 
 mod tempdir {
@@ -251,4 +262,79 @@ async fn dry_run_prints_the_sql_and_a_bad_table_filter_exits_2() {
     let (out, _, _dir) = run(&src, &tgt, &["--tables", "nope*"]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope*"));
+}
+
+/// The report's tables without timings, for comparing two runs.
+fn tables_without_timings(report: &Value) -> Value {
+    let mut tables = report["tables"].clone();
+    for t in tables.as_array_mut().into_iter().flatten() {
+        t.as_object_mut().map(|o| o.remove("seconds"));
+    }
+    tables
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_that_failed_part_way_resumes_with_the_remaining_tables() {
+    let (src, tgt) = (sim(TlsMode::Enabled).await, sim(TlsMode::Enabled).await);
+    seed_identical(&src, &tgt).await;
+    batch(&tgt, "UPDATE dbo.items SET name = N'changed' WHERE id = 5; DELETE FROM dbo.guids WHERE v = 3;")
+        .await;
+    let (out, reference, _d0) = run(&src, &tgt, &[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let reference = reference.expect("reference report");
+
+    // The source's database fails over while dbo.comp is checked, beyond the retries.
+    src.instance().faults().fail_next("[dbo].[comp]", 40613);
+    let dir = tempdir::Dir::new();
+    let (out, first) = run_in(&dir, &src, &tgt, &["--attempts", "1"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let first = first.expect("report of the failed run");
+    assert_eq!(first["verdict"], "incomplete");
+    let comp = table(&first, "dbo.comp").to_string();
+    assert!(comp.contains("40613") && comp.contains("\"error\""), "{comp}");
+    let checkpoint: Value =
+        serde_json::from_slice(&std::fs::read(dir.path.join("checkpoint.json")).expect("checkpoint written"))
+            .expect("checkpoint is JSON");
+    let mut done: Vec<&str> =
+        checkpoint["done"].as_array().unwrap().iter().map(|t| t["table"].as_str().unwrap()).collect();
+    done.sort();
+    assert_eq!(done, ["dbo.bag", "dbo.guids", "dbo.items"], "the failed table is not checkpointed");
+
+    // Were a finished table checked again, these would fail it.
+    for t in ["[dbo].[bag]", "[dbo].[guids]", "[dbo].[items]"] {
+        src.instance().faults().fail_next(t, 229);
+    }
+    let (out, resumed) = run_in(&dir, &src, &tgt, &["--attempts", "1", "--resume"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{}\n{stderr}", String::from_utf8_lossy(&out.stdout));
+    let resumed = resumed.expect("report of the resumed run");
+    assert_eq!(resumed["verdict"], "differences");
+    assert_eq!(tables_without_timings(&resumed), tables_without_timings(&reference));
+
+    // Other settings cannot resume this checkpoint.
+    let (out, _) = run_in(&dir, &src, &tgt, &["--resume", "--mode", "counts"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("different --mode"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transient_errors_are_retried_and_tables_run_in_parallel() {
+    let (src, tgt) = (sim(TlsMode::Enabled).await, sim(TlsMode::Enabled).await);
+    seed_identical(&src, &tgt).await;
+    src.instance().faults().fail_next("[dbo].[items]", 1205);
+    tgt.instance().faults().fail_next("[dbo].[guids]", 40613);
+    let (out, json, _dir) = run(&src, &tgt, &["--parallel", "3"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let json = json.expect("report");
+    for (t, number) in [("dbo.items", "1205"), ("dbo.guids", "40613")] {
+        let checks = table(&json, t)["checks"].to_string();
+        assert!(checks.contains("retried after a transient error") && checks.contains(number), "{checks}");
+    }
+    // A table that cannot be checked is never a pass, even when the others are.
+    src.instance().faults().fail_next("[dbo].[bag]", 229);
+    let (out, json, _dir) = run(&src, &tgt, &["--parallel", "2"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let json = json.expect("report");
+    assert_eq!(json["verdict"], "incomplete");
+    assert_eq!(table(&json, "dbo.items")["checks"][1]["status"], "pass");
 }

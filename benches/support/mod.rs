@@ -20,7 +20,9 @@ pub async fn start_sim() -> SimServer {
     };
     let instance = Instance::start(config).expect("simulator starts");
     instance.create_database("bench").expect("database");
-    SimServer::start(instance, ServerConfig { tls: TlsMode::Disabled, ..Default::default() }).await.expect("server")
+    SimServer::start(instance, ServerConfig { tls: TlsMode::Disabled, ..Default::default() })
+        .await
+        .expect("server")
 }
 
 /// A raw tiberius client (no cutover layer), unencrypted, to the bench database.

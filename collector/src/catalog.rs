@@ -196,7 +196,10 @@ const FILE_RATIOS: &[Ratio] = &[
     },
 ];
 
-const FILE_SQL: &str = "SELECT DB_NAME(vfs.database_id) AS [database], \
+/// The database label: its name; `RBPEX` for database_id 0 (the MI/Hyperscale remote buffer
+/// pool extension cache); `database_id N` for a database dropped since.
+const FILE_SQL: &str = "SELECT COALESCE(DB_NAME(vfs.database_id), CASE WHEN vfs.database_id = 0 THEN N'RBPEX' \
+    ELSE N'database_id ' + CAST(vfs.database_id AS nvarchar(10)) END) AS [database], \
     COALESCE(mf.name, CAST(vfs.file_id AS nvarchar(10))) AS [file], \
     COALESCE(mf.type_desc, N'UNKNOWN') AS file_type, \
     vfs.num_of_reads, vfs.num_of_bytes_read, vfs.io_stall_read_ms, \
@@ -207,7 +210,8 @@ const FILE_SQL: &str = "SELECT DB_NAME(vfs.database_id) AS [database], \
     WHERE vfs.database_id < 32760";
 
 /// SQL Server 2012 has no queued stalls.
-const FILE_SQL_2012: &str = "SELECT DB_NAME(vfs.database_id) AS [database], \
+const FILE_SQL_2012: &str = "SELECT COALESCE(DB_NAME(vfs.database_id), CASE WHEN vfs.database_id = 0 THEN N'RBPEX' \
+    ELSE N'database_id ' + CAST(vfs.database_id AS nvarchar(10)) END) AS [database], \
     COALESCE(mf.name, CAST(vfs.file_id AS nvarchar(10))) AS [file], \
     COALESCE(mf.type_desc, N'UNKNOWN') AS file_type, \
     vfs.num_of_reads, vfs.num_of_bytes_read, vfs.io_stall_read_ms, \

@@ -250,8 +250,26 @@ impl InstanceSampler {
         Ok(())
     }
 
+    /// On a Managed Instance, reads physical_database_name → name (counter instance names are
+    /// those GUIDs). Done before the first batch, so no round carries a GUID, and with the
+    /// hourly configuration, for databases created since.
+    async fn load_physical_names(&mut self, round: &mut Round) {
+        let is_mi = matches!(
+            self.identity.as_ref().map(|i| i.family),
+            Some(cutover_mssql::EditionFamily::ManagedInstance)
+        );
+        let Some(conn) = self.conn.as_mut().filter(|_| is_mi) else { return };
+        round.queries += 1;
+        round.round_trips += 1;
+        if let Ok(rows) = conn.query_rows(catalog::PHYSICAL_NAMES_SQL, &[]).await {
+            self.physical_names =
+                rows.iter().map(|r| (text(r, "physical_database_name"), text(r, "name"))).collect();
+        }
+    }
+
     /// Runs each family once on its own; keeps those that work, records the refused.
     async fn probe_families(&mut self, round: &mut Round) -> Result<(), Error> {
+        self.load_physical_names(round).await;
         let conn = self.conn.as_mut().ok_or_else(|| Error::Broken { server: self.target.to_string() })?;
         if self.clock_sql == catalog::CLOCK_SQL
             && let Err(e) = conn.query_rows(catalog::CLOCK_SQL, &[]).await
@@ -410,17 +428,7 @@ impl InstanceSampler {
                 Err(e) => return Err(e),
             }
         }
-        if matches!(
-            self.identity.as_ref().map(|i| i.family),
-            Some(cutover_mssql::EditionFamily::ManagedInstance)
-        ) {
-            round.queries += 1;
-            round.round_trips += 1;
-            if let Ok(rows) = conn.query_rows(catalog::PHYSICAL_NAMES_SQL, &[]).await {
-                self.physical_names =
-                    rows.iter().map(|r| (text(r, "physical_database_name"), text(r, "name"))).collect();
-            }
-        }
+        self.load_physical_names(round).await;
         self.config = Some(serde_json::Value::Object(config));
         if !self.refused.is_empty() {
             // Grants may have been given since: check the refused families again.

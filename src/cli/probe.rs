@@ -32,7 +32,8 @@ pub struct ProbeArgs {
 
 pub async fn run(args: ProbeArgs) -> anyhow::Result<Outcome> {
     let target = resolve_server(&args.server, args.config.as_deref())?;
-    let report = cutover_mssql::probe::probe(&target).await.with_context(|| format!("could not probe {target}"))?;
+    let report =
+        cutover_mssql::probe::probe(&target).await.with_context(|| format!("could not probe {target}"))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -2,7 +2,11 @@
 
 use super::Outcome;
 use super::server_arg::resolve_server;
-use cutover_workloads::run::{Overrides, ReplayOptions, check_writes, replay};
+use cutover_workloads::run::{
+    Overrides, ReplayOptions, check_trace_writes, check_writes, replay, replay_trace,
+};
+use cutover_workloads::trace::Trace;
+use cutover_workloads::trace::engine::{TraceSettings, parse_map};
 use cutover_workloads::units::{Shard, parse_duration};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -16,11 +20,17 @@ use std::path::PathBuf;
 /// writes is refused unless --allow-writes is given. --workload takes a file
 /// (docs/workload-format.md) or a bundled workload name (orders, reporting).
 ///
+/// --trace replays a captured event file instead (JSON Lines, docs/trace-format.md): one
+/// connection per captured session, its events in captured order, each due at its captured
+/// offset divided by --speed, with --map-database and --map-login renaming what was captured.
+///
 /// Examples:
 ///   cutover replay --server tgt --workload workloads/orders.toml --rate 500/s --duration 10m \
 ///     --allow-writes --out runs/tgt
 ///   cutover replay --server tgt --workload reporting --concurrency 16 --out runs/rep
 ///   cutover replay --server tgt --workload orders --allow-writes --shard 0/4 --out runs/a0
+///   cutover replay --server tgt --trace capture.jsonl --speed 2.0 --map-database shop=shop_mi \
+///     --out runs/trace
 #[derive(clap::Args, Debug)]
 #[command(verbatim_doc_comment)]
 pub struct ReplayArgs {
@@ -29,8 +39,34 @@ pub struct ReplayArgs {
     server: String,
 
     /// The workload: a .toml file, or a bundled name (orders, reporting).
-    #[arg(long, value_name = "FILE|NAME")]
-    workload: String,
+    #[arg(long, value_name = "FILE|NAME", required_unless_present = "trace")]
+    workload: Option<String>,
+
+    /// Replay a captured trace (JSON Lines, docs/trace-format.md) instead of a workload.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["workload", "rate", "concurrency", "connections", "arrival", "duration",
+            "count", "warmup", "think_time", "seed", "database"]
+    )]
+    trace: Option<PathBuf>,
+
+    /// Trace: speed factor against the captured schedule (2.0 = twice as fast).
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, requires = "trace")]
+    speed: f64,
+
+    /// Trace: run events captured in database SRC in TGT instead (repeatable).
+    #[arg(long, value_name = "SRC=TGT", requires = "trace")]
+    map_database: Vec<String>,
+
+    /// Trace: open sessions captured under login SRC as login TGT, with the target's password
+    /// (repeatable).
+    #[arg(long, value_name = "SRC=TGT", requires = "trace")]
+    map_login: Vec<String>,
+
+    /// Trace: per-event timeout (30s).
+    #[arg(long, value_name = "DURATION", requires = "trace")]
+    timeout: Option<String>,
 
     /// Where to write run.json, summary.json, latency.hlog and errors.jsonl.
     #[arg(long, value_name = "DIR")]
@@ -102,7 +138,13 @@ pub struct ReplayArgs {
 }
 
 pub async fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
-    let mut workload = cutover_workloads::bundled::load(&args.workload)?;
+    if let Some(file) = args.trace.clone() {
+        return run_trace(args, &file).await;
+    }
+    let Some(name) = args.workload.as_deref() else {
+        anyhow::bail!("give --workload FILE|NAME or --trace FILE");
+    };
+    let mut workload = cutover_workloads::bundled::load(name)?;
     let overrides = Overrides {
         rate: args.rate,
         concurrency: args.concurrency,
@@ -128,6 +170,42 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
         interval,
         progress: std::io::stderr().is_terminal(),
     };
+    let summary = replay(&workload, &options, ctrl_c()).await?;
+    print_summary(&summary, args.json, &args.out)
+}
+
+/// `--trace`: replay a captured event file.
+async fn run_trace(args: ReplayArgs, file: &std::path::Path) -> anyhow::Result<Outcome> {
+    let trace = Trace::load(file)?;
+    check_trace_writes(&trace, args.allow_writes)?;
+    let mut settings = TraceSettings::new(args.speed);
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        anyhow::bail!("--speed {}: must be a number above 0 (0.5 = half speed, 2 = double)", args.speed);
+    }
+    settings.databases = parse_map(&args.map_database).map_err(|m| anyhow::anyhow!("--map-database {m}"))?;
+    settings.logins = parse_map(&args.map_login).map_err(|m| anyhow::anyhow!("--map-login {m}"))?;
+    settings.shard = Shard::parse(&args.shard).map_err(|m| anyhow::anyhow!("--shard {m}"))?;
+    if let Some(t) = &args.timeout {
+        settings.timeout = Some(parse_duration(t).map_err(|m| anyhow::anyhow!("--timeout {m}"))?);
+    }
+    if let Some(m) = &args.max_lag {
+        settings.max_lag = Some(parse_duration(m).map_err(|m| anyhow::anyhow!("--max-lag {m}"))?);
+    }
+    let interval = parse_duration(&args.interval).map_err(|m| anyhow::anyhow!("--interval {m}"))?;
+    let target = resolve_server(&args.server, args.config.as_deref())?;
+    let options = ReplayOptions {
+        target,
+        out: args.out.clone(),
+        shard: settings.shard,
+        interval,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let summary = replay_trace(trace, &settings, &options, ctrl_c()).await?;
+    print_summary(&summary, args.json, &args.out)
+}
+
+/// A stop signal that turns true on the first Ctrl-C; a second one exits at once.
+fn ctrl_c() -> tokio::sync::watch::Receiver<bool> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -138,12 +216,19 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
             }
         }
     });
-    let summary = replay(&workload, &options, stop_rx).await?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+    stop_rx
+}
+
+fn print_summary(
+    summary: &cutover_workloads::output::Summary,
+    json: bool,
+    out: &std::path::Path,
+) -> anyhow::Result<Outcome> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(summary)?);
     } else {
-        print!("{}", render(&summary));
-        println!("results: {}", args.out.display());
+        print!("{}", render(summary));
+        println!("results: {}", out.display());
     }
     Ok(Outcome::Pass)
 }

@@ -68,12 +68,28 @@ pub struct SimArgs {
 pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
     let profile = profile_for(&args.profile)?;
     let identity = profile.identity(&args.name);
-    let logins = args.logins.iter().enumerate().map(|(i, l)| parse_login(l, i == 0)).collect::<anyhow::Result<Vec<_>>>()?;
+    let logins = args
+        .logins
+        .iter()
+        .enumerate()
+        .map(|(i, l)| parse_login(l, i == 0))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let first_user = logins[0].name.clone();
-    let config = InstanceConfig { name: args.name.clone(), data_dir: args.data_dir.clone(), logins, identity, profile };
-    let instance = Instance::start(config).map_err(|e| anyhow::anyhow!("{e}")).context("could not start the simulated instance")?;
+    let config = InstanceConfig {
+        name: args.name.clone(),
+        data_dir: args.data_dir.clone(),
+        logins,
+        identity,
+        profile,
+    };
+    let instance = Instance::start(config)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("could not start the simulated instance")?;
     for db in &args.databases {
-        instance.create_database(db).map_err(|e| anyhow::anyhow!("{e}")).with_context(|| format!("could not create database {db}"))?;
+        instance
+            .create_database(db)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("could not create database {db}"))?;
     }
     let tls = match (args.no_tls, args.tls_required) {
         (true, _) => TlsMode::Disabled,
@@ -81,15 +97,21 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         _ => TlsMode::Enabled,
     };
     let bind = SocketAddr::new(args.bind, args.port);
-    let server = SimServer::start(instance, ServerConfig { bind, tls })
-        .await
-        .with_context(|| format!("could not listen on {bind}: is another process using port {}? Pick another with --port", args.port))?;
+    let server = SimServer::start(instance, ServerConfig { bind, tls }).await.with_context(|| {
+        format!(
+            "could not listen on {bind}: is another process using port {}? Pick another with --port",
+            args.port
+        )
+    })?;
     let admin = match args.admin {
         Some(addr) => {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("could not listen on {addr} for --admin: pick another address"))?;
-            println!("  admin:             http://{} (POST /restart, /drop, /stall?ms=N, /fail?error=N, …)", listener.local_addr()?);
+            println!(
+                "  admin:             http://{} (POST /restart, /drop, /stall?ms=N, /fail?error=N, …)",
+                listener.local_addr()?
+            );
             Some(tokio::spawn(cutover_sim::admin::serve(listener, server.instance().clone())))
         }
         None => None,
@@ -134,9 +156,10 @@ fn parse_login(spec: &str, admin: bool) -> anyhow::Result<LoginDef> {
         bail!("--login expects USER:PASSWORD with neither part empty");
     }
     let flag = parts.next();
-    let mut perms: Vec<String> = ["VIEW SERVER STATE", "VIEW ANY DEFINITION", "VIEW SERVER PERFORMANCE STATE"]
-        .map(String::from)
-        .to_vec();
+    let mut perms: Vec<String> =
+        ["VIEW SERVER STATE", "VIEW ANY DEFINITION", "VIEW SERVER PERFORMANCE STATE"]
+            .map(String::from)
+            .to_vec();
     if admin {
         perms.push("CONTROL SERVER".into());
     }

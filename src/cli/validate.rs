@@ -69,6 +69,22 @@ pub struct ValidateArgs {
     /// Differences listed per table (all are counted).
     #[arg(long, default_value_t = 1000)]
     max_diffs: usize,
+    /// Continue a run that stopped part-way: tables already in DIR/checkpoint.json (written as
+    /// each table finishes) are taken from it; the others are checked. Needs the same --out
+    /// and the same options as the interrupted run.
+    #[arg(long, requires = "out")]
+    resume: bool,
+    /// Tables checked at once; each uses one connection per side.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    parallel: usize,
+    /// Seconds one query may take before it is abandoned (and retried); default the connection
+    /// string's command timeout (30 s).
+    #[arg(long, value_name = "SECS")]
+    query_timeout: Option<u64>,
+    /// Attempts per table when its queries fail with a transient error (deadlock, failover,
+    /// throttling, dropped connection, timeout); 1 = no retry.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    attempts: u32,
     /// Print the report as JSON on stdout instead of the summary.
     #[arg(long)]
     json: bool,
@@ -96,6 +112,12 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
         source.database = Some(db.clone());
         target.database = Some(db.clone());
     }
+    if let Some(secs) = args.query_timeout {
+        let limit = Some(std::time::Duration::from_secs(secs.max(1)));
+        source.command_timeout = limit;
+        target.command_timeout = limit;
+    }
+    let defaults = Options::default();
     let opts = Options {
         tables: args.tables,
         exclude: args.exclude,
@@ -113,7 +135,11 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
         filter: args.filter,
         leaf_rows: args.leaf_rows.max(1),
         max_diffs: args.max_diffs,
-        ..Options::default()
+        parallel: args.parallel.max(1),
+        retry: cutover_mssql::RetryPolicy { max_attempts: args.attempts.max(1), ..defaults.retry },
+        checkpoint: args.out.as_ref().map(|d| d.join(cutover_validate::checkpoint::FILE)),
+        resume: args.resume,
+        ..defaults
     };
     let mut src = cutover_mssql::connect(&source)
         .await

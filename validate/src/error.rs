@@ -26,10 +26,27 @@ pub enum ValidateError {
         "--float-tolerance {value}: give a power of ten such as 1e-6 (it rounds floats to that many decimal places)"
     )]
     FloatTolerance { value: String },
+    #[error("checkpoint {path}: {detail}")]
+    Checkpoint { path: String, detail: String },
+    #[error("--resume needs --out DIR: the checkpoint lives in the report folder")]
+    ResumeWithoutOut,
     #[error("could not write the report to {path}")]
     Write {
         path: String,
         #[source]
         source: Box<std::io::Error>,
     },
+}
+
+impl ValidateError {
+    /// True when a reconnect and a second attempt may succeed (deadlock, failover, throttling,
+    /// a dropped connection, a timeout), as `cutover_mssql` classifies the cause.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ValidateError::Query { source, .. } | ValidateError::Catalog { source, .. } => {
+                source.is_retryable()
+            }
+            _ => false,
+        }
+    }
 }

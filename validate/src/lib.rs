@@ -11,6 +11,7 @@
 //! | [`sums`] | COUNT_BIG + DECIMAL(38,0) sums of 8 hash bytes, mod 2^64 |
 //! | [`plan`] | the SQL per table: key texts/literals, tuple ranges, checksums, boundaries |
 //! | [`compare`] | bisection of differing segments, the streaming (key, hash) merge, bags |
+//! | [`checkpoint`] | the file `--resume` continues from, written as each table finishes |
 //! | [`run`] | one run over the selected tables; [`report`] renders it |
 //!
 //! Checksums are computed on the servers: only per-segment (count, sum) pairs cross the
@@ -18,6 +19,7 @@
 
 pub mod catalog;
 mod cells;
+pub mod checkpoint;
 pub mod compare;
 pub mod encoding;
 pub mod error;

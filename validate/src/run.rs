@@ -2,15 +2,19 @@
 //! the row counts (exact and metadata) and the contents.
 
 use crate::catalog::{Schema, read_schema};
+use crate::checkpoint::{Checkpoint, Settings};
 use crate::compare::{Sides, Tuning, compare_bag, compare_keyed};
 use crate::encoding::Relax;
 use crate::error::ValidateError;
 use crate::plan::{Range, TablePlan};
 use crate::report::{Check, Report, SCHEMA_VERSION, Stats, Status, TableReport, Verdict};
 use crate::schema_diff::{database_differences, table_differences};
-use cutover_mssql::Connection;
-use std::collections::BTreeSet;
-use std::time::Instant;
+use cutover_mssql::{Connection, RetryPolicy};
+use futures_util::future::join_all;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// How deep to compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +52,15 @@ pub struct Options {
     pub leaf_rows: u64,
     pub fanout: u64,
     pub max_diffs: usize,
+    /// Tables checked at once, each worker with its own connection per side.
+    pub parallel: usize,
+    /// Retries of a table whose queries failed with a transient error (deadlock, failover,
+    /// throttling, dropped connection, timeout); the delay is the policy's ceiling.
+    pub retry: RetryPolicy,
+    /// Where to write the checkpoint as each table finishes (`None`: no checkpoint).
+    pub checkpoint: Option<PathBuf>,
+    /// Take the tables already in the checkpoint from it instead of checking them again.
+    pub resume: bool,
 }
 
 impl Default for Options {
@@ -62,6 +75,14 @@ impl Default for Options {
             leaf_rows: 10_000,
             fanout: 16,
             max_diffs: 1000,
+            parallel: 4,
+            retry: RetryPolicy {
+                max_attempts: 3,
+                base: Duration::from_millis(500),
+                max: Duration::from_secs(10),
+            },
+            checkpoint: None,
+            resume: false,
         }
     }
 }
@@ -86,6 +107,21 @@ impl Options {
             out.push(format!("only rows WHERE {f}"));
         }
         out
+    }
+
+    /// The settings a checkpoint records (a resumed run must match them).
+    pub fn settings(&self, source: &str, target: &str) -> Settings {
+        Settings {
+            source: source.into(),
+            target: target.into(),
+            mode: self.mode.name().into(),
+            relaxations: self.relaxations(),
+            tables: self.tables.clone(),
+            exclude: self.exclude.clone(),
+            leaf_rows: self.leaf_rows,
+            fanout: self.fanout,
+            max_diffs: self.max_diffs,
+        }
     }
 
     fn selected(&self, table: &str) -> bool {
@@ -146,6 +182,10 @@ fn tables(src: &Schema, tgt: &Schema, opts: &Options) -> Result<Vec<String>, Val
 }
 
 /// Validates every selected table of the target against the source.
+///
+/// Tables run on `opts.parallel` workers, each with its own connection per side (the first
+/// worker uses `src` and `tgt`); with `opts.checkpoint` each finished table is written to the
+/// checkpoint, and with `opts.resume` the tables already there are taken from it.
 pub async fn validate(
     src: &mut Connection,
     tgt: &mut Connection,
@@ -171,14 +211,102 @@ pub async fn validate(
     let status = if db.is_empty() { Status::Pass } else { Status::Fail };
     report.database.push(Check { details: db, ..check("database settings", status) });
     let names = tables(&s, &t, opts)?;
-    for (i, name) in names.iter().enumerate() {
-        progress(&format!("[{}/{}] {name}", i + 1, names.len()));
-        let tr = validate_table(src, tgt, &s, &t, name, opts, &mut report.stats).await;
-        report.tables.push(tr);
+    let settings = opts.settings(&report.source, &report.target);
+    let checkpoint = match (&opts.checkpoint, opts.resume) {
+        (Some(path), true) => Some(Checkpoint::resume(path, &settings)?),
+        (Some(path), false) => Some(Checkpoint::new(path, settings)),
+        (None, true) => return Err(ValidateError::ResumeWithoutOut),
+        (None, false) => None,
+    };
+    let mut results: BTreeMap<String, TableReport> = BTreeMap::new();
+    if let Some(cp) = &checkpoint {
+        results.extend(names.iter().filter_map(|n| cp.get(n)).map(|t| (t.table.clone(), t.clone())));
+        report.stats.queries = cp.stats.queries;
+        report.stats.rows_received = cp.stats.rows_received;
+        if opts.resume {
+            progress(&format!("resuming: {} of {} table(s) already done", results.len(), names.len()));
+        }
     }
+    let queue: VecDeque<(usize, String)> =
+        names.iter().cloned().enumerate().filter(|(_, n)| !results.contains_key(n)).collect();
+    let workers = opts.parallel.max(1).min(queue.len().max(1));
+    let ctx = Shared {
+        s: &s,
+        t: &t,
+        opts,
+        total: names.len(),
+        queue: Mutex::new(queue),
+        results: Mutex::new(results),
+        checkpoint: Mutex::new(checkpoint),
+        stats: Mutex::new(std::mem::take(&mut report.stats)),
+        progress: Mutex::new(progress),
+    };
+    let mut extra = Vec::new();
+    for opened in join_all((1..workers).map(|_| open_pair(src, tgt))).await {
+        match opened {
+            Ok(pair) => extra.push(pair),
+            Err(e) => lock(&ctx.progress)(&format!(
+                "running with fewer workers: could not open another connection: {}",
+                error_chain(&e)
+            )),
+        }
+    }
+    let mut runs = vec![worker(src, tgt, &ctx)];
+    runs.extend(extra.iter_mut().map(|(a, b)| worker(a, b, &ctx)));
+    let outcomes = join_all(runs).await;
+    outcomes.into_iter().collect::<Result<Vec<()>, _>>()?;
+    report.tables = ctx.results.into_inner().unwrap_or_else(|p| p.into_inner()).into_values().collect();
+    report.stats = ctx.stats.into_inner().unwrap_or_else(|p| p.into_inner());
     report.stats.seconds = started.elapsed().as_secs_f64();
     report.decide();
     Ok(report)
+}
+
+/// What the workers share. Every lock is held only between awaits.
+struct Shared<'a> {
+    s: &'a Schema,
+    t: &'a Schema,
+    opts: &'a Options,
+    total: usize,
+    queue: Mutex<VecDeque<(usize, String)>>,
+    results: Mutex<BTreeMap<String, TableReport>>,
+    checkpoint: Mutex<Option<Checkpoint>>,
+    stats: Mutex<Stats>,
+    progress: Mutex<&'a mut dyn FnMut(&str)>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Another connection to each side, for one more worker.
+async fn open_pair(
+    src: &Connection,
+    tgt: &Connection,
+) -> Result<(Connection, Connection), cutover_mssql::Error> {
+    let (a, b) = tokio::join!(cutover_mssql::connect(src.target()), cutover_mssql::connect(tgt.target()));
+    Ok((a?, b?))
+}
+
+/// Takes tables off the queue until it is empty; records each result (and checkpoints it).
+async fn worker(src: &mut Connection, tgt: &mut Connection, ctx: &Shared<'_>) -> Result<(), ValidateError> {
+    loop {
+        let Some((i, name)) = lock(&ctx.queue).pop_front() else { return Ok(()) };
+        lock(&ctx.progress)(&format!("[{}/{}] {name}", i + 1, ctx.total));
+        let mut stats = Stats::default();
+        let tr = validate_table(src, tgt, ctx.s, ctx.t, &name, ctx.opts, &mut stats).await;
+        {
+            let mut all = lock(&ctx.stats);
+            all.queries += stats.queries;
+            all.rows_received += stats.rows_received;
+        }
+        if tr.status() != Status::Error
+            && let Some(cp) = lock(&ctx.checkpoint).as_mut()
+        {
+            cp.finish(tr.clone(), stats.queries, stats.rows_received)?;
+        }
+        lock(&ctx.results).insert(name, tr);
+    }
 }
 
 async fn validate_table(
@@ -225,18 +353,38 @@ async fn validate_table(
     if !plan.key.is_empty() {
         tr.key = Some(plan.key.iter().map(|k| k.name.clone()).collect());
     }
-    if let Err(e) = contents(src, tgt, s, t, &plan, opts, &mut tr, stats).await {
+    let schema_checks = tr.checks.len();
+    let mut retried = Vec::new();
+    loop {
+        let Err(e) = contents(src, tgt, s, t, &plan, opts, &mut tr, stats).await else {
+            if let Some(c) = tr.checks.last_mut() {
+                c.details.extend(retried.iter().map(|e| format!("retried after a transient error: {e}")));
+            }
+            break;
+        };
+        for conn in [&mut *src, &mut *tgt] {
+            if conn.is_broken() {
+                let _ = conn.reconnect().await;
+            }
+        }
+        let attempt = retried.len() as u32 + 1;
+        if e.is_retryable() && attempt < opts.retry.max_attempts {
+            retried.push(error_chain(&e));
+            tr.checks.truncate(schema_checks);
+            tokio::time::sleep(opts.retry.ceiling(attempt - 1)).await;
+            continue;
+        }
         let failed = if tr.checks.iter().any(|c| c.check == "row_count_exact") {
             "checksum"
         } else {
             "row_count_exact"
         };
-        tr.checks.push(Check { details: vec![error_chain(&e)], ..check(failed, Status::Error) });
-        for conn in [src, tgt] {
-            if conn.is_broken() {
-                let _ = conn.reconnect().await;
-            }
+        let mut details = vec![error_chain(&e)];
+        if !retried.is_empty() {
+            details.push(format!("gave up after {attempt} attempts"));
         }
+        tr.checks.push(Check { details, ..check(failed, Status::Error) });
+        break;
     }
     tr.seconds = started.elapsed().as_secs_f64();
     tr
@@ -271,7 +419,11 @@ async fn contents_inner(
     let sql = plan.count_sql();
     let read = |conn: &Connection, rows: Result<Vec<tiberius::Row>, cutover_mssql::Error>| {
         rows.map(|r| r.first().and_then(|r| crate::cells::int(r, 0)).unwrap_or(0) as i64).map_err(|e| {
-            ValidateError::Query { server: conn.target().to_string(), table: tr.table.clone(), source: Box::new(e) }
+            ValidateError::Query {
+                server: conn.target().to_string(),
+                table: tr.table.clone(),
+                source: Box::new(e),
+            }
         })
     };
     let (a, b) = tokio::join!(sides.src.query_rows(&sql, &[]), sides.tgt.query_rows(&sql, &[]));

@@ -85,6 +85,16 @@ pub trait Connector: Send + Sync + 'static {
     type Exec: Executor;
     /// Opens the executor for worker `worker`.
     fn open(&self, worker: usize) -> impl Future<Output = Result<Self::Exec, crate::Error>> + Send;
+    /// Opens the executor for worker `worker` under `login` (trace replay with login mapping);
+    /// by default the login is the connector's own.
+    fn open_as(
+        &self,
+        worker: usize,
+        login: Option<&str>,
+    ) -> impl Future<Output = Result<Self::Exec, crate::Error>> + Send {
+        let _ = login;
+        self.open(worker)
+    }
 }
 
 /// Connects through cutover-mssql, optionally switching database.
@@ -100,8 +110,18 @@ impl Connector for MssqlConnector {
     type Exec = MssqlExecutor;
 
     async fn open(&self, worker: usize) -> Result<MssqlExecutor, crate::Error> {
-        let conn = cutover_mssql::connect(&self.target).await.map_err(|source| crate::Error::Server {
-            context: format!("connection {worker} of the replay pool to {} failed", self.target),
+        self.open_as(worker, None).await
+    }
+
+    /// With a login, connects as that SQL login with the target's password (a mapped login
+    /// shares the password given for the target).
+    async fn open_as(&self, worker: usize, login: Option<&str>) -> Result<MssqlExecutor, crate::Error> {
+        let mut target = self.target.clone();
+        if let Some(login) = login {
+            target.user = Some(login.to_string());
+        }
+        let conn = cutover_mssql::connect(&target).await.map_err(|source| crate::Error::Server {
+            context: format!("connection {worker} of the replay pool to {target} failed"),
             source,
         })?;
         let mut exec = MssqlExecutor { conn, database: None };
@@ -125,6 +145,11 @@ impl MssqlExecutor {
     /// Wraps an open connection (benches and tests).
     pub fn new(conn: Connection) -> Self {
         MssqlExecutor { conn, database: None }
+    }
+
+    /// The connection back (benches that reuse one pool across runs).
+    pub fn into_inner(self) -> Connection {
+        self.conn
     }
 
     async fn use_database(&mut self, db: &str) -> Result<(), ExecError> {

@@ -12,6 +12,7 @@
 //! | [`engine`] | open loop (fixed/Poisson) and closed loop over an [`executor::Executor`] |
 //! | [`executor`] | the seam to the server; [`executor::MssqlExecutor`] sends typed RPC |
 //! | [`recorder`], [`report`], [`output`] | HdrHistograms, interval logs, summary and run files |
+//! | [`trace`] | trace-driven replay: the JSON Lines event file and its per-session player |
 //! | [`clock`] | the injected clock |
 //! | [`setup`], [`bundled`] | schema and deterministic data for `cutover workload init` |
 //! | [`units`] | durations, rates, shards |
@@ -29,6 +30,7 @@ pub mod report;
 pub mod run;
 pub mod setup;
 pub mod spec;
+pub mod trace;
 pub mod units;
 pub mod value;
 pub mod zipf;

@@ -124,6 +124,12 @@ impl Reporter {
         })
     }
 
+    /// A reporter that writes no files and shows no progress (benches and tests).
+    pub fn silent(interval: Duration) -> Self {
+        Reporter::new(interval, None, ProgressBar::hidden(), SystemTime::now())
+            .expect("a reporter without files cannot fail")
+    }
+
     /// Drains `recorder` every interval until `done` turns true, then once more.
     pub async fn run<K: Clock>(
         mut self,

@@ -124,7 +124,6 @@ pub const WAIT_TYPES: &[&str] = &[
     "PREEMPTIVE_OS_COMOPS",
     "PREEMPTIVE_OS_CRYPTOPS",
     "PREEMPTIVE_OS_DEVICEOPS",
-    "PREEMPTIVE_OS_FILEOPS",
     "PREEMPTIVE_OS_FLUSHFILEBUFFERS",
     "PREEMPTIVE_OS_GENERICOPS",
     "PREEMPTIVE_OS_LIBRARYOPS",
@@ -147,7 +146,6 @@ pub const WAIT_TYPES: &[&str] = &[
     "QDS_CLEANUP_STALE_QUERIES_TASK_MAIN_LOOP_SLEEP",
     "QDS_PERSIST_TASK_MAIN_LOOP_SLEEP",
     "QDS_SHUTDOWN_QUEUE",
-    "RBIO_COMM_RETRY",
     "REDO_THREAD_PENDING_WORK",
     "REQUEST_FOR_DEADLOCK_SEARCH",
     "RESERVED_MEMORY_ALLOCATION_EXT",
@@ -164,7 +162,6 @@ pub const WAIT_TYPES: &[&str] = &[
     "SLEEP_TASK",
     "SLEEP_TEMPDBSTARTUP",
     "SNI_HTTP_ACCEPT",
-    "SOS_WORK_DISPATCHER",
     "SP_SERVER_DIAGNOSTICS_SLEEP",
     "SQLTRACE_BUFFER_FLUSH",
     "SQLTRACE_INCREMENTAL_FLUSH_SLEEP",
@@ -255,4 +252,18 @@ pub fn idle_accrued(name: &str, elapsed_ms: i64) -> Option<(i64, i64)> {
     let elapsed_ms = elapsed_ms.max(0);
     let count = (elapsed_ms as f64 / 60_000.0 * per_minute) as i64;
     Some((count, (elapsed_ms as f64 * share) as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_wait_type_appears_once_and_idle_rates_name_known_waits() {
+        let mut names: Vec<&str> = super::WAIT_TYPES.to_vec();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), super::WAIT_TYPES.len());
+        for (name, _, _) in super::IDLE_RATES {
+            assert!(super::WAIT_TYPES.contains(name), "{name}");
+        }
+    }
 }

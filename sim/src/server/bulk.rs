@@ -49,7 +49,9 @@ fn split_name(text: &str) -> Vec<String> {
             '[' if !in_bracket => in_bracket = true,
             ']' if in_bracket && chars.peek() == Some(&']') => {
                 chars.next();
-                parts.last_mut().map(|p| p.push(']'));
+                if let Some(p) = parts.last_mut() {
+                    p.push(']');
+                }
             }
             ']' if in_bracket => in_bracket = false,
             '.' if !in_bracket => parts.push(String::new()),

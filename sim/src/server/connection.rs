@@ -48,7 +48,9 @@ async fn handshake(mut stream: TcpStream, shared: &Shared) -> io::Result<(Boxed,
     let mut first = [0u8; 1];
     stream.peek(&mut first).await?;
     if first[0] == TLS_HANDSHAKE {
-        let tls = shared.tls.as_ref().ok_or_else(|| refused("TDS 8.0 strict encryption needs TLS; the simulator runs with --no-tls"))?;
+        let tls = shared.tls.as_ref().ok_or_else(|| {
+            refused("TDS 8.0 strict encryption needs TLS; the simulator runs with --no-tls")
+        })?;
         let mut transport: Boxed = Box::new(tls.accept_strict(stream).await?);
         let pre = read_prelogin(&mut transport).await?;
         send_prelogin_response(&mut transport, shared, &pre, prelogin::ENCRYPT_NOT_SUP).await?;

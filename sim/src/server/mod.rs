@@ -60,7 +60,8 @@ impl Shared {
 
     /// PRELOGIN / LOGINACK version from the identity's ProductVersion (`16.0.4135.4`).
     pub fn server_version(&self) -> crate::tds::prelogin::ServerVersion {
-        let mut parts = self.instance.identity().product_version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let mut parts =
+            self.instance.identity().product_version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
         let major = parts.next().unwrap_or(16) as u8;
         let minor = parts.next().unwrap_or(0) as u8;
         let build = parts.next().unwrap_or(0) as u16;

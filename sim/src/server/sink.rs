@@ -67,7 +67,12 @@ impl<'a> TdsSink<'a> {
         let cancelled = self.cancel.swap(false, Ordering::SeqCst);
         if cancelled {
             self.flush_pending(true);
-            tokens::write_done(self.out.buf_mut(), DoneKind::Done, DoneStatus { attention: true, ..Default::default() }, 0);
+            tokens::write_done(
+                self.out.buf_mut(),
+                DoneKind::Done,
+                DoneStatus { attention: true, ..Default::default() },
+                0,
+            );
         } else if self.in_proc {
             self.flush_pending(true);
             tokens::write_return_status(self.out.buf_mut(), 0);

@@ -150,7 +150,10 @@ impl<S: AsyncRead + Unpin> PreloginWrapped<S> {
         }
         let length = u16::from_be_bytes([self.header[2], self.header[3]]) as usize;
         if length < HEADER {
-            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, "TDS packet shorter than its header")));
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "TDS packet shorter than its header",
+            )));
         }
         self.read_left = length - HEADER;
         Poll::Ready(Ok(()))

@@ -8,8 +8,8 @@ use super::Shared;
 use super::sink::TdsSink;
 use crate::engine::ResultSink;
 use crate::engine::runtime::{BulkLoad, Session};
-use crate::tds::bulk::BulkDecoder;
 use crate::error::SqlError;
+use crate::tds::bulk::BulkDecoder;
 use crate::tds::login7::Login7;
 use crate::tds::packet::{MessageWriter, PacketType};
 use crate::tds::rpc::{RpcProc, RpcRequest};
@@ -102,7 +102,9 @@ pub(crate) fn spawn(
 fn run_rpc(session: &mut Session, rpc: RpcRequest, sink: &mut TdsSink<'_>) {
     let is_executesql = match &rpc.proc {
         RpcProc::Id(id) => *id == SP_EXECUTESQL,
-        RpcProc::Name(name) => name.eq_ignore_ascii_case("sp_executesql") || name.eq_ignore_ascii_case("sys.sp_executesql"),
+        RpcProc::Name(name) => {
+            name.eq_ignore_ascii_case("sp_executesql") || name.eq_ignore_ascii_case("sys.sp_executesql")
+        }
     };
     if !is_executesql {
         let name = match &rpc.proc {
@@ -117,7 +119,11 @@ fn run_rpc(session: &mut Session, rpc: RpcRequest, sink: &mut TdsSink<'_>) {
     let sql = match params.next().map(|p| p.value) {
         Some(Value::Str(sql)) => sql,
         _ => {
-            sink.error(&SqlError::new(214, 16, "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'."));
+            sink.error(&SqlError::new(
+                214,
+                16,
+                "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'.",
+            ));
             sink.done(None);
             return;
         }
@@ -148,7 +154,9 @@ impl BulkState {
             BulkState::Loading(mut load, mut decoder) => {
                 let inserted = decoder
                     .push(chunk, last)
-                    .map_err(|e| SqlError::new(4804, 16, format!("The bulk load data could not be read: {e}.")))
+                    .map_err(|e| {
+                        SqlError::new(4804, 16, format!("The bulk load data could not be read: {e}."))
+                    })
                     .and_then(|rows| {
                         let columns: Vec<String> =
                             decoder.columns().unwrap_or_default().iter().map(|c| c.name.clone()).collect();
@@ -188,7 +196,8 @@ impl BulkState {
 /// TM_BEGIN_XACT (5), TM_COMMIT_XACT (7), TM_ROLLBACK_XACT (8), TM_SAVE_XACT (9); the rest are
 /// acknowledged without effect.
 fn run_transaction_manager(session: &mut Session, payload: &[u8], sink: &mut TdsSink<'_>) {
-    let request = skip_all_headers(payload).and_then(|b| b.get(..2)).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let request =
+        skip_all_headers(payload).and_then(|b| b.get(..2)).map(|b| u16::from_le_bytes([b[0], b[1]]));
     let sql = match request {
         Some(5) => "BEGIN TRANSACTION",
         Some(7) => "COMMIT TRANSACTION",
@@ -207,13 +216,23 @@ fn skip_all_headers(payload: &[u8]) -> Option<&[u8]> {
 
 fn attention_ack(packet_size: usize, spid: u16) -> Bytes {
     let mut out = MessageWriter::new(PacketType::TabularResult, packet_size, spid);
-    tokens::write_done(out.buf_mut(), DoneKind::Done, DoneStatus { attention: true, ..Default::default() }, 0);
+    tokens::write_done(
+        out.buf_mut(),
+        DoneKind::Done,
+        DoneStatus { attention: true, ..Default::default() },
+        0,
+    );
     out.finish()
 }
 
 /// The successful login reply: database, language, collation and packet-size changes, the
 /// informational messages SQL Server sends, LOGINACK, DONE.
-pub(crate) fn login_response(session: &Session, shared: &Shared, login: &Login7, packet_size: usize) -> Bytes {
+pub(crate) fn login_response(
+    session: &Session,
+    shared: &Shared,
+    login: &Login7,
+    packet_size: usize,
+) -> Bytes {
     let mut out = MessageWriter::new(PacketType::TabularResult, packet_size, session.spid());
     let buf = out.buf_mut();
     let server = shared.server_name();
@@ -222,7 +241,11 @@ pub(crate) fn login_response(session: &Session, shared: &Shared, login: &Login7,
     let msg = format!("Changed database context to '{database}'.");
     tokens::write_info(buf, &SqlError::new(5701, 0, msg).with_state(2), &server);
     tokens::write_env_language(buf, "us_english", "");
-    tokens::write_info(buf, &SqlError::new(5703, 0, "Changed language setting to us_english.").with_state(1), &server);
+    tokens::write_info(
+        buf,
+        &SqlError::new(5703, 0, "Changed language setting to us_english.").with_state(1),
+        &server,
+    );
     tokens::write_env_collation(buf);
     tokens::write_env_packet_size(buf, packet_size, crate::tds::packet::DEFAULT_PACKET_SIZE);
     let version = tokens::login::negotiate_tds_version(login.tds_version);

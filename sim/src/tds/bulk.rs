@@ -72,7 +72,9 @@ impl BulkDecoder {
         let token = r.u8()?;
         match (&self.columns, token) {
             (None, COLMETADATA) => self.columns = Some(decode_columns(r)?),
-            (None, other) => return Err(invalid(format!("a bulk load must start with COLMETADATA, not 0x{other:02X}"))),
+            (None, other) => {
+                return Err(invalid(format!("a bulk load must start with COLMETADATA, not 0x{other:02X}")));
+            }
             (Some(columns), ROW) => rows.push(decode_row(r, columns, None)?),
             (Some(columns), NBCROW) => {
                 let bitmap = r.take(columns.len().div_ceil(8))?.to_vec();
@@ -82,7 +84,9 @@ impl BulkDecoder {
                 r.skip(12)?;
                 self.done = true;
             }
-            (Some(_), other) => return Err(invalid(format!("unexpected token 0x{other:02X} in a bulk load"))),
+            (Some(_), other) => {
+                return Err(invalid(format!("unexpected token 0x{other:02X} in a bulk load")));
+            }
         }
         Ok(true)
     }
@@ -146,7 +150,8 @@ mod tests {
         tokens::write_row(&mut buf, &columns, &[Cell::Integer(7), Cell::Text("seven")]).unwrap();
         tokens::write_row(&mut buf, &columns, &[Cell::Integer(8), Cell::Null]).unwrap();
         tokens::write_done(&mut buf, DoneKind::Done, DoneStatus::default(), 0);
-        let expected = vec![vec![Value::Int(7), Value::Str("seven".into())], vec![Value::Int(8), Value::Null]];
+        let expected =
+            vec![vec![Value::Int(7), Value::Str("seven".into())], vec![Value::Int(8), Value::Null]];
         // Whatever the packet boundaries, the same rows come out, each once.
         for cut in 0..buf.len() {
             let mut decoder = BulkDecoder::default();

@@ -9,8 +9,8 @@
 //! | `bind.rs` | `@name` → `@Pk` for typed RPC parameters |
 //! | `access.rs` | read/write classification of SQL |
 
-mod access;
-mod bind;
+pub mod access;
+pub mod bind;
 
 use std::collections::BTreeMap;
 use std::ops::Range;

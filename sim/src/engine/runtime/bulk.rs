@@ -34,13 +34,24 @@ impl Session {
 
     /// Inserts `rows` (values for `columns`, in order); constraint violations are SQL Server's
     /// 2627/515/547.
-    pub fn bulk_rows(&mut self, load: &mut BulkLoad, columns: &[String], rows: &[Vec<Value>]) -> Result<(), SqlError> {
+    pub fn bulk_rows(
+        &mut self,
+        load: &mut BulkLoad,
+        columns: &[String],
+        rows: &[Vec<Value>],
+    ) -> Result<(), SqlError> {
         let names: Vec<String> = columns.iter().map(|c| super::database::quote(c)).collect();
         let slots: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
-        let sql = format!("INSERT INTO {} ({}) VALUES ({})", load.target.sqlite_ref(), names.join(", "), slots.join(", "));
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            load.target.sqlite_ref(),
+            names.join(", "),
+            slots.join(", ")
+        );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.failure(e))?;
         for row in rows {
-            stmt.execute(rusqlite::params_from_iter(row.iter().map(to_storage))).map_err(|e| self.failure(e))?;
+            stmt.execute(rusqlite::params_from_iter(row.iter().map(to_storage)))
+                .map_err(|e| self.failure(e))?;
         }
         load.rows += rows.len() as u64;
         Ok(())

@@ -1,0 +1,142 @@
+//! `cutover replay --trace` run as the real binary against the simulator.
+
+mod common;
+
+use common::{PASSWORD, sim};
+use cutover_sim::server::TlsMode;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn cutover(args: &[String]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(args)
+        .env("CUTOVER_PASSWORD", PASSWORD)
+        .output()
+        .expect("the binary runs")
+}
+
+async fn cutover_async(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || cutover(&args)).await.unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cutover-trace-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// Captured in database `prod`; replayed into `shop` at twice the captured speed.
+const TRACE: &str = r#"{"session": 51, "database": "prod", "start_us": 0, "batch": "SELECT COUNT(*) FROM dbo.customers", "duration_us": 800}
+{"session": 52, "database": "prod", "start_us": 50000, "rpc": {"sql": "SELECT customer_id, name FROM dbo.customers WHERE customer_id = @customer", "params": [{"name": "@customer", "type": "int", "value": 7}]}}
+{"session": 51, "database": "prod", "start_us": 100000, "rpc": {"sql": "SELECT customer_id, name FROM dbo.customers WHERE customer_id = @customer", "params": [{"name": "@customer", "type": "int", "value": 9}]}}
+{"session": 52, "database": "prod", "start_us": 150000, "batch": "SELECT * FROM dbo.no_such_table"}
+{"session": 51, "database": "prod", "start_us": 200000, "batch": "SELECT TOP (5) order_id FROM dbo.orders ORDER BY order_id"}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trace_replays_per_session_at_a_speed_factor_with_database_mapping() {
+    let server = sim(TlsMode::Enabled).await;
+    let out =
+        cutover_async(args(&["workload", "init", "--server", &server.conn, "--workload", "orders"])).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let dir = out_dir("replay");
+    let trace = dir.join("capture.jsonl");
+    std::fs::write(&trace, TRACE).unwrap();
+    let results = dir.join("out");
+    let out = cutover_async(args(&[
+        "replay",
+        "--server",
+        &server.conn,
+        "--trace",
+        trace.to_str().unwrap(),
+        "--speed",
+        "2.0",
+        "--map-database",
+        "prod=shop",
+        "--json",
+        "--out",
+        results.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--json prints the summary");
+    let errors_log = std::fs::read_to_string(results.join("errors.jsonl")).unwrap();
+    assert_eq!(summary["totals"]["ok"], 4, "{summary:#}\n{errors_log}");
+    assert_eq!(summary["totals"]["errors"], 1, "{summary:#}");
+    // One tag per distinct statement text, with the text beside it.
+    let tags = summary["templates"].as_array().unwrap();
+    assert_eq!(tags.len(), 4);
+    assert_eq!(tags[1]["name"], "q2");
+    assert!(tags[1]["text"].as_str().unwrap().contains("WHERE customer_id = @customer"));
+    assert_eq!(tags[1]["ok"], 2);
+    // The failed event is named by file and line.
+    let error: serde_json::Value = serde_json::from_str(errors_log.lines().next().unwrap()).unwrap();
+    assert!(error["unit"].as_str().unwrap().ends_with("capture.jsonl:4"), "{error}");
+    assert_eq!(error["tag"], "q3");
+
+    let run = json(&results.join("run.json"));
+    assert_eq!(run["status"], "complete");
+    assert_eq!(run["workload"]["kind"], "trace");
+    assert_eq!(run["settings"]["speed"], 2.0);
+    assert_eq!(run["settings"]["map_database"]["prod"], "shop");
+    // The capture spans 200 ms; at speed 2 the last event is due at 100 ms.
+    let elapsed = run["elapsed_s"].as_f64().unwrap();
+    assert!((0.1..2.0).contains(&elapsed), "elapsed {elapsed} s");
+    let hlog = std::fs::read_to_string(results.join("latency.hlog")).unwrap();
+    assert!(hlog.contains("Tag=q2.response,") && hlog.contains("Tag=lag,"), "{hlog}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_writing_trace_is_refused_without_the_flag_and_bad_lines_are_named() {
+    let dir = out_dir("refused");
+    let trace = dir.join("w.jsonl");
+    std::fs::write(
+        &trace,
+        "{\"session\": 1, \"start_us\": 0, \"batch\": \"SELECT 1\"}\n{\"session\": 1, \"start_us\": 5, \"batch\": \"DELETE FROM dbo.orders\"}\n",
+    )
+    .unwrap();
+    let base = |file: &Path| {
+        args(&[
+            "replay",
+            "--server",
+            "Server=tcp:127.0.0.1,1;User Id=x",
+            "--trace",
+            file.to_str().unwrap(),
+            "--out",
+            dir.join("o").to_str().unwrap(),
+        ])
+    };
+    let out = cutover(&base(&trace));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--allow-writes") && stderr.contains("DELETE FROM dbo.orders"), "{stderr}");
+    assert!(!dir.join("o").exists(), "nothing was written or run");
+
+    std::fs::write(&trace, "{\"session\": 1, \"start_us\": 0, \"batch\": \"SELECT 1\"}\n{\"session\": 1}\n")
+        .unwrap();
+    let out = cutover(&base(&trace));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("w.jsonl:2:"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
