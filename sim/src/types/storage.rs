@@ -137,7 +137,12 @@ fn as_scaled(cell: Cell<'_>, scale: u8) -> Option<i128> {
     match cell {
         Cell::Integer(i) => (i as i128).checked_mul(10i128.pow(scale as u32)),
         Cell::Real(f) => {
-            // Round through the shortest decimal form so 0.1 reads back as 0.1, not 0.1000000000000000055.
+            // While f × 10^scale stays within f64's exact integers, rounding it is the nearest
+            // decimal at that scale (0.1 reads back as 0.1, not 0.1000000000000000055).
+            let scaled = f * 10f64.powi(scale as i32);
+            if scaled.abs() < 4.0e15 {
+                return Some(scaled.round() as i128);
+            }
             parse_decimal(&format!("{f}"), scale).or_else(|| scale_f64(f, scale))
         }
         Cell::Text(t) => parse_decimal(t, scale),
@@ -287,6 +292,15 @@ mod tests {
         let ty = SqlType::Decimal { precision: 10, scale: 2 };
         assert_eq!(from_cell(&ty, Cell::Real(0.1)), Some(Value::Decimal { value: 10, scale: 2 }));
         assert_eq!(from_cell(&ty, Cell::Integer(3)), Some(Value::Decimal { value: 300, scale: 2 }));
+    }
+
+    #[test]
+    fn stored_reals_read_back_as_the_decimal_they_were() {
+        for (f, scale, want) in [(12.34, 2, 1234), (-0.1, 10, -1_000_000_000), (999_999.99, 2, 99_999_999), (0.005, 3, 5)] {
+            assert_eq!(as_scaled(Cell::Real(f), scale), Some(want), "{f} at scale {scale}");
+        }
+        // Beyond f64's exact integers the shortest decimal form is used.
+        assert_eq!(as_scaled(Cell::Real(1.5e20), 2), Some(15_000_000_000_000_000_000_000));
     }
 
     #[test]
