@@ -105,6 +105,8 @@ async fn managed_instance_families_and_names() {
     assert!(!files.is_empty());
     assert!(files.iter().all(|l| label(l, "database").is_some_and(|d| !d.is_empty())), "{files:?}");
     assert!(files.iter().any(|l| label(l, "database") == Some(DATABASE)), "{files:?}");
+    // database_id 0 on MI is the remote buffer pool extension, not a database.
+    assert!(files.iter().any(|l| label(l, "database") == Some("RBPEX")), "{files:?}");
     let counter_dbs: Vec<&str> = rows
         .iter()
         .filter(|r| r.2 == "perf_counters")

@@ -338,3 +338,49 @@ async fn transient_errors_are_retried_and_tables_run_in_parallel() {
     assert_eq!(json["verdict"], "incomplete");
     assert_eq!(table(&json, "dbo.items")["checks"][1]["status"], "pass");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn custom_queries_are_compared_as_bags_of_typed_rows() {
+    let (src, tgt) = (sim(TlsMode::Enabled).await, sim(TlsMode::Enabled).await);
+    seed_identical(&src, &tgt).await;
+    batch(&tgt, "INSERT INTO dbo.bag VALUES (2, NULL);").await;
+    let files = tempdir::Dir::new();
+    std::fs::create_dir_all(&files.path).unwrap();
+    let queries = files.path.join("queries.toml");
+    std::fs::write(
+        &queries,
+        r#"
+[[query]]
+name = "item totals"
+sql = "SELECT COUNT_BIG(*) AS n, SUM(price) AS total FROM dbo.items"
+
+[[query]]
+name = "bag rows"
+sql = "SELECT a, b FROM dbo.bag"
+"#,
+    )
+    .unwrap();
+    let q = queries.display().to_string();
+    let (out, json, dir) = run(&src, &tgt, &["--tables", "items", "--queries", &q]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let json = json.expect("report");
+    let entry = |name: &str| {
+        json["queries"].as_array().and_then(|q| q.iter().find(|q| q["table"] == name)).cloned().expect(name)
+    };
+    assert_eq!(entry("query: item totals")["checks"][0]["status"], "pass");
+    let bag = entry("query: bag rows");
+    assert_eq!(bag["checks"][0]["status"], "fail");
+    let d = &bag["differences"];
+    assert_eq!(d.as_array().map(Vec::len), Some(1), "{d}");
+    assert_eq!(d[0]["kind"], "count_differs");
+    assert_eq!(d[0]["key"]["a"], "int 2");
+    assert_eq!(d[0]["key"]["b"], "NULL");
+    assert_eq!((d[0]["source_count"].clone(), d[0]["target_count"].clone()), (1.into(), 2.into()));
+    let junit = std::fs::read_to_string(dir.path.join("junit.xml")).unwrap();
+    assert!(junit.contains(r#"classname="query: bag rows" name="query"><failure"#), "{junit}");
+
+    std::fs::write(&queries, "[[query]]\nname = \"no sql\"\n").unwrap();
+    let (out, _, _dir) = run(&src, &tgt, &["--queries", &q]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("queries.toml"));
+}

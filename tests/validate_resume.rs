@@ -81,8 +81,49 @@ async fn a_connection_dropped_mid_table_then_resume_gives_the_uninterrupted_repo
     let c = first.tables.iter().find(|t| t.table == "dbo.c").unwrap();
     assert_eq!(c.status(), Status::Fail, "the worker reconnected and carried on: {c:?}");
 
-    let resumed = run(&src, &tgt, &Options { resume: true, ..opts }, &|_| {}).await;
+    let resumed = run(&src, &tgt, &Options { resume: true, ..opts.clone() }, &|_| {}).await;
     assert_eq!(resumed.verdict, Verdict::Differences);
     assert_eq!(without_timings(&resumed), without_timings(&reference));
+
+    // With retries (the default), the same drop costs a retry, not the table.
+    let retried = run(&src, &tgt, &base, &drop_during_b).await;
+    assert_eq!(retried.verdict, Verdict::Differences);
+    let b = retried.tables.iter().find(|t| t.table == "dbo.b").unwrap();
+    assert_eq!(b.status(), Status::Pass, "{b:?}");
+    assert!(format!("{b:?}").contains("retried after a transient error"), "{b:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_query_past_its_timeout_is_abandoned_and_the_table_is_never_a_pass() {
+    let (src, tgt) = (sim(TlsMode::Enabled).await, sim(TlsMode::Enabled).await);
+    seed(&src, false).await;
+    seed(&tgt, false).await;
+    let faults = src.instance().faults();
+    let stall_b = |msg: &str| {
+        if msg.ends_with("dbo.b") {
+            faults.stall(Duration::from_secs(3));
+        }
+    };
+    let mut short = common::target(&src.conn);
+    short.command_timeout = Some(Duration::from_millis(500));
+    let mut a = cutover_mssql::connect(&short).await.expect("source");
+    let mut b = connect(&tgt).await;
+    let opts = Options {
+        parallel: 1,
+        retry: cutover_mssql::RetryPolicy { max_attempts: 1, ..Options::default().retry },
+        ..Options::default()
+    };
+    let mut progress = |msg: &str| stall_b(msg);
+    let started = std::time::Instant::now();
+    let report = validate(&mut a, &mut b, &opts, &mut progress).await.expect("a report");
+    faults.end_stall();
+    assert!(started.elapsed() < Duration::from_secs(3), "abandoned, not waited out");
+    assert_eq!(report.verdict, Verdict::Incomplete);
+    let t = report.tables.iter().find(|t| t.table == "dbo.b").unwrap();
+    assert_eq!(t.status(), Status::Error, "{t:?}");
+    assert!(
+        format!("{t:?}").to_lowercase().contains("timeout") || format!("{t:?}").contains("timed out"),
+        "{t:?}"
+    );
 }

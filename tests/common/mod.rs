@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use cutover_mssql::{Connection, Env, ServerTarget};
-use cutover_sim::engine::runtime::{Identity, Instance, InstanceConfig, LoginDef};
+use cutover_sim::engine::runtime::{Instance, InstanceConfig, LoginDef};
 use cutover_sim::server::{ServerConfig, SimServer, TlsMode};
 use std::collections::HashMap;
 
@@ -39,6 +39,16 @@ impl TestServer {
 /// An in-process simulator with a sysadmin login, a monitoring login without VIEW SERVER STATE,
 /// a read-only login, and the database `shop`.
 pub async fn sim(tls: TlsMode) -> TestServer {
+    sim_profile(tls, cutover_sim::profile::Profile::default_profile()).await
+}
+
+/// As [`sim`], for a named profile (`sqlserver-2019`, `sqlserver-2022`, `mi-gp`, `mi-bc`).
+pub async fn sim_named(tls: TlsMode, profile: &str) -> TestServer {
+    let profile = cutover_sim::profile::Profile::named(profile).expect("a known profile");
+    sim_profile(tls, profile).await
+}
+
+async fn sim_profile(tls: TlsMode, profile: &'static cutover_sim::profile::Profile) -> TestServer {
     init_logging();
     let mut readonly = LoginDef::sysadmin("reader", PASSWORD);
     readonly.can_write = false;
@@ -49,8 +59,8 @@ pub async fn sim(tls: TlsMode) -> TestServer {
         name: "SIM-TEST".into(),
         data_dir: None,
         logins: vec![LoginDef::sysadmin(USER, PASSWORD), readonly, nostate],
-        identity: Identity::sqlserver_2022(),
-        profile: cutover_sim::profile::Profile::default_profile(),
+        identity: profile.identity("SIM-TEST"),
+        profile,
     };
     let instance = Instance::start(config).expect("simulator starts");
     instance.create_database(DATABASE).expect("database created");
