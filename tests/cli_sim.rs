@@ -16,15 +16,19 @@ async fn sim_prints_a_working_connection_string_and_stops_on_ctrl_c() {
         .spawn()
         .expect("cutover sim starts");
     let stdout = child.stdout.take().unwrap();
-    let conn = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|line| line.trim().strip_prefix("connection string:").map(|c| c.trim().to_string()))
-    })
-    .await
-    .unwrap()
-    .expect("the banner names a connection string");
+    // Read the banner, and keep reading (as a terminal would) until the process ends.
+    let (found, banner) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut found = Some(found);
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(conn) = line.trim().strip_prefix("connection string:") {
+                if let Some(tx) = found.take() {
+                    let _ = tx.send(conn.trim().to_string());
+                }
+            }
+        }
+    });
+    let conn = banner.await.expect("the banner names a connection string");
     assert!(conn.contains("User Id=alice") && !conn.contains("Alice-Passw0rd"), "{conn}");
 
     let with_password = format!("{conn};Database=shop;Password=Alice-Passw0rd");
@@ -34,6 +38,7 @@ async fn sim_prints_a_working_connection_string_and_stops_on_ctrl_c() {
         Some("shop")
     );
 
+    let mut stderr = child.stderr.take().unwrap();
     let pid = child.id().to_string();
     assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
     let status =
@@ -42,7 +47,9 @@ async fn sim_prints_a_working_connection_string_and_stops_on_ctrl_c() {
             .expect("the simulator stops within 10 s of Ctrl-C")
             .unwrap()
             .unwrap();
-    assert_eq!(status.code(), Some(0));
+    let mut errors = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut errors).unwrap();
+    assert_eq!(status.code(), Some(0), "stderr: {errors}");
 }
 
 #[test]

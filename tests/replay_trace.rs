@@ -103,6 +103,33 @@ async fn a_trace_replays_per_session_at_a_speed_factor_with_database_mapping() {
     assert!((0.1..2.0).contains(&elapsed), "elapsed {elapsed} s");
     let hlog = std::fs::read_to_string(results.join("latency.hlog")).unwrap();
     assert!(hlog.contains("Tag=q2.response,") && hlog.contains("Tag=lag,"), "{hlog}");
+
+    // Two agents split the sessions (51 to the first, 52 to the second) and add up to the whole.
+    let mut sum = [0u64; 2];
+    for (i, shard) in ["0/2", "1/2"].iter().enumerate() {
+        let out = cutover_async(args(&[
+            "replay",
+            "--server",
+            &server.conn,
+            "--trace",
+            trace.to_str().unwrap(),
+            "--map-database",
+            "prod=shop",
+            "--shard",
+            shard,
+            "--json",
+            "--out",
+            dir.join(format!("shard{i}")).to_str().unwrap(),
+        ]))
+        .await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        sum[0] += s["totals"]["ok"].as_u64().unwrap();
+        sum[1] += s["totals"]["errors"].as_u64().unwrap();
+        let expected = if i == 0 { (3, 0) } else { (1, 1) };
+        assert_eq!((s["totals"]["ok"].as_u64().unwrap(), s["totals"]["errors"].as_u64().unwrap()), expected);
+    }
+    assert_eq!(sum, [4, 1]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -5,12 +5,15 @@
 //!
 //! | module | concept |
 //! |---|---|
+//! | [`config`] | the `[collect]` section of `cutover.toml` (servers, intervals, outputs) |
 //! | [`counters`] | `dm_os_performance_counters` maths by `cntr_type`, base pairing, name normalisation |
 //! | [`delta`] | deltas on the server's clock; intervals dropped and marked on restart, reset, gap |
+//! | [`sketch`] | bounded quantile sketch (relative error 0.5 %) behind the run summary |
 //! | [`waits`] | the wait category table (governance mapped explicitly, benign waits as data) |
 
 pub mod baseline;
 pub mod catalog;
+pub mod config;
 pub mod counters;
 pub mod delta;
 pub mod families;
@@ -19,5 +22,6 @@ pub mod rows;
 pub mod run;
 pub mod sample;
 pub mod sampler;
+pub mod sketch;
 pub mod summary;
 pub mod waits;

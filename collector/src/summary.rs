@@ -1,7 +1,7 @@
 //! The summary per metric over a run: min, avg, p50, p95, p99, max per (instance, family,
-//! metric, labels), over the values stored in the baseline. Values are kept per series in
-//! memory (a 24 h run at 15 s is 5,760 values per series); per-label series of waits and
-//! files are summarised too.
+//! metric, labels), over the values stored in the baseline. Each series holds a bounded
+//! [`Sketch`] (exact min, max, avg; percentiles within [`crate::sketch::RELATIVE_ERROR`]), so
+//! memory does not grow with run length; per-label series of waits and files are summarised too.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::baseline::labels_text;
 use crate::sample::Point;
+use crate::sketch::Sketch;
 
 /// One series' summary.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -30,31 +31,31 @@ pub struct Summary {
 /// (instance, family, metric, labels).
 type SeriesKey = (String, &'static str, String, String);
 
-/// Values per series (f32 to keep the memory of long runs small).
+/// A sketch per series.
 #[derive(Debug, Default)]
 pub struct Summaries {
-    series: BTreeMap<SeriesKey, (&'static str, Vec<f32>)>,
+    series: BTreeMap<SeriesKey, (&'static str, Sketch)>,
 }
 
 impl Summaries {
     pub fn record(&mut self, instance: &str, p: &Point) {
         let key = (instance.to_string(), p.family, p.metric.clone(), labels_text(&p.labels));
-        self.series.entry(key).or_insert_with(|| (p.unit, Vec::new())).1.push(p.value as f32);
+        self.series.entry(key).or_insert_with(|| (p.unit, Sketch::default())).1.add(p.value);
     }
 
     /// Every series' summary.
     pub fn summarise(&self) -> Vec<Summary> {
         self.series
             .iter()
-            .filter_map(|((instance, family, metric, labels), (unit, values))| {
-                let s = stats(values)?;
+            .filter_map(|((instance, family, metric, labels), (unit, sketch))| {
+                let s = sketch.stats()?;
                 Some(Summary {
                     instance: instance.clone(),
                     family: family.to_string(),
                     metric: metric.clone(),
                     labels: labels.clone(),
                     unit: unit.to_string(),
-                    count: values.len(),
+                    count: sketch.count() as usize,
                     min: s[0],
                     avg: s[1],
                     p50: s[2],
@@ -66,25 +67,16 @@ impl Summaries {
             .collect()
     }
 
-    /// Values held (for the memory bench).
-    pub fn values_held(&self) -> usize {
-        self.series.values().map(|(_, v)| v.len()).sum()
+    /// Series held.
+    pub fn series(&self) -> usize {
+        self.series.len()
     }
-}
 
-/// [min, avg, p50, p95, p99, max] by nearest rank; `None` for no values.
-pub fn stats(values: &[f32]) -> Option<[f64; 6]> {
-    if values.is_empty() {
-        return None;
+    /// Sketch buckets held over every series (the memory bench): bounded per series, and
+    /// flat once a series has seen its range, whatever the run length.
+    pub fn buckets_held(&self) -> usize {
+        self.series.values().map(|(_, s)| s.buckets()).sum()
     }
-    let mut v: Vec<f64> = values.iter().map(|x| f64::from(*x)).filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let rank = |q: f64| v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
-    let avg = v.iter().sum::<f64>() / v.len() as f64;
-    Some([v[0], avg, rank(0.50), rank(0.95), rank(0.99), v[v.len() - 1]])
 }
 
 /// The summary as a terminal table: the series without labels (instance-wide metrics).
@@ -105,21 +97,36 @@ pub fn render(summaries: &[Summary]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
+    use crate::sketch::RELATIVE_ERROR;
 
-    #[test]
-    fn nearest_rank_percentiles() {
-        let v: Vec<f32> = (1..=100).map(|x| x as f32).collect();
-        assert_eq!(stats(&v).unwrap(), [1.0, 50.5, 50.0, 95.0, 99.0, 100.0]);
-        assert_eq!(stats(&[]), None);
+    fn point(value: f64) -> Point {
+        Point {
+            family: "perf_counters",
+            metric: "batch_requests".into(),
+            labels: Default::default(),
+            value,
+            unit: "1/s",
+        }
     }
 
-    proptest! {
-        #[test]
-        fn summary_is_ordered(v in proptest::collection::vec(-1e6f32..1e6, 1..200)) {
-            let s = stats(&v).unwrap();
-            prop_assert!(s[0] <= s[2] && s[2] <= s[3] && s[3] <= s[4] && s[4] <= s[5]);
-            prop_assert!(s[0] <= s[1] + 1e-3 && s[1] <= s[5] + 1e-3);
+    #[test]
+    fn p95_within_the_stated_error_and_memory_flat_with_run_length() {
+        let mut s = Summaries::default();
+        let mut after_a_day = 0;
+        // Two days at 15 s: a daily cycle 100..1100 requests/s.
+        for i in 0..11_520u32 {
+            let v = 600.0 + 500.0 * (f64::from(i) * std::f64::consts::TAU / 5_760.0).sin();
+            s.record("src", &point(v));
+            if i == 5_759 {
+                after_a_day = s.buckets_held();
+            }
         }
+        assert!(s.buckets_held() <= after_a_day + 2, "{after_a_day} → {}", s.buckets_held());
+        let sum = &s.summarise()[0];
+        assert_eq!(sum.count, 11_520);
+        // The exact p95 of 600 + 500 sin over whole cycles is 600 + 500 sin(0.45 π).
+        let want = 600.0 + 500.0 * (0.45 * std::f64::consts::PI).sin();
+        assert!((sum.p95 - want).abs() <= RELATIVE_ERROR * want + 0.5, "{} vs {want}", sum.p95);
+        assert!((sum.min - 100.0).abs() < 0.01 && (sum.max - 1100.0).abs() < 0.01);
     }
 }

@@ -3,10 +3,12 @@
 use super::Outcome;
 use super::server_arg::resolve_server;
 use anyhow::{Context, bail};
+use cutover_collector::config::CollectConfig;
 use cutover_collector::run::{self, Options};
 use cutover_collector::sampler::Settings;
+use cutover_mssql::config::DEFAULT_CONFIG_FILE;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Sample DMVs on one or many instances into a baseline, and optionally serve /metrics.
@@ -20,31 +22,35 @@ use std::time::Duration;
 ///   CUTOVER_PASSWORD=… cutover collect --server src --interval 15s --duration 2h --out baselines/src
 ///   cutover collect --server src --listen 127.0.0.1:9399          # Prometheus scrapes /metrics
 ///   cutover collect --server src --once                           # one sample, printed
+///   cutover collect                                  # servers, intervals, out from [collect] in cutover.toml
+///
+/// Flags win over the [collect] section of cutover.toml, which wins over the defaults shown.
 #[derive(clap::Args, Debug)]
 #[command(verbatim_doc_comment)]
 pub struct CollectArgs {
-    /// A connection string (ADO.NET or JDBC) or a server name from cutover.toml (repeatable).
-    #[arg(long = "server", value_name = "CONN", required = true)]
+    /// A connection string (ADO.NET or JDBC) or a server name from cutover.toml (repeatable;
+    /// default: `servers` of [collect]).
+    #[arg(long = "server", value_name = "CONN")]
     servers: Vec<String>,
 
-    /// Sampling interval of counters, waits, IO, CPU, memory, requests (e.g. 15s, 1m).
-    #[arg(long, default_value = "15s", value_parser = parse_duration)]
-    interval: Duration,
+    /// Sampling interval of counters, waits, IO, CPU, memory, requests (e.g. 15s, 1m) [default: 15s].
+    #[arg(long, value_parser = parse_duration)]
+    interval: Option<Duration>,
 
-    /// Interval of query stats.
-    #[arg(long, default_value = "5m", value_parser = parse_duration)]
-    query_interval: Duration,
+    /// Interval of query stats [default: 5m].
+    #[arg(long, value_parser = parse_duration)]
+    query_interval: Option<Duration>,
 
-    /// Interval of the static configuration.
-    #[arg(long, default_value = "1h", value_parser = parse_duration)]
-    config_interval: Duration,
+    /// Interval of the static configuration [default: 1h].
+    #[arg(long, value_parser = parse_duration)]
+    config_interval: Option<Duration>,
 
     /// Stop after this long (default: until Ctrl-C).
     #[arg(long, value_parser = parse_duration)]
     duration: Option<Duration>,
 
-    /// The baseline folder to write.
-    #[arg(long, value_name = "DIR", required_unless_present_any = ["once", "listen"])]
+    /// The baseline folder to write (required unless --once or --listen).
+    #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
     /// Also write the series as CSV (series.csv).
@@ -59,45 +65,53 @@ pub struct CollectArgs {
     #[arg(long, conflicts_with_all = ["duration", "listen"])]
     once: bool,
 
-    /// Per-query timeout.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
-    query_timeout: Duration,
+    /// Per-query timeout [default: 10s].
+    #[arg(long, value_parser = parse_duration)]
+    query_timeout: Option<Duration>,
 
-    /// Query hashes kept per interval, by CPU and by duration.
-    #[arg(long, default_value_t = 20)]
-    top: usize,
+    /// Query hashes kept per interval, by CPU and by duration [default: 20].
+    #[arg(long)]
+    top: Option<usize>,
 
-    /// Longest time between flushes to disk.
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
-    flush: Duration,
+    /// Longest time between flushes to disk [default: 60s].
+    #[arg(long, value_parser = parse_duration)]
+    flush: Option<Duration>,
 
-    /// The cutover.toml to read server names from (default: ./cutover.toml if present).
+    /// The cutover.toml to read server names and [collect] from (default: ./cutover.toml if present).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 }
 
 /// `15s`, `500ms`, `2m`, `1h`, or plain seconds.
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) =
-        s.find(|c: char| !c.is_ascii_digit() && c != '.').map_or((s, "s"), |i| (&s[..i], &s[i..]));
-    let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a duration: use e.g. 15s, 500ms, 2m, 1h"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use ms, s, m or h)")),
+    cutover_collector::config::parse_duration(s)
+}
+
+/// The `[collect]` section of `--config` or of `./cutover.toml` if present.
+fn file_config(path: Option<&Path>) -> anyhow::Result<CollectConfig> {
+    let path = match path {
+        Some(p) => p,
+        None if Path::new(DEFAULT_CONFIG_FILE).is_file() => Path::new(DEFAULT_CONFIG_FILE),
+        None => return Ok(CollectConfig::default()),
     };
-    if !(secs.is_finite() && secs > 0.0) {
-        return Err(format!("`{s}` must be more than zero"));
-    }
-    Ok(Duration::from_secs_f64(secs))
+    Ok(CollectConfig::load(path)?.unwrap_or_default())
 }
 
 pub async fn run(args: CollectArgs) -> anyhow::Result<Outcome> {
+    let file = file_config(args.config.as_deref())?;
+    let server_args = if args.servers.is_empty() { &file.servers } else { &args.servers };
+    if server_args.is_empty() {
+        bail!("name at least one --server (or list `servers` under [collect] in cutover.toml)");
+    }
+    let out = args.out.clone().or(file.out.clone());
+    let listen = args.listen.or(if args.once { None } else { file.listen });
+    if out.is_none() && listen.is_none() && !args.once {
+        bail!(
+            "say where the baseline goes with --out DIR (or `out` under [collect]), or use --listen or --once"
+        );
+    }
     let mut servers = Vec::new();
-    for arg in &args.servers {
+    for arg in server_args {
         let target = resolve_server(arg, args.config.as_deref())?;
         let label = target.name.clone().unwrap_or_else(|| format!("{}:{}", target.host, target.port));
         if servers.iter().any(|(l, _)| l == &label) {
@@ -105,13 +119,14 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<Outcome> {
         }
         servers.push((label, target));
     }
+    let defaults = Settings::default();
     let settings = Settings {
-        interval: args.interval,
-        query_interval: args.query_interval,
-        config_interval: args.config_interval,
-        top_n: args.top,
-        query_timeout: args.query_timeout,
-        ..Settings::default()
+        interval: args.interval.or(file.interval).unwrap_or(defaults.interval),
+        query_interval: args.query_interval.or(file.query_interval).unwrap_or(defaults.query_interval),
+        config_interval: args.config_interval.or(file.config_interval).unwrap_or(defaults.config_interval),
+        top_n: args.top.or(file.top).unwrap_or(defaults.top_n),
+        query_timeout: args.query_timeout.or(file.query_timeout).unwrap_or(defaults.query_timeout),
+        ..defaults
     };
     if args.once {
         return once(servers, settings).await;
@@ -119,13 +134,13 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<Outcome> {
     let opts = Options {
         servers,
         settings,
-        duration: args.duration,
-        out: args.out.clone(),
-        csv: args.csv,
-        listen: args.listen,
-        flush_every: args.flush,
+        duration: args.duration.or(file.duration),
+        out: out.clone(),
+        csv: args.csv || file.csv.unwrap_or(false),
+        listen,
+        flush_every: args.flush.or(file.flush).unwrap_or(Duration::from_secs(60)),
     };
-    if let Some(addr) = args.listen {
+    if let Some(addr) = listen {
         eprintln!("serving Prometheus metrics on http://{addr}/metrics");
     }
     let ctrl_c = async {
@@ -136,7 +151,7 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<Outcome> {
         eprintln!("warning: {instance}: family {family} not collected: {message}");
     }
     print!("{}", cutover_collector::summary::render(&report.summary));
-    if let Some(out) = &args.out {
+    if let Some(out) = &out {
         println!(
             "baseline written to {} ({} rounds, {} late, {} gaps, {} errors){}",
             out.display(),

@@ -6,6 +6,7 @@
 
 mod collect;
 mod exit;
+mod interrupt;
 mod probe;
 mod replay;
 mod server_arg;

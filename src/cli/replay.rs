@@ -207,16 +207,42 @@ async fn run_trace(args: ReplayArgs, file: &std::path::Path) -> anyhow::Result<O
 /// A stop signal that turns true on the first Ctrl-C; a second one exits at once.
 fn ctrl_c() -> tokio::sync::watch::Receiver<bool> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut interrupts = Interrupts::new();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if interrupts.next().await {
             eprintln!("stopping: finishing in-flight work, then writing the results (Ctrl-C again to abort)");
             let _ = stop_tx.send(true);
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if interrupts.next().await {
                 std::process::exit(130);
             }
         }
     });
     stop_rx
+}
+
+/// Ctrl-C, listened for from the moment this is created (on Unix), so a Ctrl-C that comes
+/// before the listening task first runs still stops the replay cleanly instead of killing it.
+struct Interrupts {
+    #[cfg(unix)]
+    unix: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupts {
+    fn new() -> Self {
+        Interrupts {
+            #[cfg(unix)]
+            unix: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok(),
+        }
+    }
+
+    /// Waits for the next Ctrl-C; false when signals cannot be received.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        if let Some(signal) = &mut self.unix {
+            return signal.recv().await.is_some();
+        }
+        tokio::signal::ctrl_c().await.is_ok()
+    }
 }
 
 fn print_summary(

@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use cutover_sim::engine::runtime::{Instance, InstanceConfig, LoginDef};
 use cutover_sim::profile::Profile;
 use cutover_sim::server::{ServerConfig, SimServer, TlsMode};
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -108,16 +109,18 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Outcome> {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("could not listen on {addr} for --admin: pick another address"))?;
-            println!(
-                "  admin:             http://{} (POST /restart, /drop, /stall?ms=N, /fail?error=N, …)",
+            let line = format!(
+                "  admin:             http://{} (POST /restart, /drop, /stall?ms=N, /fail?error=N, …)\n",
                 listener.local_addr()?
             );
+            let _ = std::io::stdout().lock().write_all(line.as_bytes());
             Some(tokio::spawn(cutover_sim::admin::serve(listener, server.instance().clone())))
         }
         None => None,
     };
+    let interrupted = super::interrupt::ctrl_c()?;
     print_banner(&server, &args, &first_user, tls);
-    tokio::signal::ctrl_c().await.context("could not wait for Ctrl-C")?;
+    interrupted.await;
     eprintln!("stopping the simulator");
     if let Some(task) = admin {
         task.abort();
@@ -131,11 +134,17 @@ fn print_banner(server: &SimServer, args: &SimArgs, user: &str, tls: TlsMode) {
     if tls == TlsMode::Disabled {
         conn.push_str(";Encrypt=not_supported");
     }
-    println!("cutover sim: {} ({}) listening on {}", args.name, args.profile, server.local_addr());
-    println!("  connection string: {conn}");
-    println!("  password:          set CUTOVER_PASSWORD to the password given with --login");
-    println!("  TLS:               {tls:?} (self-signed certificate generated at start)");
-    println!("Press Ctrl-C to stop.");
+    // A reader that went away (`cutover sim | head`) must not take the simulator down.
+    let banner = format!(
+        "cutover sim: {} ({}) listening on {}\n  connection string: {conn}\n  \
+         password:          set CUTOVER_PASSWORD to the password given with --login\n  \
+         TLS:               {tls:?} (self-signed certificate generated at start)\nPress Ctrl-C to stop.\n",
+        args.name,
+        args.profile,
+        server.local_addr()
+    );
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(banner.as_bytes()).and_then(|_| stdout.flush());
 }
 
 fn profile_for(profile: &str) -> anyhow::Result<&'static Profile> {

@@ -85,6 +85,10 @@ pub struct ValidateArgs {
     /// throttling, dropped connection, timeout); 1 = no retry.
     #[arg(long, value_name = "N", default_value_t = 3)]
     attempts: u32,
+    /// Custom validation queries (TOML: `[[query]]` with `name` and `sql`), run on both sides
+    /// and compared as bags of typed rows; see docs/validate-report.md.
+    #[arg(long, value_name = "FILE")]
+    queries: Option<PathBuf>,
     /// Print the report as JSON on stdout instead of the summary.
     #[arg(long)]
     json: bool,
@@ -118,6 +122,14 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
         target.command_timeout = limit;
     }
     let defaults = Options::default();
+    let queries = match &args.queries {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("could not read --queries {}", path.display()))?;
+            cutover_validate::queries::parse(&text, &path.display().to_string())?
+        }
+        None => vec![],
+    };
     let opts = Options {
         tables: args.tables,
         exclude: args.exclude,
@@ -139,6 +151,7 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
         retry: cutover_mssql::RetryPolicy { max_attempts: args.attempts.max(1), ..defaults.retry },
         checkpoint: args.out.as_ref().map(|d| d.join(cutover_validate::checkpoint::FILE)),
         resume: args.resume,
+        queries,
         ..defaults
     };
     let mut src = cutover_mssql::connect(&source)

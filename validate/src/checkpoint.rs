@@ -64,9 +64,18 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// A new, empty checkpoint at `path` (written on the first [`Checkpoint::finish`]).
-    pub fn new(path: &Path, settings: Settings) -> Checkpoint {
-        Checkpoint { version: VERSION, settings, done: vec![], stats: Stats::default(), path: path.into() }
+    /// A new, empty checkpoint at `path`, written at once so an older checkpoint there can
+    /// never be resumed by mistake.
+    pub fn start(path: &Path, settings: Settings) -> Result<Checkpoint, ValidateError> {
+        let cp = Checkpoint {
+            version: VERSION,
+            settings,
+            done: vec![],
+            stats: Stats::default(),
+            path: path.into(),
+        };
+        cp.save()?;
+        Ok(cp)
     }
 
     /// Reads the checkpoint at `path` for a run with `settings`.
@@ -166,7 +175,7 @@ mod tests {
     fn round_trips_and_refuses_other_settings() {
         let dir = std::env::temp_dir().join(format!("cutover-checkpoint-{}", std::process::id()));
         let path = dir.join(FILE);
-        let mut cp = Checkpoint::new(&path, settings());
+        let mut cp = Checkpoint::start(&path, settings()).unwrap();
         cp.finish(table("dbo.a"), 4, 2).unwrap();
         cp.finish(table("dbo.b"), 6, 2).unwrap();
         let back = Checkpoint::resume(&path, &settings()).unwrap();

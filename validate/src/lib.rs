@@ -12,6 +12,7 @@
 //! | [`plan`] | the SQL per table: key texts/literals, tuple ranges, checksums, boundaries |
 //! | [`compare`] | bisection of differing segments, the streaming (key, hash) merge, bags |
 //! | [`checkpoint`] | the file `--resume` continues from, written as each table finishes |
+//! | [`queries`] | custom validation queries, compared as bags of typed rows |
 //! | [`run`] | one run over the selected tables; [`report`] renders it |
 //!
 //! Checksums are computed on the servers: only per-segment (count, sum) pairs cross the
@@ -24,6 +25,7 @@ pub mod compare;
 pub mod encoding;
 pub mod error;
 pub mod plan;
+pub mod queries;
 pub mod report;
 pub mod run;
 pub mod schema_diff;

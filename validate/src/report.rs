@@ -127,6 +127,9 @@ pub struct Report {
     pub verdict: Verdict,
     pub database: Vec<Check>,
     pub tables: Vec<TableReport>,
+    /// Custom validation queries (`--queries`), each entry named `query: NAME`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queries: Vec<TableReport>,
     /// Queries sent and result bytes received per side (checksums keep these small).
     pub stats: Stats,
 }
@@ -139,13 +142,14 @@ pub struct Stats {
 }
 
 impl Report {
+    /// The tables, then the custom queries.
+    pub fn entries(&self) -> impl Iterator<Item = &TableReport> {
+        self.tables.iter().chain(&self.queries)
+    }
+
     pub fn decide(&mut self) {
-        let all: Vec<Status> = self
-            .database
-            .iter()
-            .map(|c| c.status)
-            .chain(self.tables.iter().map(TableReport::status))
-            .collect();
+        let all: Vec<Status> =
+            self.database.iter().map(|c| c.status).chain(self.entries().map(TableReport::status)).collect();
         self.verdict = if all.contains(&Status::Error) {
             Verdict::Incomplete
         } else if all.contains(&Status::Fail) {
@@ -167,7 +171,7 @@ impl Report {
                 let _ = writeln!(s, "database {}: {:?} {}", c.check, c.status, c.details.join("; "));
             }
         }
-        for t in &self.tables {
+        for t in self.entries() {
             let checks: Vec<String> =
                 t.checks.iter().map(|c| format!("{} {}", c.check, status_word(c.status))).collect();
             let _ = writeln!(
@@ -212,7 +216,7 @@ impl Report {
             let _ = writeln!(s, "- database {}: {}", c.check, c.details.join("; "));
         }
         let _ = writeln!(s, "| table | status | checks | differing rows |\n|---|---|---|---|");
-        for t in &self.tables {
+        for t in self.entries() {
             let checks: Vec<String> =
                 t.checks.iter().map(|c| format!("{} {}", c.check, status_word(c.status))).collect();
             let _ = writeln!(
@@ -224,7 +228,7 @@ impl Report {
                 t.differences_total
             );
         }
-        for t in self.tables.iter().filter(|t| t.status() != Status::Pass) {
+        for t in self.entries().filter(|t| t.status() != Status::Pass) {
             let _ = writeln!(s, "\n## {}\n", t.table);
             for c in t.checks.iter().filter(|c| c.status != Status::Pass) {
                 if let (Some(a), Some(b)) = (&c.source, &c.target) {
@@ -245,7 +249,7 @@ impl Report {
         let mut cases = String::new();
         let (mut tests, mut failures, mut errors) = (0, 0, 0);
         let groups = std::iter::once(("database".to_string(), &self.database, &[][..]))
-            .chain(self.tables.iter().map(|t| (t.table.clone(), &t.checks, &t.differences[..])));
+            .chain(self.entries().map(|t| (t.table.clone(), &t.checks, &t.differences[..])));
         for (class, checks, diffs) in groups {
             for c in checks {
                 tests += 1;
@@ -255,7 +259,7 @@ impl Report {
                 if let (Some(a), Some(b)) = (&c.source, &c.target) {
                     body.insert(0, format!("source {a}, target {b}"));
                 }
-                if c.check == "checksum" {
+                if c.check == "checksum" || c.check == "query" {
                     body.extend(diffs.iter().map(RowDifference::describe));
                 }
                 match c.status {

@@ -7,6 +7,7 @@ use crate::compare::{Sides, Tuning, compare_bag, compare_keyed};
 use crate::encoding::Relax;
 use crate::error::ValidateError;
 use crate::plan::{Range, TablePlan};
+use crate::queries::{NamedQuery, run_all};
 use crate::report::{Check, Report, SCHEMA_VERSION, Stats, Status, TableReport, Verdict};
 use crate::schema_diff::{database_differences, table_differences};
 use cutover_mssql::{Connection, RetryPolicy};
@@ -61,6 +62,8 @@ pub struct Options {
     pub checkpoint: Option<PathBuf>,
     /// Take the tables already in the checkpoint from it instead of checking them again.
     pub resume: bool,
+    /// Custom validation queries, run on both sides after the tables.
+    pub queries: Vec<NamedQuery>,
 }
 
 impl Default for Options {
@@ -83,6 +86,7 @@ impl Default for Options {
             },
             checkpoint: None,
             resume: false,
+            queries: vec![],
         }
     }
 }
@@ -162,7 +166,7 @@ fn check(name: &str, status: Status) -> Check {
     Check { check: name.into(), status, source: None, target: None, details: vec![] }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {
@@ -205,6 +209,7 @@ pub async fn validate(
         verdict: Verdict::Incomplete,
         database: vec![],
         tables: vec![],
+        queries: vec![],
         stats: Stats::default(),
     };
     let db = database_differences(&s, &t);
@@ -214,7 +219,7 @@ pub async fn validate(
     let settings = opts.settings(&report.source, &report.target);
     let checkpoint = match (&opts.checkpoint, opts.resume) {
         (Some(path), true) => Some(Checkpoint::resume(path, &settings)?),
-        (Some(path), false) => Some(Checkpoint::new(path, settings)),
+        (Some(path), false) => Some(Checkpoint::start(path, settings)?),
         (None, true) => return Err(ValidateError::ResumeWithoutOut),
         (None, false) => None,
     };
@@ -257,6 +262,8 @@ pub async fn validate(
     outcomes.into_iter().collect::<Result<Vec<()>, _>>()?;
     report.tables = ctx.results.into_inner().unwrap_or_else(|p| p.into_inner()).into_values().collect();
     report.stats = ctx.stats.into_inner().unwrap_or_else(|p| p.into_inner());
+    report.queries = run_all(src, tgt, &opts.queries, opts.max_diffs).await;
+    report.stats.queries += 2 * opts.queries.len() as u64;
     report.stats.seconds = started.elapsed().as_secs_f64();
     report.decide();
     Ok(report)
@@ -362,10 +369,12 @@ async fn validate_table(
             }
             break;
         };
+        // A failed table leaves its connections in an unknown state: a killed session may
+        // answer with an error (596) before its socket closes, unflagged as broken. Reconnect
+        // both sides so the next attempt or table starts clean (the reconnect's own failure
+        // shows on the next query).
         for conn in [&mut *src, &mut *tgt] {
-            if conn.is_broken() {
-                let _ = conn.reconnect().await;
-            }
+            let _ = conn.reconnect().await;
         }
         let attempt = retried.len() as u32 + 1;
         if e.is_retryable() && attempt < opts.retry.max_attempts {
@@ -525,6 +534,9 @@ pub async fn dry_run(src: &mut Connection, opts: &Options) -> Result<String, Val
                 plan.leaf_sql(&whole)
             ));
         }
+    }
+    for q in &opts.queries {
+        out.push_str(&format!("\n-- query {:?} (both sides)\n{};\n", q.name, q.sql));
     }
     Ok(out)
 }

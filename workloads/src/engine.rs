@@ -123,21 +123,32 @@ impl<K: Clock> Ctx<K> {
     ) {
         let t = &self.templates[unit.template];
         let sent = self.clock.now();
-        let result = if *broken {
-            match exec.reset().await {
-                Ok(()) => {
-                    *broken = false;
-                    self.execute(exec, t, unit).await
+        let mut retried = 0;
+        let result = loop {
+            let result = if *broken {
+                match exec.reset().await {
+                    Ok(()) => {
+                        *broken = false;
+                        self.execute(exec, t, unit).await
+                    }
+                    Err(e) => Err(e),
                 }
-                Err(e) => Err(e),
+            } else {
+                self.execute(exec, t, unit).await
+            };
+            if let Err(e) = &result {
+                *broken |= e.broken;
+                // Retries only where the template asks for them, and only for transient errors
+                // (cutover_mssql's classification); the unit's times span every attempt.
+                if e.retryable && retried < t.retries && !self.is_stopped() {
+                    retried += 1;
+                    crate::engine::lock(&self.recorder).retried(unit.template);
+                    continue;
+                }
             }
-        } else {
-            self.execute(exec, t, unit).await
+            break result;
         };
         let done = self.clock.now();
-        if let Err(e) = &result {
-            *broken |= e.broken;
-        }
         crate::engine::lock(&self.recorder).record(
             unit.template,
             &unit.index,

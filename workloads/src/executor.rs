@@ -49,6 +49,10 @@ pub struct ExecError {
     /// The connection must be reset before the next unit.
     #[serde(skip)]
     pub broken: bool,
+    /// Transient (cutover_mssql's [`ErrorKind::is_retryable`]): a template with `retries`
+    /// sends the unit again.
+    #[serde(skip)]
+    pub retryable: bool,
 }
 
 impl ExecError {
@@ -67,6 +71,7 @@ impl ExecError {
             kind: "timeout".into(),
             message: format!("no reply within the template timeout ({} ms)", limit.as_millis()),
             broken: true,
+            retryable: ErrorKind::Timeout.is_retryable(),
         }
     }
 }
@@ -235,12 +240,14 @@ fn exec_error(e: cutover_mssql::Error) -> ExecError {
             .unwrap_or_else(|| "other".into()),
         message: cutover_mssql::redact(&e.to_string()),
         broken: matches!(kind, ErrorKind::Connection | ErrorKind::Timeout),
+        retryable: kind.is_retryable(),
     }
 }
 
 fn driver_error(e: &tiberius::error::Error) -> ExecError {
     match e {
         tiberius::error::Error::Server(token) => ExecError {
+            retryable: cutover_mssql::classify::kind_of_number(token.code()).is_retryable(),
             number: Some(token.code()),
             kind: serde_json::to_value(cutover_mssql::classify::kind_of_number(token.code()))
                 .ok()
@@ -254,6 +261,7 @@ fn driver_error(e: &tiberius::error::Error) -> ExecError {
             kind: "connection".into(),
             message: cutover_mssql::redact(&other.to_string()),
             broken: true,
+            retryable: ErrorKind::Connection.is_retryable(),
         },
     }
 }

@@ -52,6 +52,9 @@ pub struct Counts {
     pub cancelled: u64,
     /// Units run during the warm-up (not in the histograms).
     pub warmup: u64,
+    /// Attempts sent again after a transient error (templates with `retries`); a unit that
+    /// succeeds on a retry counts once in `ok`.
+    pub retries: u64,
     /// Errors by SQL error number (or kind: `timeout`, `connection`).
     pub errors_by_number: BTreeMap<String, u64>,
 }
@@ -65,6 +68,7 @@ impl Counts {
         self.skipped += other.skipped;
         self.cancelled += other.cancelled;
         self.warmup += other.warmup;
+        self.retries += other.retries;
         for (k, v) in &other.errors_by_number {
             *self.errors_by_number.entry(k.clone()).or_default() += v;
         }
@@ -216,6 +220,11 @@ impl Recorder {
         } else {
             self.counts[tag].skipped += 1;
         }
+    }
+
+    /// Counts one retry of a unit after a transient error.
+    pub fn retried(&mut self, tag: usize) {
+        self.counts[tag].retries += 1;
     }
 
     /// Counts a unit cancelled (Ctrl-C) before it was sent.

@@ -197,7 +197,7 @@ pub fn settings(w: &Workload, o: &ReplayOptions) -> serde_json::Value {
         "templates": w.templates.iter().map(|t| json!({
             "name": t.name, "weight": t.weight, "access": t.access, "transaction": t.transaction,
             "statements": t.statements.iter().map(|s| s.sql.clone()).collect::<Vec<_>>(),
-            "params": t.params, "timeout_s": t.timeout.map(|d| d.as_secs_f64()),
+            "params": t.params, "timeout_s": t.timeout.map(|d| d.as_secs_f64()), "retries": t.retries,
         })).collect::<Vec<_>>(),
     })
 }

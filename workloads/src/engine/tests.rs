@@ -24,6 +24,8 @@ struct FakeServer {
     stall: Option<(Duration, Duration)>,
     fail_sql_containing: Option<(&'static str, u32)>,
     calls: Arc<AtomicU64>,
+    /// The first this-many calls fail with a deadlock (1205, transient).
+    transient_failures: Arc<AtomicU64>,
 }
 
 impl Executor for FakeServer {
@@ -35,6 +37,19 @@ impl Executor for FakeServer {
             _ => now + self.service,
         };
         self.clock.sleep_until(finish).await;
+        if self
+            .transient_failures
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(ExecError {
+                number: Some(1205),
+                kind: "transient".into(),
+                message: "chosen as deadlock victim".into(),
+                broken: false,
+                retryable: true,
+            });
+        }
         if let Some((needle, number)) = self.fail_sql_containing
             && job.statements.iter().any(|s| s.sql.contains(needle))
         {
@@ -43,6 +58,7 @@ impl Executor for FakeServer {
                 kind: "invalid_object".into(),
                 message: "Invalid object name".into(),
                 broken: false,
+                retryable: false,
             });
         }
         Ok(())
@@ -67,6 +83,7 @@ fn server(clock: TokioClock) -> FakeServer {
         stall: None,
         fail_sql_containing: None,
         calls: Arc::new(AtomicU64::new(0)),
+        transient_failures: Arc::new(AtomicU64::new(0)),
     }
 }
 
@@ -300,4 +317,59 @@ async fn stopping_finishes_in_flight_work_and_counts_the_rest() {
     assert!(result.elapsed < Duration::from_millis(2_100), "{:?}", result.elapsed);
     assert_eq!(totals.ok, fake.calls.load(Ordering::Relaxed), "every unit sent was recorded");
     assert!(totals.cancelled > 0, "queued units are counted as cancelled: {totals:?}");
+}
+
+fn one_template(retries: &str) -> Workload {
+    let text = format!(
+        "[workload]\nname = \"r\"\nseed = 1\nconcurrency = 1\ncount = 5\n\n\
+         [[template]]\nname = \"q\"\nsql = \"SELECT 1 FROM missing_or_not\"\n{retries}\n"
+    );
+    Workload::parse("retry.toml", &text, Path::new(".")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `retries = 2`: the first unit meets three deadlocks in a row, is sent three times and then
+/// counted as one error; the rest succeed first time.
+#[tokio::test(start_paused = true)]
+async fn transient_errors_are_retried_only_where_configured() {
+    let fake = server(TokioClock::start());
+    fake.transient_failures.store(3, Ordering::Relaxed);
+    let result = run(&one_template("retries = 2"), Shard::ALL, &fake, no_stop()).await;
+    let totals = result.totals();
+    assert_eq!((totals.ok, totals.errors, totals.retries), (4, 1, 2), "{totals:?}");
+    assert_eq!(totals.errors_by_number["1205"], 1);
+    assert_eq!(fake.calls.load(Ordering::Relaxed), 7);
+
+    // Without `retries`, nothing is sent twice.
+    let fake = server(TokioClock::start());
+    fake.transient_failures.store(3, Ordering::Relaxed);
+    let result = run(&one_template(""), Shard::ALL, &fake, no_stop()).await;
+    let totals = result.totals();
+    assert_eq!((totals.ok, totals.errors, totals.retries), (2, 3, 0), "{totals:?}");
+    assert_eq!(fake.calls.load(Ordering::Relaxed), 5);
+
+    // A retried unit that then succeeds counts once, with its time spanning both attempts.
+    let fake = server(TokioClock::start());
+    fake.transient_failures.store(1, Ordering::Relaxed);
+    let result = run(&one_template("retries = 1"), Shard::ALL, &fake, no_stop()).await;
+    let totals = result.totals();
+    assert_eq!((totals.ok, totals.errors, totals.retries), (5, 0, 1), "{totals:?}");
+    assert_eq!(
+        merged(&result, |h| &h.service).max(),
+        merged(&result, |h| &h.service).highest_equivalent(2_000)
+    );
+
+    // Errors that are not transient are never retried.
+    let mut fake = server(TokioClock::start());
+    fake.fail_sql_containing = Some(("missing", 208));
+    let result = run(&one_template("retries = 3"), Shard::ALL, &fake, no_stop()).await;
+    assert_eq!((result.totals().errors, result.totals().retries), (5, 0));
+    assert_eq!(fake.calls.load(Ordering::Relaxed), 5);
+}
+
+#[test]
+fn retries_out_of_range_fail_with_file_and_line() {
+    let text = "[workload]\nname = \"r\"\nconcurrency = 1\ncount = 5\n\n\
+                [[template]]\nname = \"q\"\nsql = \"SELECT 1\"\nretries = 99\n";
+    let e = Workload::parse("retry.toml", text, Path::new(".")).unwrap_err().to_string();
+    assert!(e.starts_with("retry.toml:9:") && e.contains("retries"), "{e}");
 }

@@ -101,6 +101,8 @@ pub struct Template {
     pub transaction: bool,
     /// Per-unit timeout (the workload's default when not set).
     pub timeout: Option<Duration>,
+    /// Times a unit is sent again after a transient error (0: never).
+    pub retries: u32,
     /// Parameter names, in generation order.
     pub params: Vec<String>,
     /// One generator per parameter.
@@ -232,6 +234,7 @@ struct RawTemplate {
     statements: Option<Spanned<Vec<String>>>,
     transaction: Option<bool>,
     timeout: Option<Spanned<String>>,
+    retries: Option<Spanned<i64>>,
     #[serde(default)]
     params: BTreeMap<String, Spanned<toml::Table>>,
 }
@@ -255,6 +258,8 @@ struct RawTable {
 
 /// Default open-loop connections.
 pub const DEFAULT_CONNECTIONS: usize = 16;
+/// The most retries a template may ask for.
+pub const MAX_RETRIES: i64 = 10;
 /// Default fidelity tolerance.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_millis(10);
 
@@ -501,7 +506,19 @@ impl Checker<'_> {
             }
         };
         let timeout = self.duration(&t.timeout, &at("timeout"))?;
+        let retries = match &t.retries {
+            None => 0,
+            Some(r) if (0..=MAX_RETRIES).contains(r.get_ref()) => *r.get_ref() as u32,
+            Some(r) => {
+                return Err(self.err(
+                    r.span(),
+                    at("retries"),
+                    format!("must be a whole number from 0 to {MAX_RETRIES}"),
+                ));
+            }
+        };
         Ok(Template {
+            retries,
             name,
             weight,
             access,

@@ -38,6 +38,7 @@ impl Executor for Fake {
                 kind: "invalid_object".into(),
                 message: "Invalid object name 'missing'".into(),
                 broken: false,
+                retryable: false,
             });
         }
         Ok(())

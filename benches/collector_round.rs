@@ -1,0 +1,263 @@
+//! The collector's costs against the in-process simulator.
+//!
+//! ```sh
+//! cargo bench --bench collector_round            # everything below
+//! cargo bench --bench collector_round -- round   # criterion: one sampling round; round trips and CPU per round
+//! cargo bench --bench collector_round -- state   # state bytes per sample over 100,000 samples (flat?)
+//! cargo bench --bench collector_round -- fleet   # 50 instances at 1 s for 30 s: late samples (target 0)
+//! cargo bench --bench collector_round -- disk    # 24 h at 15 s on disk, extrapolated (target ≤ 50 MB)
+//! ```
+//!
+//! Targets (issue 4): ≤ 2 round trips per instance per round of the per-interval families,
+//! < 5 ms of collector CPU per round, no late samples with 50 instances at 1 s, memory flat over
+//! 100,000 samples, ≤ 50 MB for a 24 h baseline at 15 s. The simulator runs in the same process,
+//! so the CPU figure is an upper bound (it includes the server's side of each query).
+
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use cutover_collector::run::{self, Options};
+use cutover_collector::sampler::{InstanceSampler, Settings};
+use cutover_collector::summary::Summaries;
+use cutover_mssql::ServerTarget;
+use cutover_sim::engine::runtime::{Instance, InstanceConfig, LoginDef};
+use cutover_sim::profile::Profile;
+use cutover_sim::server::{ServerConfig, SimServer, TlsMode};
+
+const PASSWORD: &str = "Bench-Passw0rd";
+
+async fn start_sim(name: &str) -> (SimServer, ServerTarget) {
+    let config = InstanceConfig::for_profile(
+        name,
+        Profile::default_profile(),
+        vec![LoginDef::sysadmin("bench", PASSWORD)],
+    );
+    let instance = Instance::start(config).expect("simulator starts");
+    instance.create_database("bench").expect("database");
+    let server = SimServer::start(instance, ServerConfig { tls: TlsMode::Disabled, ..Default::default() })
+        .await
+        .expect("server");
+    let conn = format!(
+        "Server=tcp:127.0.0.1,{};Database=bench;User Id=bench;Password={PASSWORD};Encrypt=not_supported",
+        server.local_addr().port()
+    );
+    let target = cutover_mssql::resolve(&conn, None, &cutover_mssql::SystemEnv).expect("parses").target;
+    (server, target)
+}
+
+/// Only the per-interval families (query stats and configuration far in the future).
+fn fast_only(interval: Duration) -> Settings {
+    Settings {
+        interval,
+        query_interval: Duration::from_secs(86_400),
+        config_interval: Duration::from_secs(86_400),
+        ..Settings::default()
+    }
+}
+
+/// User + system CPU of this process, in seconds (Linux; NaN elsewhere).
+fn process_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    // Fields 14 and 15 (utime, stime) are at 11 and 12 after the command name; 100 ticks/s.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn rss_kb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Criterion: one round of the per-interval families on a warm sampler; then round trips and
+/// process CPU per round over 200 rounds.
+fn round(rt: &tokio::runtime::Runtime) {
+    let (_server, target) = rt.block_on(start_sim("SIM-ROUND"));
+    let mut sampler = InstanceSampler::new("src".into(), target, fast_only(Duration::from_secs(15)));
+    // The first round connects, probes each family alone, reads query stats and configuration.
+    let first = rt.block_on(sampler.round(Instant::now()));
+    assert!(first.up, "{:?}", first.errors);
+    let mut c = Criterion::default().configure_from_args();
+    c.bench_function("collector_round_fast_families", |b| {
+        b.iter(|| rt.block_on(sampler.round(Instant::now())))
+    });
+    let (mut trips, mut queries, mut points) = (0u64, 0u64, 0usize);
+    let n = 200;
+    let (cpu0, t0) = (process_cpu_secs(), Instant::now());
+    for _ in 0..n {
+        let r = rt.block_on(sampler.round(Instant::now()));
+        trips += r.round_trips;
+        queries += r.queries;
+        points += r.points.len();
+    }
+    let (cpu, wall) = (process_cpu_secs() - cpu0, t0.elapsed().as_secs_f64());
+    println!("round_trips_per_round {:.2} (target ≤ 2)", trips as f64 / f64::from(n));
+    println!("queries_per_round {:.1}", queries as f64 / f64::from(n));
+    println!("points_per_round {:.0}", points as f64 / f64::from(n));
+    println!(
+        "cpu_ms_per_round {:.2} (target < 5; collector and simulator together, an upper bound)",
+        cpu * 1000.0 / f64::from(n)
+    );
+    println!("wall_ms_per_round {:.2}", wall * 1000.0 / f64::from(n));
+}
+
+/// State per sample: the sampler's delta state and the summary sketches, after 1,000 and after
+/// 100,000 samples (real rounds, then each round's points replayed with drift).
+fn state(rt: &tokio::runtime::Runtime) {
+    let (_server, target) = rt.block_on(start_sim("SIM-STATE"));
+    let mut sampler = InstanceSampler::new("src".into(), target, fast_only(Duration::from_secs(15)));
+    let mut summaries = Summaries::default();
+    let mut rounds = Vec::new();
+    for _ in 0..20 {
+        let r = rt.block_on(sampler.round(Instant::now()));
+        for p in &r.points {
+            summaries.record("src", p);
+        }
+        rounds.push(r);
+    }
+    let per_round = rounds.iter().map(|r| r.points.len()).sum::<usize>() / rounds.len();
+    let mut samples = 20usize;
+    let report = |label: &str, summaries: &Summaries, samples: usize, rss0: f64| {
+        // A sketch bucket is a BTreeMap entry: a 4-byte key and an 8-byte count, ~24 bytes with
+        // the node overhead.
+        let bytes = summaries.buckets_held() * 24 + summaries.series() * 160;
+        println!(
+            "{label}: samples {samples}, series {}, sketch buckets {}, state ≈ {} KB \
+             ({:.1} bytes per sample), sampler state series {}, rss growth {:.0} KB",
+            summaries.series(),
+            summaries.buckets_held(),
+            bytes / 1024,
+            bytes as f64 / samples as f64,
+            sampler.state_series(),
+            rss_kb() - rss0,
+        );
+    };
+    let rss0 = rss_kb();
+    let mut drift = 0u64;
+    let mut replay = |summaries: &mut Summaries, until: usize, samples: &mut usize| {
+        while *samples < until {
+            let r = &rounds[*samples % rounds.len()];
+            drift = drift.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let f = 0.5 + (drift >> 40) as f64 / (1u64 << 24) as f64;
+            for p in &r.points {
+                let mut p = p.clone();
+                p.value *= f;
+                summaries.record("src", &p);
+            }
+            *samples += 1;
+        }
+    };
+    replay(&mut summaries, 1_000, &mut samples);
+    report("after_1000_samples", &summaries, samples, rss0);
+    replay(&mut summaries, 100_000, &mut samples);
+    report("after_100000_samples", &summaries, samples, rss0);
+    println!("points_per_sample {per_round}");
+}
+
+/// 50 instances at 1 s for 30 s: every round on time?
+fn fleet(rt: &tokio::runtime::Runtime) {
+    rt.block_on(async {
+        let mut servers = Vec::new();
+        let mut keep = Vec::new();
+        for i in 0..50 {
+            let (server, target) = start_sim(&format!("SIM-{i:02}")).await;
+            keep.push(server);
+            servers.push((format!("sim{i:02}"), target));
+        }
+        let opts = Options {
+            servers,
+            settings: Settings { interval: Duration::from_secs(1), ..Settings::default() },
+            duration: Some(Duration::from_secs(30)),
+            out: None,
+            csv: false,
+            listen: None,
+            flush_every: Duration::from_secs(60),
+        };
+        let cpu0 = process_cpu_secs();
+        let report = run::run(opts, std::future::pending()).await.expect("runs");
+        println!(
+            "fleet_50_at_1s_30s: rounds {} (expected ≈ 1500), late {} (target 0), cpu {:.1} s of 60 s on 2 cores",
+            report.rounds,
+            report.late,
+            process_cpu_secs() - cpu0
+        );
+    });
+}
+
+/// One instance at a 1 s interval for 60 s, with the flush and query cadence of a 15 s run
+/// (4 rounds per flush, query stats every 20 rounds); the folder's size × 5,760 / rounds.
+fn disk(rt: &tokio::runtime::Runtime) {
+    rt.block_on(async {
+        let (_server, target) = start_sim("SIM-DISK").await;
+        let dir = std::env::temp_dir().join(format!("cutover-bench-disk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let opts = Options {
+            servers: vec![("src".into(), target)],
+            settings: Settings {
+                interval: Duration::from_secs(1),
+                query_interval: Duration::from_secs(20),
+                config_interval: Duration::from_secs(240),
+                ..Settings::default()
+            },
+            duration: Some(Duration::from_secs(60)),
+            out: Some(dir.clone()),
+            csv: false,
+            listen: None,
+            flush_every: Duration::from_secs(4),
+        };
+        let report = run::run(opts, std::future::pending()).await.expect("runs");
+        let size = dir_size(&dir);
+        let per_day = size as f64 * 5_760.0 / report.rounds.max(1) as f64;
+        println!(
+            "disk: {} rounds, {:.1} KB on disk, {:.0} bytes per round; 24 h at 15 s ≈ {:.1} MB (target ≤ 50)",
+            report.rounds,
+            size as f64 / 1024.0,
+            size as f64 / report.rounds.max(1) as f64,
+            per_day / 1e6
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
+
+fn dir_size(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list" || a == "--test") {
+        return; // `cargo test --benches` / criterion's listing: nothing to run here.
+    }
+    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
+    let want = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    if want("round") {
+        round(&rt);
+    }
+    if want("state") {
+        state(&rt);
+    }
+    if want("fleet") {
+        fleet(&rt);
+    }
+    if want("disk") {
+        disk(&rt);
+    }
+}

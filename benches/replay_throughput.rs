@@ -1,0 +1,175 @@
+//! Replay engine throughput against a raw tiberius loop: `SELECT 1` at concurrency 8 against
+//! the in-process simulator, both on the same 8 connections, in one run.
+//!
+//! `cargo bench --bench replay_throughput` runs two criterion benches (`raw_tiberius_loop`,
+//! `replay_engine`: a closed loop of 8 workers through `run_workload`, HdrHistograms and all),
+//! then alternates the two for a few fixed-size rounds and prints `replay_vs_raw_ratio`, the
+//! median engine throughput over the median raw throughput (target ≥ 0.95, figures in
+//! BENCHMARKS.md). Both sides send the query the same way: tiberius `query` (RPC,
+//! `sp_executesql`) with every row drained and none kept.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use cutover_mssql::{Connection, Encryption, Secret, ServerTarget};
+use cutover_sim::server::SimServer;
+use cutover_workloads::Workload;
+use cutover_workloads::clock::TokioClock;
+use cutover_workloads::engine::run_workload;
+use cutover_workloads::executor::{Connector, ExecError, Executor, Job, MssqlExecutor};
+use cutover_workloads::report::Reporter;
+use cutover_workloads::units::Shard;
+use futures_util::TryStreamExt;
+
+const CONCURRENCY: usize = 8;
+const ROUNDS: usize = 5;
+const ROUND_QUERIES: u64 = 20_000;
+
+/// The 8 connections, lent to one side at a time.
+type Pool = Arc<Mutex<Vec<Connection>>>;
+
+async fn open_pool(server: &SimServer) -> Pool {
+    let mut target = ServerTarget::new("127.0.0.1", server.local_addr().port());
+    target.database = Some("bench".into());
+    target.user = Some("bench".into());
+    target.password = Some(Secret::new(support::PASSWORD));
+    target.encryption = Encryption::NotSupported;
+    let mut conns = Vec::with_capacity(CONCURRENCY);
+    for _ in 0..CONCURRENCY {
+        conns.push(cutover_mssql::connect(&target).await.expect("connect to the simulator"));
+    }
+    Arc::new(Mutex::new(conns))
+}
+
+fn take_all(pool: &Pool) -> Vec<Connection> {
+    std::mem::take(&mut *pool.lock().unwrap())
+}
+
+/// `n` queries over the pool's connections, one task per connection, raw tiberius.
+async fn raw_loop(pool: &Pool, n: u64) -> Duration {
+    let remaining = Arc::new(AtomicU64::new(n));
+    let started = Instant::now();
+    let tasks: Vec<_> = take_all(pool)
+        .into_iter()
+        .map(|mut conn| {
+            let remaining = remaining.clone();
+            tokio::spawn(async move {
+                while remaining
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |r| r.checked_sub(1))
+                    .is_ok()
+                {
+                    let client = conn.client_mut();
+                    let mut rows = client.query("SELECT 1", &[]).await.expect("query").into_row_stream();
+                    while rows.try_next().await.expect("rows").is_some() {}
+                }
+                conn
+            })
+        })
+        .collect();
+    let mut back = Vec::with_capacity(CONCURRENCY);
+    for t in tasks {
+        back.push(t.await.expect("raw worker"));
+    }
+    let elapsed = started.elapsed();
+    pool.lock().unwrap().extend(back);
+    elapsed
+}
+
+/// Hands the pool's connections to the engine and takes them back when it drops them.
+struct Lender(Pool);
+
+struct Lent {
+    exec: Option<MssqlExecutor>,
+    pool: Pool,
+}
+
+impl Connector for Lender {
+    type Exec = Lent;
+    async fn open(&self, _worker: usize) -> Result<Lent, cutover_workloads::Error> {
+        let conn = self.0.lock().unwrap().pop().expect("one connection per worker");
+        Ok(Lent { exec: Some(MssqlExecutor::new(conn)), pool: self.0.clone() })
+    }
+}
+
+impl Executor for Lent {
+    async fn execute<'a>(&'a mut self, job: Job<'a>) -> Result<(), ExecError> {
+        self.exec.as_mut().expect("lent").execute(job).await
+    }
+
+    async fn reset(&mut self) -> Result<(), ExecError> {
+        self.exec.as_mut().expect("lent").reset().await
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        if let Some(exec) = self.exec.take() {
+            self.pool.lock().unwrap().push(exec.into_inner());
+        }
+    }
+}
+
+fn workload(n: u64) -> Workload {
+    let text = format!(
+        "[workload]\nname = \"trivial\"\nseed = 1\nconcurrency = {CONCURRENCY}\ncount = {n}\n\
+         warmup = \"0s\"\n\n[[template]]\nname = \"one\"\nweight = 1\nsql = \"SELECT 1\"\n"
+    );
+    Workload::parse("replay_throughput (bench)", &text, Path::new(".")).expect("valid workload")
+}
+
+/// `n` queries through the replay engine (closed loop, 8 workers) on the pool's connections.
+async fn engine(pool: &Pool, n: u64) -> Duration {
+    let w = workload(n.max(1));
+    let (_stop_tx, stop) = tokio::sync::watch::channel(false);
+    let reporter = Reporter::silent(Duration::from_secs(1));
+    let started = Instant::now();
+    let result = run_workload(&w, Shard::ALL, &Lender(pool.clone()), TokioClock::start, stop, reporter)
+        .await
+        .expect("replay");
+    let elapsed = started.elapsed();
+    let totals = result.totals();
+    assert_eq!(totals.ok, n.max(1), "every query succeeded: {totals:?}");
+    assert_eq!(pool.lock().unwrap().len(), CONCURRENCY, "the engine gave every connection back");
+    elapsed
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let server = rt.block_on(support::start_sim());
+    let pool = rt.block_on(open_pool(&server));
+
+    let mut g = c.benchmark_group("replay_throughput");
+    g.throughput(Throughput::Elements(1));
+    g.sample_size(10);
+    g.bench_function("raw_tiberius_loop", |b| b.iter_custom(|iters| rt.block_on(raw_loop(&pool, iters))));
+    g.bench_function("replay_engine", |b| b.iter_custom(|iters| rt.block_on(engine(&pool, iters))));
+    g.finish();
+
+    // The ratio, measured in this run: alternating fixed-size rounds on the same connections.
+    if std::env::args().any(|a| a == "--bench") {
+        let (mut raw, mut replay) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            raw.push(ROUND_QUERIES as f64 / rt.block_on(raw_loop(&pool, ROUND_QUERIES)).as_secs_f64());
+            replay.push(ROUND_QUERIES as f64 / rt.block_on(engine(&pool, ROUND_QUERIES)).as_secs_f64());
+        }
+        let (raw, replay) = (median(raw), median(replay));
+        println!("raw_tiberius_queries_per_second {raw:.0} (SELECT 1, concurrency {CONCURRENCY})");
+        println!("replay_engine_queries_per_second {replay:.0}");
+        println!("replay_vs_raw_ratio {:.3} (target >= 0.95)", replay / raw);
+    }
+    drop(server);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

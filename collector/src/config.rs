@@ -1,0 +1,153 @@
+//! The `[collect]` section of `cutover.toml`: servers, intervals and outputs, so a long-running
+//! collection is one file and `cutover collect`. Flags given on the command line win over the
+//! file, and the file wins over the built-in defaults.
+//!
+//! ```toml
+//! [collect]
+//! servers = ["src", "tgt"]   # names from [servers.*], or connection strings
+//! interval = "15s"
+//! query_interval = "5m"
+//! config_interval = "1h"
+//! duration = "2h"
+//! out = "baselines/src"
+//! listen = "127.0.0.1:9399"
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// `[collect]` as written; every key optional.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectConfig {
+    #[serde(default)]
+    pub servers: Vec<String>,
+    #[serde(default, deserialize_with = "duration")]
+    pub interval: Option<Duration>,
+    #[serde(default, deserialize_with = "duration")]
+    pub query_interval: Option<Duration>,
+    #[serde(default, deserialize_with = "duration")]
+    pub config_interval: Option<Duration>,
+    #[serde(default, deserialize_with = "duration")]
+    pub query_timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "duration")]
+    pub duration: Option<Duration>,
+    #[serde(default, deserialize_with = "duration")]
+    pub flush: Option<Duration>,
+    pub top: Option<usize>,
+    pub out: Option<PathBuf>,
+    pub listen: Option<SocketAddr>,
+    pub csv: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FileShape {
+    collect: Option<CollectConfig>,
+}
+
+/// A `[collect]` section that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "{path}: [collect] is not valid: {message} (keys: servers, interval, query_interval, config_interval, query_timeout, duration, flush, top, out, listen, csv; durations like \"15s\", \"5m\", \"1h\")"
+    )]
+    Parse { path: PathBuf, message: String },
+}
+
+impl CollectConfig {
+    /// The `[collect]` section of the file at `path` (`None` when the file has none).
+    pub fn load(path: &Path) -> Result<Option<Self>, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Self::from_toml(&text, path)
+    }
+
+    /// Parses the `[collect]` section of TOML text said to come from `path`.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Option<Self>, ConfigError> {
+        let shape: FileShape = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            // toml quotes the offending line, which may hold a password elsewhere in the file.
+            message: cutover_mssql::redact(e.message()),
+        })?;
+        Ok(shape.collect)
+    }
+}
+
+fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_duration(&text).map(Some).map_err(serde::de::Error::custom)
+}
+
+/// `15s`, `500ms`, `2m`, `1h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) =
+        s.find(|c: char| !c.is_ascii_digit() && c != '.').map_or((s, "s"), |i| (&s[..i], &s[i..]));
+    let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a duration: use e.g. 15s, 500ms, 2m, 1h"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use ms, s, m or h)")),
+    };
+    if !(secs.is_finite() && secs > 0.0) {
+        return Err(format!("`{s}` must be more than zero"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_collect_section_and_ignores_the_rest() {
+        let text = r#"
+            [servers.src]
+            connection = "Server=tcp:db1,1433"
+            [collect]
+            servers = ["src"]
+            interval = "15s"
+            query_interval = "5m"
+            duration = "2h"
+            top = 10
+            listen = "127.0.0.1:9399"
+        "#;
+        let c = CollectConfig::from_toml(text, Path::new("cutover.toml")).unwrap().unwrap();
+        assert_eq!(c.servers, ["src"]);
+        assert_eq!(c.interval, Some(Duration::from_secs(15)));
+        assert_eq!(c.query_interval, Some(Duration::from_secs(300)));
+        assert_eq!(c.duration, Some(Duration::from_secs(7200)));
+        assert_eq!(c.config_interval, None);
+        assert_eq!(c.top, Some(10));
+        assert_eq!(c.listen, Some("127.0.0.1:9399".parse().unwrap()));
+        assert_eq!(CollectConfig::from_toml("[servers]", Path::new("x")).unwrap(), None);
+    }
+
+    #[test]
+    fn bad_keys_and_durations_name_the_fix() {
+        let e = CollectConfig::from_toml("[collect]\ninterval = \"15 parsecs\"", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.toml") && e.contains("unknown unit"), "{e}");
+        let e = CollectConfig::from_toml("[collect]\nintervall = \"15s\"", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("intervall") && e.contains("keys: servers"), "{e}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert!(parse_duration("0s").is_err() && parse_duration("x").is_err());
+    }
+}
