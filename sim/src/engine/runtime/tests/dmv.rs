@@ -312,7 +312,10 @@ fn general_purpose_is_slower_than_business_critical_by_its_io_latency() {
         }
         t.elapsed()
     };
-    let (gp, bc) = (elapsed("mi-gp"), elapsed("mi-bc"));
+    // The fastest of three runs each, so CPU contention on a busy machine cannot hide the
+    // latency the profile adds (it only ever adds time).
+    let fastest = |name: &str| (0..3).map(|_| elapsed(name)).min().unwrap_or_default();
+    let (gp, bc) = (fastest("mi-gp"), fastest("mi-bc"));
     // Each insert: one read IO on a cold table (first only) and one log flush.
     let gp_p = Profile::named("mi-gp").unwrap();
     let bc_p = Profile::named("mi-bc").unwrap();
