@@ -2,47 +2,9 @@
 
 mod common;
 
-use common::{PASSWORD, sim};
+use common::cli::{args, cutover, cutover_async, json, out_dir, text};
+use common::sim;
 use cutover_sim::server::TlsMode;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn cutover(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(args)
-        .env("CUTOVER_PASSWORD", PASSWORD)
-        .output()
-        .expect("the binary runs")
-}
-
-async fn cutover_async(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || cutover(&args.iter().map(String::as_str).collect::<Vec<_>>()))
-        .await
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn out_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cutover-replay-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn init_then_replay_the_order_mix_at_a_rate() {

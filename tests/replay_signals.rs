@@ -3,47 +3,12 @@
 
 mod common;
 
+use common::cli::{args, cutover_async, json, scratch_dir as out_dir, text};
 use common::{PASSWORD, sim};
 use cutover_sim::server::TlsMode;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn cutover(args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(args)
-        .env("CUTOVER_PASSWORD", PASSWORD)
-        .output()
-        .expect("the binary runs")
-}
-
-async fn cutover_async(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || cutover(&args)).await.unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn out_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cutover-signals-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
 
 /// A read-only mix that needs no tables.
 const TRIVIAL: &str = r#"[workload]

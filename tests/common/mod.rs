@@ -2,6 +2,8 @@
 //! `CUTOVER_TEST_MSSQL`), and connections to it through cutover's own connection layer.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use cutover_mssql::{Connection, Env, ServerTarget};
 use cutover_sim::engine::runtime::{Instance, InstanceConfig, LoginDef};
 use cutover_sim::server::{ServerConfig, SimServer, TlsMode};
