@@ -21,10 +21,10 @@ async fn sim_prints_a_working_connection_string_and_stops_on_ctrl_c() {
     std::thread::spawn(move || {
         let mut found = Some(found);
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(conn) = line.trim().strip_prefix("connection string:") {
-                if let Some(tx) = found.take() {
-                    let _ = tx.send(conn.trim().to_string());
-                }
+            if let Some(conn) = line.trim().strip_prefix("connection string:")
+                && let Some(tx) = found.take()
+            {
+                let _ = tx.send(conn.trim().to_string());
             }
         }
     });

@@ -296,7 +296,9 @@ mod tests {
 
     #[test]
     fn stored_reals_read_back_as_the_decimal_they_were() {
-        for (f, scale, want) in [(12.34, 2, 1234), (-0.1, 10, -1_000_000_000), (999_999.99, 2, 99_999_999), (0.005, 3, 5)] {
+        for (f, scale, want) in
+            [(12.34, 2, 1234), (-0.1, 10, -1_000_000_000), (999_999.99, 2, 99_999_999), (0.005, 3, 5)]
+        {
             assert_eq!(as_scaled(Cell::Real(f), scale), Some(want), "{f} at scale {scale}");
         }
         // Beyond f64's exact integers the shortest decimal form is used.

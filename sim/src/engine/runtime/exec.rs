@@ -87,14 +87,20 @@ impl Session {
     fn dbcc(&mut self, command: &str, args: &[String], sink: &mut dyn ResultSink) -> Result<(), Failure> {
         let clear = args.get(1).is_some_and(|a| a.eq_ignore_ascii_case("CLEAR"));
         let target = args.first().map(|a| a.to_ascii_lowercase()).unwrap_or_default();
-        if command != "SQLPERF" || !clear || !matches!(target.as_str(), "sys.dm_os_wait_stats" | "sys.dm_os_latch_stats") {
+        if command != "SQLPERF"
+            || !clear
+            || !matches!(target.as_str(), "sys.dm_os_wait_stats" | "sys.dm_os_latch_stats")
+        {
             return Err(SqlError::unsupported(&format!("DBCC {command}({})", args.join(", "))).into());
         }
         super::catalog::permissions::require_server_state(self)?;
         if target == "sys.dm_os_wait_stats" {
             self.shared.instance.faults().clear_wait_stats();
         }
-        sink.info(2528, "DBCC execution completed. If DBCC printed error messages, contact your system administrator.");
+        sink.info(
+            2528,
+            "DBCC execution completed. If DBCC printed error messages, contact your system administrator.",
+        );
         self.set_rowcount(0);
         Ok(())
     }

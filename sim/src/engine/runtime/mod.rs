@@ -14,8 +14,8 @@
 //! [`Step`]: crate::engine::Step
 
 mod accounting;
-pub mod catalog;
 mod bulk;
+pub mod catalog;
 mod compat;
 pub mod config;
 mod context;
@@ -33,10 +33,10 @@ mod stream;
 #[cfg(test)]
 mod tests;
 
+pub use bulk::BulkLoad;
 pub use config::{Clock, Identity, InstanceConfig, LoginDef, ManualClock, SystemClock, perms};
 pub use errors::aborts_batch;
 pub use instance::{Instance, SessionInfo, StartError};
 pub use lifecycle::FaultControl;
-pub use bulk::BulkLoad;
 pub use session::Session;
 pub use sink::{CollectSink, ResultSet};

@@ -482,10 +482,12 @@ impl Tr<'_> {
         let mut exprs = Vec::new();
         for a in &args.args {
             match a {
-                sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) => match self.expr(e) {
-                    Ok(x) => exprs.push(x.sql),
-                    Err(e) => return Some(Err(e)),
-                },
+                sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) => {
+                    match self.expr(e) {
+                        Ok(x) => exprs.push(x.sql),
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
                 _ => return Some(Err(SqlError::unsupported("named table-valued function arguments"))),
             }
         }

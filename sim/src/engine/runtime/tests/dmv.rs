@@ -182,7 +182,8 @@ fn dbcc_sqlperf_clear_resets_wait_stats() {
     inst.knobs().set_shaping(false);
     let mut s = sa(&inst, "shop");
     ok(&mut s, "CREATE TABLE dbo.t (id int); INSERT INTO dbo.t VALUES (1)");
-    let writelog = "SELECT wait_time_ms + waiting_tasks_count FROM sys.dm_os_wait_stats WHERE wait_type = 'WRITELOG'";
+    let writelog =
+        "SELECT wait_time_ms + waiting_tasks_count FROM sys.dm_os_wait_stats WHERE wait_type = 'WRITELOG'";
     assert!(scalar(&mut s, writelog) > 0);
     let out = ok(&mut s, "DBCC SQLPERF('sys.dm_os_wait_stats', CLEAR)");
     assert_eq!(out.infos[0].0, 2528);
