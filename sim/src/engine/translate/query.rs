@@ -255,6 +255,28 @@ impl Tr<'_> {
         result
     }
 
+    /// Brings a resolved table, view or table-valued function into scope under its alias (or
+    /// its own name) and returns its FROM item.
+    fn add_resolved_source(
+        &mut self,
+        obj: &crate::engine::ObjectName,
+        alias: Option<&str>,
+        resolved: crate::engine::ResolvedTable,
+    ) -> String {
+        let sql_alias = alias.map_or_else(|| obj.name.clone(), str::to_string);
+        let names = match alias {
+            Some(a) => vec![a.to_lowercase()],
+            None => qualifiers(obj),
+        };
+        let columns = resolved
+            .columns
+            .iter()
+            .map(|c| SCol { name: c.name.clone(), ty: Some(c.ty), nullable: c.nullable, collated: true })
+            .collect();
+        self.scope().sources.push(Source { names, sql_alias: Some(sql_alias.clone()), columns });
+        format!("{} AS {}", resolved.sqlite_ref, quote(&sql_alias))
+    }
+
     fn select_in_scope(
         &mut self,
         s: &Select,
@@ -492,11 +514,8 @@ impl Tr<'_> {
             }
         }
         let alias_name = alias.as_ref().map(|a| a.name.value.clone());
-        let sql_alias = alias_name.clone().unwrap_or_else(|| obj.name.clone());
-        let names = match &alias_name {
-            Some(a) => vec![a.to_lowercase()],
-            None => qualifiers(&obj),
-        };
+        let from = self.add_resolved_source(&obj, alias_name.as_deref(), applied.table.clone());
+        let sql_alias = alias_name.unwrap_or_else(|| obj.name.clone());
         let on: Vec<String> = applied
             .keys
             .iter()
@@ -506,15 +525,8 @@ impl Tr<'_> {
                 if *null_all { format!("(({arg}) IS NULL OR {eq})") } else { eq }
             })
             .collect();
-        let columns = applied
-            .table
-            .columns
-            .iter()
-            .map(|c| SCol { name: c.name.clone(), ty: Some(c.ty), nullable: c.nullable, collated: true })
-            .collect();
-        self.scope().sources.push(Source { names, sql_alias: Some(sql_alias.clone()), columns });
         let on = if on.is_empty() { "1".to_string() } else { on.join(" AND ") };
-        Some(Ok((format!("{} AS {}", applied.table.sqlite_ref, quote(&sql_alias)), on)))
+        Some(Ok((from, on)))
     }
 
     fn factor(&mut self, f: &TableFactor) -> Result<String, SqlError> {
@@ -542,23 +554,7 @@ impl Tr<'_> {
                         .collect();
                     self.scope().sources = saved;
                     let resolved = self.cat.resolve_table_function(&obj, &translated?)?;
-                    let sql_alias = alias_name.clone().unwrap_or_else(|| obj.name.clone());
-                    let names = match &alias_name {
-                        Some(a) => vec![a.to_lowercase()],
-                        None => qualifiers(&obj),
-                    };
-                    let columns = resolved
-                        .columns
-                        .iter()
-                        .map(|c| SCol {
-                            name: c.name.clone(),
-                            ty: Some(c.ty),
-                            nullable: c.nullable,
-                            collated: true,
-                        })
-                        .collect();
-                    self.scope().sources.push(Source { names, sql_alias: Some(sql_alias.clone()), columns });
-                    return Ok(format!("{} AS {}", resolved.sqlite_ref, quote(&sql_alias)));
+                    return Ok(self.add_resolved_source(&obj, alias_name.as_deref(), resolved));
                 }
                 if let [single] = parts.as_slice()
                     && let Some(cte) = self.find_cte(single)
@@ -583,23 +579,7 @@ impl Tr<'_> {
                 }
                 let obj = object_name(name)?;
                 let resolved = self.cat.resolve_table(&obj)?;
-                let sql_alias = alias_name.clone().unwrap_or_else(|| obj.name.clone());
-                let names = match &alias_name {
-                    Some(a) => vec![a.to_lowercase()],
-                    None => qualifiers(&obj),
-                };
-                let columns = resolved
-                    .columns
-                    .iter()
-                    .map(|c| SCol {
-                        name: c.name.clone(),
-                        ty: Some(c.ty),
-                        nullable: c.nullable,
-                        collated: true,
-                    })
-                    .collect();
-                self.scope().sources.push(Source { names, sql_alias: Some(sql_alias.clone()), columns });
-                Ok(format!("{} AS {}", resolved.sqlite_ref, quote(&sql_alias)))
+                Ok(self.add_resolved_source(&obj, alias_name.as_deref(), resolved))
             }
             TableFactor::Derived { lateral: false, subquery, alias, sample: None } => {
                 let listed: Vec<String> = alias
