@@ -10,7 +10,7 @@ use sqlparser::ast::{
     SelectItem, SetExpr, Statement, TableFactor, TableObject, TableWithJoins, Update, UpdateTableFromKind,
 };
 
-use super::scope::{Ex, SCol, Scope, Source, Tr, ident_parts, object_name, qualifiers, quote};
+use super::scope::{Ex, Scope, Tr, ident_parts, object_name, quote};
 use crate::engine::{ObjectName, ResolvedTable, Step, TableKind};
 use crate::error::SqlError;
 use crate::types::{Len, SqlType};
@@ -269,17 +269,7 @@ impl Tr<'_> {
             None => (name.clone(), alias, from.to_vec(), Vec::new()),
         };
         let (obj, resolved) = self.target(&target_name)?;
-        let sql_alias = target_alias.clone().unwrap_or_else(|| obj.name.clone());
-        let names = match &target_alias {
-            Some(a) => vec![a.to_lowercase()],
-            None => qualifiers(&obj),
-        };
-        let columns = resolved
-            .columns
-            .iter()
-            .map(|c| SCol { name: c.name.clone(), ty: Some(c.ty), nullable: c.nullable, collated: true })
-            .collect();
-        self.scope().sources.push(Source { names, sql_alias: Some(sql_alias.clone()), columns });
+        let target_sql = self.add_resolved_source(&obj, target_alias.as_deref(), resolved.clone());
         let mut from_parts = Vec::new();
         for twj in &rest {
             from_parts.push(self.table_with_joins(twj)?);
@@ -317,12 +307,7 @@ impl Tr<'_> {
         } else {
             format!(" WHERE {}", cond_sql.iter().map(|c| format!("({c})")).collect::<Vec<_>>().join(" AND "))
         };
-        let sql = format!(
-            "UPDATE {} AS {} SET {}{from_sql}{where_sql}",
-            resolved.sqlite_ref,
-            quote(&sql_alias),
-            sets.join(", ")
-        );
+        let sql = format!("UPDATE {target_sql} SET {}{from_sql}{where_sql}", sets.join(", "));
         Ok(Step::Modify { sql, table: obj })
     }
 
@@ -359,25 +344,12 @@ impl Tr<'_> {
             };
             let (obj, resolved) = self.target(name)?;
             let alias = alias.as_ref().map(|a| a.name.value.clone());
-            let sql_alias = alias.clone().unwrap_or_else(|| obj.name.clone());
-            let names = match &alias {
-                Some(a) => vec![a.to_lowercase()],
-                None => qualifiers(&obj),
-            };
-            let columns = resolved
-                .columns
-                .iter()
-                .map(|c| SCol { name: c.name.clone(), ty: Some(c.ty), nullable: c.nullable, collated: true })
-                .collect();
-            self.scope().sources.push(Source { names, sql_alias: Some(sql_alias.clone()), columns });
+            let target_sql = self.add_resolved_source(&obj, alias.as_deref(), resolved);
             let where_sql = match &d.selection {
                 Some(w) => format!(" WHERE {}", self.expr(w)?.sql),
                 None => String::new(),
             };
-            return Ok(Step::Modify {
-                sql: format!("DELETE FROM {} AS {}{where_sql}", resolved.sqlite_ref, quote(&sql_alias)),
-                table: obj,
-            });
+            return Ok(Step::Modify { sql: format!("DELETE FROM {target_sql}{where_sql}"), table: obj });
         }
         // DELETE t FROM t JOIN …: delete the target rows the join selects, by rowid.
         let target = match d.tables.as_slice() {

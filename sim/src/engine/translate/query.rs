@@ -257,7 +257,7 @@ impl Tr<'_> {
 
     /// Brings a resolved table, view or table-valued function into scope under its alias (or
     /// its own name) and returns its FROM item.
-    fn add_resolved_source(
+    pub(super) fn add_resolved_source(
         &mut self,
         obj: &crate::engine::ObjectName,
         alias: Option<&str>,
