@@ -3,10 +3,13 @@
 //!
 //! `cargo bench --bench replay_throughput` runs two criterion benches (`raw_tiberius_loop`,
 //! `replay_engine`: a closed loop of 8 workers through `run_workload`, HdrHistograms and all),
-//! then alternates the two for a few fixed-size rounds and prints `replay_vs_raw_ratio`, the
-//! median engine throughput over the median raw throughput (target ≥ 0.95, figures in
-//! BENCHMARKS.md). Both sides send the query the same way: tiberius `query` (RPC,
-//! `sp_executesql`) with every row drained and none kept.
+//! then alternates the two for 12 fixed-size rounds and prints `replay_vs_raw_ratio`, the
+//! median of the pairwise engine/raw throughput ratios (target ≥ 0.95, figures in
+//! BENCHMARKS.md), with the process CPU per query of each side. Both sides send the query the
+//! same way: tiberius `query` (RPC, `sp_executesql`) with every row drained and none kept.
+//!
+//! `REPLAY_BENCH_ONLY=raw|engine REPLAY_BENCH_N=20000` runs one side once and exits, for
+//! `valgrind --tool=callgrind` (instruction counts per query, repeatable on a noisy machine).
 
 #[path = "support/mod.rs"]
 mod support;
@@ -28,8 +31,8 @@ use cutover_workloads::units::Shard;
 use futures_util::TryStreamExt;
 
 const CONCURRENCY: usize = 8;
-const ROUNDS: usize = 5;
-const ROUND_QUERIES: u64 = 20_000;
+const ROUNDS: usize = 12;
+const ROUND_QUERIES: u64 = 10_000;
 
 /// The 8 connections, lent to one side at a time.
 type Pool = Arc<Mutex<Vec<Connection>>>;
@@ -144,10 +147,74 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// User + system CPU of this process (simulator included), in seconds (Linux; NaN elsewhere).
+fn process_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// One timed round: (queries per second, CPU µs per query).
+fn timed(rt: &tokio::runtime::Runtime, f: impl std::future::Future<Output = Duration>) -> (f64, f64) {
+    let cpu0 = process_cpu_secs();
+    let wall = rt.block_on(f);
+    let cpu = process_cpu_secs() - cpu0;
+    (ROUND_QUERIES as f64 / wall.as_secs_f64(), cpu * 1e6 / ROUND_QUERIES as f64)
+}
+
+/// The ratio, measured in this run: alternating fixed-size rounds on the same connections (the
+/// order flips each pair so neither side always runs first), the median of the pairwise ratios.
+fn ratio(rt: &tokio::runtime::Runtime, pool: &Pool) {
+    let (mut raw, mut replay, mut ratios, mut raw_cpu, mut replay_cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..ROUNDS {
+        let (r, e) = if i % 2 == 0 {
+            let r = timed(rt, raw_loop(pool, ROUND_QUERIES));
+            (r, timed(rt, engine(pool, ROUND_QUERIES)))
+        } else {
+            let e = timed(rt, engine(pool, ROUND_QUERIES));
+            (timed(rt, raw_loop(pool, ROUND_QUERIES)), e)
+        };
+        ratios.push(e.0 / r.0);
+        raw.push(r.0);
+        replay.push(e.0);
+        raw_cpu.push(r.1);
+        replay_cpu.push(e.1);
+    }
+    println!("raw_tiberius_queries_per_second {:.0} (SELECT 1, concurrency {CONCURRENCY})", median(raw));
+    println!("replay_engine_queries_per_second {:.0}", median(replay));
+    println!(
+        "cpu_us_per_query raw {:.1}, replay {:.1} (process CPU, simulator included)",
+        median(raw_cpu),
+        median(replay_cpu)
+    );
+    println!(
+        "replay_vs_raw_ratio {:.3} (median of {ROUNDS} alternating pairs of {ROUND_QUERIES}; target >= 0.95)",
+        median(ratios)
+    );
+}
+
+/// `REPLAY_BENCH_ONLY=raw|engine [REPLAY_BENCH_N=20000]`: one side only, for a fixed count, then
+/// exit (for `valgrind --tool=callgrind`, whose instruction counts repeat run to run).
+fn only(rt: &tokio::runtime::Runtime, pool: &Pool, side: &str) {
+    let n = std::env::var("REPLAY_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(ROUND_QUERIES);
+    let took = match side {
+        "raw" => rt.block_on(raw_loop(pool, n)),
+        _ => rt.block_on(engine(pool, n)),
+    };
+    println!("{side}: {n} queries in {took:?}");
+}
+
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let server = rt.block_on(support::start_sim());
     let pool = rt.block_on(open_pool(&server));
+    if let Ok(side) = std::env::var("REPLAY_BENCH_ONLY") {
+        only(&rt, &pool, &side);
+        return;
+    }
 
     let mut g = c.benchmark_group("replay_throughput");
     g.throughput(Throughput::Elements(1));
@@ -156,17 +223,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("replay_engine", |b| b.iter_custom(|iters| rt.block_on(engine(&pool, iters))));
     g.finish();
 
-    // The ratio, measured in this run: alternating fixed-size rounds on the same connections.
     if std::env::args().any(|a| a == "--bench") {
-        let (mut raw, mut replay) = (Vec::new(), Vec::new());
-        for _ in 0..ROUNDS {
-            raw.push(ROUND_QUERIES as f64 / rt.block_on(raw_loop(&pool, ROUND_QUERIES)).as_secs_f64());
-            replay.push(ROUND_QUERIES as f64 / rt.block_on(engine(&pool, ROUND_QUERIES)).as_secs_f64());
-        }
-        let (raw, replay) = (median(raw), median(replay));
-        println!("raw_tiberius_queries_per_second {raw:.0} (SELECT 1, concurrency {CONCURRENCY})");
-        println!("replay_engine_queries_per_second {replay:.0}");
-        println!("replay_vs_raw_ratio {:.3} (target >= 0.95)", replay / raw);
+        ratio(&rt, &pool);
     }
     drop(server);
 }

@@ -2,9 +2,12 @@
 //! on two in-process simulators holding `dbo.wide` (bulk-loaded with tiberius `bulk_insert`),
 //! the target with one changed row.
 //!
-//! - `merge/validate_merge` vs `merge/raw_tiberius_stream`: the streaming (key, row hash) merge
-//!   of the whole table (one leaf) against raw tiberius streaming the same leaf query from
-//!   both sides and only counting rows — the target is ≥ 80% of the raw throughput.
+//! - `merge/stream_merge` vs `merge/raw_tiberius_stream`: the streaming (key, row hash) merge
+//!   of the whole table as one leaf (both sides' leaf query streamed and paired, naming the one
+//!   changed key) against raw tiberius streaming the same leaf query from both sides and only
+//!   counting rows — the target is ≥ 80% of the raw throughput.
+//! - `merge/checksum_then_merge`: what a table with a difference costs end to end (the whole
+//!   table's checksums on both servers, then the same merge).
 //! - `pushdown/checksums_pushed_down/S` vs `pushdown/naive_download_and_hash`: S segment
 //!   checksums computed on the servers against downloading every row of both sides and
 //!   hashing in Rust. Before timing, the bytes each approach pulls from the servers (counted
@@ -19,7 +22,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use cutover_mssql::{Connection, Encryption, Secret, ServerTarget};
 use cutover_sim::server::SimServer;
 use cutover_validate::catalog::read_schema;
-use cutover_validate::compare::{Sides, Tuning, compare_keyed};
+use cutover_validate::compare::{Sides, Tuning, compare_keyed, merge};
 use cutover_validate::encoding::{RefValue, Relax, row_hash};
 use cutover_validate::plan::{Range, TablePlan};
 use cutover_validate::queries::typed;
@@ -109,11 +112,19 @@ async fn fixture(rows: u64) -> Fixture {
     Fixture { _servers: [src, tgt], proxies, conns, plan, rows }
 }
 
-async fn validate_merge(f: &mut Fixture) {
+const TUNE: Tuning = Tuning { leaf_rows: u64::MAX, fanout: 16, max_diffs: 100, columns: false };
+
+async fn stream_merge(f: &mut Fixture) {
     let [a, b] = &mut f.conns;
     let mut sides = Sides { src: a, tgt: b, table: "dbo.wide".into(), out: Default::default() };
-    let tune = Tuning { leaf_rows: u64::MAX, fanout: 16, max_diffs: 100, columns: false };
-    let same = compare_keyed(&mut sides, &f.plan, &tune).await.expect("compare");
+    merge(&mut sides, &f.plan, &Range::default(), &TUNE).await.expect("merge");
+    assert_eq!(sides.out.total, 1, "exactly the planted row");
+}
+
+async fn checksum_then_merge(f: &mut Fixture) {
+    let [a, b] = &mut f.conns;
+    let mut sides = Sides { src: a, tgt: b, table: "dbo.wide".into(), out: Default::default() };
+    let same = compare_keyed(&mut sides, &f.plan, &TUNE).await.expect("compare");
     assert!(!same && sides.out.total == 1, "exactly the planted row");
 }
 
@@ -184,8 +195,9 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("merge");
     g.throughput(Throughput::Elements(2 * n));
     g.sample_size(10);
-    g.bench_function("validate_merge", |b| b.iter(|| rt.block_on(validate_merge(&mut f))));
+    g.bench_function("stream_merge", |b| b.iter(|| rt.block_on(stream_merge(&mut f))));
     g.bench_function("raw_tiberius_stream", |b| b.iter(|| rt.block_on(raw_stream(&mut f))));
+    g.bench_function("checksum_then_merge", |b| b.iter(|| rt.block_on(checksum_then_merge(&mut f))));
     g.finish();
 
     let mut g = c.benchmark_group("pushdown");

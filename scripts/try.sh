@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# The first command for a newcomer: build cutover, start the simulator, probe it.
+# The first command for a newcomer: build cutover (release) and run `cutover demo`, the whole
+# story on two simulated instances in one process, ending in a report under demo-out/.
+#   scripts/try.sh                 # the demo, into demo-out/
+#   scripts/try.sh --strict        # exit with the gate's verdict (1: the planted difference)
+# Extra arguments go to `cutover demo` (see `cutover demo --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/tmp/cutover-target}"
-cargo build --release --bin cutover
-bin="$CARGO_TARGET_DIR/release/cutover"
-port="${PORT:-14330}"
-"$bin" sim --port "$port" --login cutover:Try-Passw0rd --database shop > /tmp/cutover-sim.log 2>&1 &
-sim=$!
-trap 'kill $sim 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do grep -q listening /tmp/cutover-sim.log 2>/dev/null && break; sleep 0.1; done
-cat /tmp/cutover-sim.log
-export CUTOVER_PASSWORD='Try-Passw0rd'
-"$bin" probe --server "Server=tcp:127.0.0.1,$port;Database=shop;User Id=cutover;TrustServerCertificate=true"
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+echo "building cutover (release; the first build takes a few minutes)…" >&2
+CARGO_TARGET_DIR="$target_dir" cargo build --release --bin cutover
+bin="$target_dir/release/cutover"
+"$bin" --version
+exec "$bin" demo --out demo-out "$@"

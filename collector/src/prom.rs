@@ -29,7 +29,7 @@ impl InstanceView {
     /// Folds a finished round in.
     pub fn update(&mut self, round: Round) {
         self.up = round.up;
-        self.rounds += 1;
+        self.rounds += u64::from(!round.setup);
         self.rounds_late += u64::from(round.late);
         self.queries += round.queries;
         self.queries_failed += round.queries_failed;

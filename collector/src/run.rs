@@ -84,6 +84,7 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<Ru
     let (stop_tx, stop_rx) = watch::channel(false);
     let (tx, mut rx) = mpsc::channel::<(Round, Option<Arc<tokio::sync::Mutex<InstanceSampler>>>)>(1024);
     let n = opts.servers.len().max(1) as u32;
+    let (go_tx, go_rx) = watch::channel(None);
     let mut samplers = Vec::new();
     for (i, (name, target)) in opts.servers.iter().enumerate() {
         let sampler = Arc::new(tokio::sync::Mutex::new(InstanceSampler::new(
@@ -93,9 +94,14 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<Ru
         )));
         samplers.push(sampler.clone());
         let offset = opts.settings.interval / n * i as u32;
-        tokio::spawn(instance_loop(sampler, opts.settings.interval, offset, tx.clone(), stop_rx.clone()));
+        let schedule = Schedule { interval: opts.settings.interval, offset, go: go_rx.clone() };
+        tokio::spawn(instance_loop(sampler, schedule, tx.clone(), stop_rx.clone()));
     }
     drop(tx);
+    // Every instance connects and probes first; the staggered schedule starts when all are
+    // ready (or after SETUP_WAIT), so the connect burst never makes a sample late.
+    let setup_deadline = Some(tokio::time::Instant::now() + SETUP_WAIT);
+    let (mut ready, mut started_schedule) = (0u32, false);
     let deadline = opts.duration.map(|d| tokio::time::Instant::now() + d);
     let mut flush = tokio::time::interval(opts.flush_every);
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -108,8 +114,16 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<Ru
         tokio::select! {
             got = rx.recv() => {
                 let Some((round, _)) = got else { break };
-                rounds += 1;
-                late += u64::from(round.late);
+                if round.setup {
+                    ready += 1;
+                    if ready == n && !started_schedule {
+                        started_schedule = true;
+                        let _ = go_tx.send(Some(tokio::time::Instant::now()));
+                    }
+                } else {
+                    rounds += 1;
+                    late += u64::from(round.late);
+                }
                 if let Some(w) = writer.as_mut() { w.add(&round); }
                 if let Ok(mut v) = views.lock() { v.entry(round.instance.clone()).or_default().update(round); }
             }
@@ -118,6 +132,10 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<Ru
             }
             _ = &mut shutdown, if !stopping => { interrupted = true; stopping = true; let _ = stop_tx.send(true); }
             _ = sleep_until(deadline), if !stopping => { stopping = true; let _ = stop_tx.send(true); }
+            _ = sleep_until(setup_deadline), if !started_schedule => {
+                started_schedule = true;
+                let _ = go_tx.send(Some(tokio::time::Instant::now()));
+            }
         }
     }
     let ended = chrono::Utc::now().naive_utc();
@@ -168,15 +186,50 @@ async fn sync_instances(w: &mut BaselineWriter, samplers: &[Arc<tokio::sync::Mut
     w.doc.instances = infos;
 }
 
-async fn instance_loop(
-    sampler: Arc<tokio::sync::Mutex<InstanceSampler>>,
+/// The longest the schedule waits for every instance's setup; an instance still connecting
+/// then joins at its next slot.
+pub const SETUP_WAIT: Duration = Duration::from_secs(10);
+
+/// When one instance samples: every `interval`, `offset` after the common origin that `go`
+/// announces once the instances are set up.
+struct Schedule {
     interval: Duration,
     offset: Duration,
+    go: watch::Receiver<Option<tokio::time::Instant>>,
+}
+
+impl Schedule {
+    /// The first slot (origin + offset + k × interval) that is not already past.
+    fn first_slot(&self, origin: tokio::time::Instant) -> tokio::time::Instant {
+        let planned = origin + self.offset;
+        let now = tokio::time::Instant::now();
+        if now <= planned || self.interval.is_zero() {
+            return planned;
+        }
+        let behind = (now - planned).as_nanos() / self.interval.as_nanos() + 1;
+        planned + self.interval * u32::try_from(behind).unwrap_or(u32::MAX)
+    }
+}
+
+async fn instance_loop(
+    sampler: Arc<tokio::sync::Mutex<InstanceSampler>>,
+    mut schedule: Schedule,
     tx: mpsc::Sender<(Round, Option<Arc<tokio::sync::Mutex<InstanceSampler>>>)>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let start = tokio::time::Instant::now() + offset;
-    let mut ticks = tokio::time::interval_at(start, interval);
+    let setup = tokio::select! {
+        r = async { sampler.lock().await.prepare(Instant::now()).await } => r,
+        _ = stop.changed() => return,
+    };
+    if tx.send((setup, None)).await.is_err() {
+        return;
+    }
+    let origin = tokio::select! {
+        o = schedule.go.wait_for(Option::is_some) => match o { Ok(o) => o.unwrap_or_else(tokio::time::Instant::now), Err(_) => return },
+        _ = stop.changed() => return,
+    };
+    let interval = schedule.interval;
+    let mut ticks = tokio::time::interval_at(schedule.first_slot(origin), interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         let scheduled = tokio::select! {

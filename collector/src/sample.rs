@@ -77,6 +77,9 @@ pub struct Round {
     pub round_trips: u64,
     pub duration_secs: f64,
     pub late: bool,
+    /// The connect-and-probe before an instance's schedule starts ([`crate::sampler::InstanceSampler::prepare`]):
+    /// not a sample, not counted as a round.
+    pub setup: bool,
 }
 
 /// Sorts label pairs by key.

@@ -101,6 +101,28 @@ impl InstanceSampler {
         self.trackers.values().map(Tracker::len).sum::<usize>() + self.queries.len() + self.query_text.len()
     }
 
+    /// The setup before the schedule starts: connect, read the identity and probe which
+    /// families exist and are readable. Not a sample (`setup` is set; no points); refused
+    /// families and connection errors are in its errors. A failed setup is retried by the
+    /// first round.
+    pub async fn prepare(&mut self, now: Instant) -> Round {
+        let started = Instant::now();
+        let mut round = Round { instance: self.name.clone(), setup: true, ..Default::default() };
+        match self.ensure_connected(now, &mut round).await {
+            Err(e) => self.note_error(&mut round, "connection", &e, None),
+            Ok(()) if !self.probed => match self.probe_families(&mut round).await {
+                Ok(()) => {
+                    self.probed = true;
+                    round.up = true;
+                }
+                Err(e) => self.lose(&mut round, e),
+            },
+            Ok(()) => round.up = true,
+        }
+        round.duration_secs = started.elapsed().as_secs_f64();
+        round
+    }
+
     /// One sampling round.
     pub async fn round(&mut self, now: Instant) -> Round {
         let started = Instant::now();

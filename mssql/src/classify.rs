@@ -81,6 +81,44 @@ pub const RULES: &[Rule] = &[
     r(64, Connection, Some("the network name is no longer available: reconnect")),
     r(121, Connection, Some("a network semaphore timeout: reconnect")),
     r(1222, Timeout, Some("a lock request timed out: another session holds the lock; retry later")),
+    r(
+        596,
+        Connection,
+        Some(
+            "the session was killed (KILL, failover or a resource governor) and its connection is closing: reconnect",
+        ),
+    ),
+    r(601, Transient, Some("a NOLOCK scan lost its place as rows moved: retry the query")),
+    r(1204, Transient, Some("the server ran out of lock resources: retry later or lower concurrency")),
+    r(701, Transient, Some("the server is short of memory: retry later, lower --parallel, or scale up")),
+    r(
+        8645,
+        Transient,
+        Some("a query timed out waiting for memory: retry later, lower --parallel, or scale up"),
+    ),
+    r(3960, Transient, Some("a snapshot isolation update conflict: retry the transaction")),
+    r(
+        40549,
+        Connection,
+        Some("Azure ended a long-running transaction: reconnect and use shorter transactions"),
+    ),
+    r(
+        40551,
+        Transient,
+        Some("Azure ended the session for its tempdb use: lower --parallel or --leaf-rows and retry"),
+    ),
+    r(
+        40553,
+        Transient,
+        Some("Azure ended the session for its memory use: lower --parallel or --leaf-rows and retry"),
+    ),
+    r(
+        8632,
+        ErrorKind::Other,
+        Some(
+            "an expression services limit was reached (a very wide row hash): leave columns out with --ignore-column",
+        ),
+    ),
     r(229, Permission, Some("grant it: GRANT {permission} ON {object} TO [{login}];")),
     r(230, Permission, Some("grant it: GRANT {permission} ON {object} TO [{login}];")),
     r(262, Permission, Some("grant it in database {database}: GRANT {permission} TO [{login}];")),
@@ -230,7 +268,8 @@ mod tests {
     fn kinds_from_the_brief() {
         let cases: &[(&[u32], ErrorKind)] = &[
             (&[1205, 40613, 40197, 40501, 10928, 10929, 49918, 49919, 49920], Transient),
-            (&[233, 10053, 10054], Connection),
+            (&[233, 10053, 10054, 596, 40549], Connection),
+            (&[601, 1204, 701, 8645, 3960, 40551, 40553], Transient),
             (&[229, 230, 297, 300, 262, 916], Permission),
             (&[18456, 4060], Login),
             (&[208, 207, 4121], InvalidObject),

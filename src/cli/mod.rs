@@ -4,13 +4,19 @@
 //! not complete (bad input, connection, permission). Errors print their cause chain once, with
 //! secrets redacted, and never a backtrace.
 
+mod assess;
+mod capture;
 mod collect;
+mod compare;
+mod demo;
 mod exit;
+mod gate;
 mod interrupt;
 mod probe;
 mod replay;
 mod server_arg;
 mod sim;
+mod size;
 mod validate;
 mod workload;
 
@@ -18,15 +24,34 @@ use clap::{Parser, Subcommand};
 pub use exit::Outcome;
 
 /// Baselines, replay, comparison and data validation for moving SQL Server to Azure SQL
-/// Managed Instance.
+/// Managed Instance: is the data all there, unchanged, and is the new server at least as fast?
 ///
-/// Every command talks TDS to a server: a real SQL Server or Managed Instance, or the embedded
-/// simulator (`cutover sim`). Connection strings are ADO.NET (`Server=tcp:host,1433;…`) or JDBC
-/// (`jdbc:sqlserver://…`), or the name of a server in `cutover.toml`. Passwords come from
-/// `CUTOVER_PASSWORD`, `Password=${ENV_VAR}` or `password_env`/`password_file` in cutover.toml —
-/// never from the command line.
+/// Start here: `cutover demo` runs the whole story on two simulated servers in about a minute
+/// and prints where its report is; `cutover gate --policy gate.toml` is the same story on your
+/// servers, as one verdict for a release pipeline (docs/gate.md).
 ///
-/// Exit codes: 0 pass, 1 fail or differences found, 2 could not complete.
+/// A cutover, step by step: `probe` (can we connect, what may we read) → `collect` (a DMV
+/// baseline of the source) → `size`/`assess` (pick the Managed Instance, find blockers) →
+/// `capture` (record the real workload) → migrate → `validate` (the data) → `replay` (the
+/// workload on both) → `compare` (the performance) → `gate` (one verdict).
+///
+/// Servers: an ADO.NET (`Server=tcp:host,1433;Database=db;User Id=u`) or JDBC
+/// (`jdbc:sqlserver://host:1433;databaseName=db;user=u`) connection string, or a name from
+/// `cutover.toml`. Secrets come from `CUTOVER_PASSWORD`, `Password=${ENV_VAR}` or
+/// `password_env`/`password_file` (tokens: `access_token_env`) — never from the command line,
+/// and never in logs or reports. TLS is on with certificate validation by default;
+/// `TrustServerCertificate=true` and `Encrypt=false` are explicit opt-ins, `Encrypt=strict` is
+/// TDS 8.0. Grant the login VIEW SERVER STATE and VIEW ANY DEFINITION on the source and on
+/// the Managed Instance, and db_datareader in the databases to validate; `cutover probe`
+/// prints the GRANTs that are missing.
+///
+/// Exit codes (every command): 0 pass; 1 fail, differences or regressions found; 2 could not
+/// complete (bad input, connection, permission). A skipped check is never a pass.
+///
+/// Files other tools read are documented in docs/ (baselines: Parquet + JSON; replays:
+/// HdrHistogram logs + JSON; reports: JSON with a schema version, Markdown, JUnit XML, HTML).
+/// Past one machine: `collect --listen` for Prometheus across many instances, `replay --shard
+/// i/N` across agents, checksums computed on the servers by `validate`.
 #[derive(Parser, Debug)]
 #[command(name = "cutover", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
@@ -40,10 +65,16 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    Assess(assess::AssessArgs),
+    Capture(capture::CaptureArgs),
     Collect(collect::CollectArgs),
+    Compare(compare::CompareArgs),
+    Demo(demo::DemoArgs),
+    Gate(gate::GateArgs),
     Probe(probe::ProbeArgs),
     Replay(replay::ReplayArgs),
     Sim(sim::SimArgs),
+    Size(size::SizeArgs),
     Validate(validate::ValidateArgs),
     Workload(workload::WorkloadArgs),
 }
@@ -61,10 +92,16 @@ pub fn main() -> std::process::ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<Outcome> {
     match command {
+        Command::Assess(args) => assess::run(args).await,
+        Command::Capture(args) => capture::run(args).await,
         Command::Collect(args) => collect::run(args).await,
+        Command::Compare(args) => compare::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
+        Command::Gate(args) => gate::run(args).await,
         Command::Probe(args) => probe::run(args).await,
         Command::Replay(args) => replay::run(args).await,
         Command::Sim(args) => sim::run(args).await,
+        Command::Size(args) => size::run(args).await,
         Command::Validate(args) => validate::run(args).await,
         Command::Workload(args) => workload::run(args).await,
     }

@@ -27,7 +27,8 @@ use std::path::PathBuf;
 /// Examples:
 ///   cutover replay --server tgt --workload workloads/orders.toml --rate 500/s --duration 10m \
 ///     --allow-writes --out runs/tgt
-///   cutover replay --server tgt --workload reporting --concurrency 16 --out runs/rep
+///   cutover replay --server tgt --workload reporting --concurrency 16 --out runs/rep \
+///     --listen 127.0.0.1:9400
 ///   cutover replay --server tgt --workload orders --allow-writes --shard 0/4 --out runs/a0
 ///   cutover replay --server tgt --trace capture.jsonl --speed 2.0 --map-database shop=shop_mi \
 ///     --out runs/trace
@@ -128,6 +129,11 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "DURATION", default_value = "1s")]
     interval: String,
 
+    /// Serve live Prometheus metrics at http://ADDR/metrics during the run (throughput, errors,
+    /// latency and lag per template; names in docs/replay-output.md).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<std::net::SocketAddr>,
+
     /// Print summary.json to stdout instead of a table.
     #[arg(long)]
     json: bool,
@@ -169,6 +175,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
         shard,
         interval,
         progress: std::io::stderr().is_terminal(),
+        listen: args.listen,
     };
     let summary = replay(&workload, &options, ctrl_c()).await?;
     print_summary(&summary, args.json, &args.out)
@@ -199,6 +206,7 @@ async fn run_trace(args: ReplayArgs, file: &std::path::Path) -> anyhow::Result<O
         shard: settings.shard,
         interval,
         progress: std::io::stderr().is_terminal(),
+        listen: args.listen,
     };
     let summary = replay_trace(trace, &settings, &options, ctrl_c()).await?;
     print_summary(&summary, args.json, &args.out)

@@ -4,7 +4,9 @@ use super::Outcome;
 use super::server_arg::resolve_server;
 use anyhow::{Context, bail};
 use cutover_validate::encoding::Relax;
+use cutover_validate::objects::DefinitionMatch;
 use cutover_validate::run::{Mode, Options};
+use cutover_validate::sample::Sample;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -48,6 +50,13 @@ pub struct ValidateArgs {
     /// Print the SQL that would run, and run nothing else.
     #[arg(long)]
     dry_run: bool,
+    /// Compare instance-level objects instead of data: logins and server roles, credentials,
+    /// SQL Agent jobs/steps/schedules/operators, server triggers, linked servers, sys.configurations.
+    #[arg(long)]
+    instance_objects: bool,
+    /// With --instance-objects: write the T-SQL that creates what the target misses (no secrets).
+    #[arg(long, value_name = "FILE", requires = "instance_objects")]
+    script: Option<PathBuf>,
     /// Relaxation: ignore trailing spaces in text.
     #[arg(long)]
     trim_trailing_spaces: bool,
@@ -89,6 +98,19 @@ pub struct ValidateArgs {
     /// and compared as bags of typed rows; see docs/validate-report.md.
     #[arg(long, value_name = "FILE")]
     queries: Option<PathBuf>,
+    /// Compare only a seeded sample of each keyed table's key ranges (e.g. 1%): the source's keys
+    /// are cut into ranges and --seed picks which; both sides compare the same ranges. A match is
+    /// reported as `sampled` (verdict `sample_identical`, exit 0), never as a full pass.
+    #[arg(long, value_name = "PCT")]
+    sample: Option<String>,
+    /// Seed for --sample: the same seed over the same source picks the same key ranges.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "sample")]
+    seed: u64,
+    /// How view, procedure, function and trigger definitions are compared: exact,
+    /// whitespace (runs of whitespace outside string literals count as one space), or
+    /// ignore-case (whitespace, and case outside string literals).
+    #[arg(long, value_name = "HOW", default_value = "whitespace", value_parser = ["exact", "whitespace", "ignore-case"])]
+    definitions: String,
     /// Print the report as JSON on stdout instead of the summary.
     #[arg(long)]
     json: bool,
@@ -121,6 +143,9 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
         source.command_timeout = limit;
         target.command_timeout = limit;
     }
+    if args.instance_objects {
+        return super::assess::instance_objects(&source, &target, args.script.as_deref(), args.json).await;
+    }
     let defaults = Options::default();
     let queries = match &args.queries {
         Some(path) => {
@@ -152,6 +177,8 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
         checkpoint: args.out.as_ref().map(|d| d.join(cutover_validate::checkpoint::FILE)),
         resume: args.resume,
         queries,
+        definitions: DefinitionMatch::parse(&args.definitions).unwrap_or_default(),
+        sample: args.sample.as_deref().map(|p| Sample::parse(p, args.seed)).transpose()?,
         ..defaults
     };
     let mut src = cutover_mssql::connect(&source)
@@ -185,6 +212,8 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
     }
     match report.verdict {
         cutover_validate::report::Verdict::Identical => Ok(Outcome::Pass),
+        // A sample with no difference: exit 0, but the report and verdict say "sampled".
+        cutover_validate::report::Verdict::SampleIdentical => Ok(Outcome::Pass),
         cutover_validate::report::Verdict::Differences => Ok(Outcome::Fail),
         cutover_validate::report::Verdict::Incomplete => {
             let n = report

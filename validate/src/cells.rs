@@ -37,6 +37,22 @@ pub fn bytes(row: &Row, i: usize) -> Option<Vec<u8>> {
     }
 }
 
+/// A text cell borrowed from the row (no copy), or `None` for NULL or another type.
+pub fn str_ref(row: &Row, i: usize) -> Option<&str> {
+    match cell(row, i)? {
+        ColumnData::String(v) => v.as_deref(),
+        _ => None,
+    }
+}
+
+/// A binary cell borrowed from the row (no copy), or `None` for NULL or another type.
+pub fn bytes_ref(row: &Row, i: usize) -> Option<&[u8]> {
+    match cell(row, i)? {
+        ColumnData::Binary(v) => v.as_deref(),
+        _ => None,
+    }
+}
+
 pub fn flag(row: &Row, i: usize) -> bool {
     int(row, i).unwrap_or(0) != 0
 }

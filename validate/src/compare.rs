@@ -3,12 +3,13 @@
 //! the exact keys. Keyless tables are bags: checksums per hash-prefix bucket, then the
 //! multiplicity of each distinct row hash in the buckets that differ.
 
-use crate::cells::{bytes, int, text_or_empty};
+use crate::cells::{bytes, bytes_ref, int, str_ref, text_or_empty};
 use crate::error::ValidateError;
 use crate::plan::{Range, TablePlan};
 use crate::report::{DiffKind, RowDifference};
 use crate::sums::Checksum;
 use cutover_mssql::Connection;
+use cutover_mssql::convert::command_error;
 use futures_util::StreamExt;
 use std::collections::{BTreeMap, HashMap};
 use tiberius::Row;
@@ -75,6 +76,36 @@ impl Sides<'_> {
         Ok((read(&a), read(&b)))
     }
 
+    /// Cuts `range` into parts of about `step` rows at key boundaries one side returns in its
+    /// own key order (the source's, or the target's when `from_source` is false).
+    pub async fn split(
+        &mut self,
+        plan: &TablePlan,
+        range: &Range,
+        step: u64,
+        from_source: bool,
+    ) -> Result<Vec<Range>, ValidateError> {
+        let sql = plan.boundaries_sql(range, step);
+        let conn: &mut Connection = if from_source { &mut *self.src } else { &mut *self.tgt };
+        let server = conn.target().to_string();
+        let bounds = conn.query_rows(&sql, &[]).await.map_err(|e| ValidateError::Query {
+            server,
+            table: self.table.clone(),
+            source: Box::new(e),
+        })?;
+        self.out.queries += 1;
+        self.out.rows_received += bounds.len() as u64;
+        let mut lo = range.lo.clone();
+        let mut parts = Vec::new();
+        for r in &bounds {
+            let k: Vec<String> = (0..plan.key.len()).map(|i| text_or_empty(r, i)).collect();
+            parts.push(Range { lo: lo.clone(), hi: Some(k.clone()) });
+            lo = Some(k);
+        }
+        parts.push(Range { lo, hi: range.hi.clone() });
+        Ok(parts)
+    }
+
     fn record(&mut self, d: RowDifference, max: usize) {
         self.out.total += 1;
         if self.out.differences.len() < max {
@@ -89,12 +120,22 @@ pub async fn compare_keyed(
     plan: &TablePlan,
     tune: &Tuning,
 ) -> Result<bool, ValidateError> {
-    let whole = Range::default();
-    let (a, b) = s.checksums(plan, &whole).await?;
+    compare_range(s, plan, Range::default(), tune).await
+}
+
+/// Compares one key range of a keyed table: checksums, then bisection of the parts that
+/// differ down to merged leaves; returns whether the range matched.
+pub async fn compare_range(
+    s: &mut Sides<'_>,
+    plan: &TablePlan,
+    range: Range,
+    tune: &Tuning,
+) -> Result<bool, ValidateError> {
+    let (a, b) = s.checksums(plan, &range).await?;
     if a == b {
         return Ok(true);
     }
-    let mut work = vec![(whole, a, b)];
+    let mut work = vec![(range, a, b)];
     while let Some((range, a, b)) = work.pop() {
         let rows = a.count.max(b.count);
         if rows <= tune.leaf_rows.max(1) {
@@ -102,30 +143,12 @@ pub async fn compare_keyed(
             continue;
         }
         let step = rows.div_ceil(tune.fanout.max(2));
-        let sql = plan.boundaries_sql(&range, step);
         // Boundaries come from the side with more rows, in that server's own key order.
-        let conn: &mut Connection = if a.count >= b.count { &mut *s.src } else { &mut *s.tgt };
-        let server = conn.target().to_string();
-        let bounds = conn.query_rows(&sql, &[]).await.map_err(|e| ValidateError::Query {
-            server,
-            table: s.table.clone(),
-            source: Box::new(e),
-        })?;
-        s.out.queries += 1;
-        s.out.rows_received += bounds.len() as u64;
-        let keys: Vec<Vec<String>> =
-            bounds.iter().map(|r| (0..plan.key.len()).map(|i| text_or_empty(r, i)).collect()).collect();
-        if keys.is_empty() {
+        let parts = s.split(plan, &range, step, a.count >= b.count).await?;
+        if parts.len() < 2 {
             merge(s, plan, &range, tune).await?;
             continue;
         }
-        let mut lo = range.lo.clone();
-        let mut parts = Vec::new();
-        for k in keys {
-            parts.push(Range { lo: lo.clone(), hi: Some(k.clone()) });
-            lo = Some(k);
-        }
-        parts.push(Range { lo, hi: range.hi.clone() });
         for part in parts.into_iter().rev() {
             let (a, b) = s.checksums(plan, &part).await?;
             if a != b {
@@ -136,10 +159,51 @@ pub async fn compare_keyed(
     Ok(false)
 }
 
+/// Unmatched (key, hash) per side while two key-ordered streams are paired, and the keys whose
+/// hashes differ.
+#[derive(Default)]
+struct Pairing {
+    pending: [HashMap<Vec<String>, Vec<u8>>; 2],
+    changed: Vec<Vec<String>>,
+}
+
+impl Pairing {
+    /// A row from each side. In step (equal keys, the common case) they pair up from the
+    /// borrowed cells without touching the maps; out of step, each goes through [`Self::add`].
+    fn pair(&mut self, a: &Row, b: &Row, n: usize) {
+        if (0..n).all(|i| str_ref(a, i) == str_ref(b, i)) {
+            if bytes_ref(a, n) != bytes_ref(b, n) {
+                self.changed.push(owned_key(a, n));
+            }
+        } else {
+            self.add(0, a, n);
+            self.add(1, b, n);
+        }
+    }
+
+    /// One row of `side` (0 source, 1 target): paired with the other side's waiting row of the
+    /// same key, else left waiting.
+    fn add(&mut self, side: usize, row: &Row, n: usize) {
+        let key = owned_key(row, n);
+        let hash = bytes(row, n).unwrap_or_default();
+        match self.pending[1 - side].remove(&key) {
+            Some(h) if h == hash => {}
+            Some(_) => self.changed.push(key),
+            None => {
+                self.pending[side].insert(key, hash);
+            }
+        }
+    }
+}
+
+fn owned_key(row: &Row, n: usize) -> Vec<String> {
+    (0..n).map(|i| text_or_empty(row, i)).collect()
+}
+
 /// Streams (key, hash) from both sides in key order and pairs them up. Unmatched keys wait in
 /// a map until the other side shows them; since both sides stream in the same order, the maps
 /// hold only the differences and the lag between the two streams.
-async fn merge(
+pub async fn merge(
     s: &mut Sides<'_>,
     plan: &TablePlan,
     range: &Range,
@@ -148,8 +212,7 @@ async fn merge(
     let sql = plan.leaf_sql(range);
     let n = plan.key.len();
     let table = s.table.clone();
-    let mut pending: [HashMap<Vec<String>, Vec<u8>>; 2] = [HashMap::new(), HashMap::new()];
-    let mut changed = Vec::new();
+    let mut pairing = Pairing::default();
     let mut merged = 0u64;
     {
         let (src_target, tgt_target) = (s.src.target().clone(), s.tgt.target().clone());
@@ -160,36 +223,21 @@ async fn merge(
         };
         let stream_a = s.src.query(&sql, &[]).await.map_err(|e| qerr(&src_target, e))?;
         let stream_b = s.tgt.query(&sql, &[]).await.map_err(|e| qerr(&tgt_target, e))?;
-        let mut streams = [stream_a.into_row_stream(), stream_b.into_row_stream()];
-        let mut done = [false, false];
-        while !(done[0] && done[1]) {
-            for side in 0..2 {
-                if done[side] {
-                    continue;
-                }
-                match streams[side].next().await {
-                    None => done[side] = true,
-                    Some(Err(e)) => {
-                        let t = if side == 0 { &src_target } else { &tgt_target };
-                        return Err(qerr(t, cutover_mssql::convert::command_error(e, t, &sql)));
-                    }
-                    Some(Ok(row)) => {
-                        merged += 1;
-                        let key: Vec<String> = (0..n).map(|i| text_or_empty(&row, i)).collect();
-                        let hash = bytes(&row, n).unwrap_or_default();
-                        let other = 1 - side;
-                        match pending[other].remove(&key) {
-                            Some(h) if h == hash => {}
-                            Some(_) => changed.push(key),
-                            None => {
-                                pending[side].insert(key, hash);
-                            }
-                        }
-                    }
-                }
+        let [mut a, mut b] = [stream_a.into_row_stream(), stream_b.into_row_stream()];
+        loop {
+            let (ra, rb) = tokio::join!(a.next(), b.next());
+            let ra = ra.transpose().map_err(|e| qerr(&src_target, command_error(e, &src_target, &sql)))?;
+            let rb = rb.transpose().map_err(|e| qerr(&tgt_target, command_error(e, &tgt_target, &sql)))?;
+            merged += u64::from(ra.is_some()) + u64::from(rb.is_some());
+            match (ra, rb) {
+                (None, None) => break,
+                (Some(ra), Some(rb)) => pairing.pair(&ra, &rb, n),
+                (Some(row), None) => pairing.add(0, &row, n),
+                (None, Some(row)) => pairing.add(1, &row, n),
             }
         }
     }
+    let Pairing { pending, changed } = pairing;
     s.out.queries += 2;
     s.out.rows_received += merged;
     s.out.rows_merged += merged;

@@ -26,6 +26,8 @@ pub enum ValidateError {
         "--float-tolerance {value}: give a power of ten such as 1e-6 (it rounds floats to that many decimal places)"
     )]
     FloatTolerance { value: String },
+    #[error("--sample {value}: give a percentage above 0 and at most 100, such as 1% or 0.5%")]
+    Sample { value: String },
     #[error("--queries {path}: {detail}")]
     Queries { path: String, detail: String },
     #[error("checkpoint {path}: {detail}")]
@@ -40,17 +42,14 @@ pub enum ValidateError {
     },
 }
 
-/// "Cannot continue the execution because the session is in the kill state."
-const SESSION_KILLED: u32 = 596;
-
 impl ValidateError {
     /// True when a reconnect and a second attempt may succeed (deadlock, failover, throttling,
-    /// a dropped connection, a timeout), as `cutover_mssql` classifies the cause.
+    /// a killed session (596), a dropped connection, a timeout), as `cutover_mssql`'s error
+    /// table classifies the cause.
     pub fn is_retryable(&self) -> bool {
         match self {
             ValidateError::Query { source, .. } | ValidateError::Catalog { source, .. } => {
-                // 596: the session was killed (its connection is being dropped).
-                source.is_retryable() || source.sql().is_some_and(|e| e.number == SESSION_KILLED)
+                source.is_retryable()
             }
             _ => false,
         }

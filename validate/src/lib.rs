@@ -13,6 +13,8 @@
 //! | [`compare`] | bisection of differing segments, the streaming (key, hash) merge, bags |
 //! | [`checkpoint`] | the file `--resume` continues from, written as each table finishes |
 //! | [`queries`] | custom validation queries, compared as bags of typed rows |
+//! | [`objects`] | views, procedures, functions, triggers by normalised definition hash |
+//! | [`sample`] | `--sample`: a seeded choice of key ranges both sides agree on |
 //! | [`run`] | one run over the selected tables; [`report`] renders it |
 //!
 //! Checksums are computed on the servers: only per-segment (count, sum) pairs cross the
@@ -24,10 +26,12 @@ pub mod checkpoint;
 pub mod compare;
 pub mod encoding;
 pub mod error;
+pub mod objects;
 pub mod plan;
 pub mod queries;
 pub mod report;
 pub mod run;
+pub mod sample;
 pub mod schema_diff;
 pub mod sums;
 

@@ -18,6 +18,8 @@ pub enum Status {
     Error,
     /// Informational mismatch (metadata counts may lag): does not fail the run.
     Warn,
+    /// No difference in a sample (`--sample`): never a full pass.
+    Sampled,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,6 +102,8 @@ impl TableReport {
             Status::Error
         } else if self.checks.iter().any(|c| c.status == Status::Fail) {
             Status::Fail
+        } else if self.checks.iter().any(|c| c.status == Status::Sampled) {
+            Status::Sampled
         } else {
             Status::Pass
         }
@@ -110,6 +114,8 @@ impl TableReport {
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Identical,
+    /// No difference found, but only a sample was compared (`--sample`).
+    SampleIdentical,
     Differences,
     /// Something could not be validated (exit 2).
     Incomplete,
@@ -154,6 +160,8 @@ impl Report {
             Verdict::Incomplete
         } else if all.contains(&Status::Fail) {
             Verdict::Differences
+        } else if all.contains(&Status::Sampled) {
+            Verdict::SampleIdentical
         } else {
             Verdict::Identical
         };
@@ -320,12 +328,14 @@ fn status_word(s: Status) -> &'static str {
         Status::Fail => "differs",
         Status::Error => "not checked",
         Status::Warn => "warn",
+        Status::Sampled => "sampled",
     }
 }
 
 fn verdict_word(v: Verdict) -> &'static str {
     match v {
         Verdict::Identical => "identical",
+        Verdict::SampleIdentical => "no differences in the sample (sampled, not a full validation)",
         Verdict::Differences => "differences found",
         Verdict::Incomplete => "incomplete (some checks could not run)",
     }

@@ -12,17 +12,21 @@
 //! | [`engine`] | open loop (fixed/Poisson) and closed loop over an [`executor::Executor`] |
 //! | [`executor`] | the seam to the server; [`executor::MssqlExecutor`] sends typed RPC |
 //! | [`recorder`], [`report`], [`output`] | HdrHistograms, interval logs, summary and run files |
+//! | [`metrics`] | live Prometheus `/metrics` (`--listen`), published by the reporter each interval |
 //! | [`trace`] | trace-driven replay: the JSON Lines event file and its per-session player |
+//! | [`capture`] | Extended Events / Query Store capture into trace and workload files |
 //! | [`clock`] | the injected clock |
 //! | [`setup`], [`bundled`] | schema and deterministic data for `cutover workload init` |
 //! | [`units`] | durations, rates, shards |
 
 pub mod bundled;
+pub mod capture;
 pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod executor;
 pub mod generator;
+pub mod metrics;
 pub mod output;
 pub mod plan;
 pub mod recorder;

@@ -18,6 +18,7 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::engine::{lock, stopped};
 use crate::error::{Error, Result};
+use crate::metrics::LiveMetrics;
 use crate::recorder::{Counts, Drained, Recorder, TagHistograms, histogram};
 
 /// File names in the output directory.
@@ -51,6 +52,7 @@ pub struct Reporter {
     totals: Vec<TagHistograms>,
     lag: Histogram<u64>,
     last: Duration,
+    metrics: Option<Arc<LiveMetrics>>,
 }
 
 /// Everything a run measured, after the last interval.
@@ -121,7 +123,14 @@ impl Reporter {
             totals: Vec::new(),
             lag: histogram(),
             last: Duration::ZERO,
+            metrics: None,
         })
+    }
+
+    /// Also publishes the run so far to `metrics` (`--listen`) each interval.
+    pub fn with_metrics(mut self, metrics: Option<Arc<LiveMetrics>>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// A reporter that writes no files and shows no progress (benches and tests).
@@ -146,12 +155,16 @@ impl Reporter {
                 _ = stopped(done.clone()) => true,
             };
             let now = clock.now();
-            let (drained, finished_units, errors) = {
+            let (drained, finished_units, errors, live) = {
                 let mut r = lock(&recorder);
                 let errors: u64 = r.counts().iter().map(|c| c.errors).sum();
-                (r.drain(), r.finished(), errors)
+                let live = self.metrics.is_some().then(|| (r.counts().to_vec(), r.fidelity()));
+                (r.drain(), r.finished(), errors, live)
             };
             self.absorb(&tags, drained, now)?;
+            if let (Some(m), Some((counts, fidelity))) = (&self.metrics, live) {
+                m.publish(&tags, &counts, &self.totals, &self.lag, fidelity, now);
+            }
             self.progress.set_position(finished_units);
             self.progress.set_message(format!("{errors} errors"));
             if finished {

@@ -15,6 +15,7 @@ use crate::clock::TokioClock;
 use crate::engine::run_workload;
 use crate::error::{Error, Result};
 use crate::executor::MssqlConnector;
+use crate::metrics::LiveMetrics;
 use crate::output::{RUN_SCHEMA, RunInfo, Summary, TagInfo, write_json};
 use crate::report::Reporter;
 use crate::spec::{Access, Arrival, Load, Stop, Workload};
@@ -178,6 +179,18 @@ pub struct ReplayOptions {
     pub interval: Duration,
     /// Show a progress bar (still hidden when stderr is not a terminal).
     pub progress: bool,
+    /// Serve live Prometheus `/metrics` here during the run (`--listen`).
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+/// Starts `/metrics` when `--listen` was given (before the run, so a taken port fails fast).
+async fn live_metrics(o: &ReplayOptions) -> Result<Option<std::sync::Arc<LiveMetrics>>> {
+    let Some(addr) = o.listen else { return Ok(None) };
+    let metrics = LiveMetrics::new()
+        .map_err(|e| Error::setting("--listen", format!("cannot set up the metrics: {e}")))?;
+    let metrics = std::sync::Arc::new(metrics);
+    crate::metrics::serve(addr, metrics.clone()).await?;
+    Ok(Some(metrics))
 }
 
 /// The settings as recorded in `run.json`.
@@ -261,8 +274,10 @@ pub async fn replay(w: &Workload, o: &ReplayOptions, stop: watch::Receiver<bool>
         errors_not_logged: 0,
         notes,
     };
+    let metrics = live_metrics(o).await?;
     write_json(&o.out, "run.json", &info)?;
-    let reporter = Reporter::new(o.interval, Some(&o.out), progress_bar(w, o.shard, o.progress), started)?;
+    let reporter = Reporter::new(o.interval, Some(&o.out), progress_bar(w, o.shard, o.progress), started)?
+        .with_metrics(metrics);
     let connector = MssqlConnector { target: o.target.clone(), database: w.database.clone() };
     let result = run_workload(w, o.shard, &connector, TokioClock::start, stop, reporter).await?;
     let tags: Vec<TagInfo> = w
@@ -339,7 +354,8 @@ pub async fn replay_trace(
     } else {
         ProgressBar::hidden()
     };
-    let reporter = Reporter::new(o.interval, Some(&o.out), bar, started)?;
+    let reporter =
+        Reporter::new(o.interval, Some(&o.out), bar, started)?.with_metrics(live_metrics(o).await?);
     let connector = MssqlConnector { target: o.target.clone(), database: None };
     let tags: Vec<TagInfo> =
         trace.texts.iter().map(|t| TagInfo { text: Some(t.clone()), ..TagInfo::default() }).collect();

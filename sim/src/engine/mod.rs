@@ -240,6 +240,11 @@ pub enum Step {
         command: String,
         args: Vec<String>,
     },
+    /// A server-level statement (logins, credentials, Agent jobs, linked servers, server
+    /// triggers, ALTER DATABASE options, trace flags), run by `runtime::instance_objects`.
+    InstanceObject {
+        text: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

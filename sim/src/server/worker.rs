@@ -7,6 +7,7 @@
 use super::Shared;
 use super::sink::TdsSink;
 use crate::engine::ResultSink;
+use crate::engine::runtime::xe::Completed;
 use crate::engine::runtime::{BulkLoad, Session};
 use crate::error::SqlError;
 use crate::tds::bulk::BulkDecoder;
@@ -66,7 +67,11 @@ pub(crate) fn spawn(
                                 sink.done(None);
                             }
                         },
-                        None => session.execute(&sql, &[], &mut sink),
+                        None => {
+                            let started = std::time::Instant::now();
+                            session.execute(&sql, &[], &mut sink);
+                            session.xe_completed(&Completed::Batch { text: &sql }, started);
+                        }
                     }
                     sink.finish();
                 }
@@ -129,8 +134,12 @@ fn run_rpc(session: &mut Session, rpc: RpcRequest, sink: &mut TdsSink<'_>) {
         }
     };
     // The second parameter declares the others' types; each value already carries its type.
-    let values: Vec<Param> = params.skip(1).collect();
+    let declaration = params.next().and_then(|p| if let Value::Str(d) = p.value { Some(d) } else { None });
+    let values: Vec<Param> = params.collect();
+    let started = std::time::Instant::now();
     session.execute(&sql, &values, sink);
+    let call = Completed::Rpc { sql: &sql, declaration: declaration.as_deref(), params: &values };
+    session.xe_completed(&call, started);
 }
 
 /// Where a connection's bulk load stands between packets.

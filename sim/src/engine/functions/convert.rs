@@ -12,7 +12,7 @@ use rusqlite::types::{Value, ValueRef};
 use super::dates::{format_as, parse_any};
 use super::encoding::{cp1252_decode, cp1252_encode};
 use super::math::decimal_value;
-use super::{Def, arg, def, format_real, int_arg, raise, text_arg, value_text};
+use super::{Def, arg, def, format_real, int_arg, raise, text_arg, type_arg, value_text};
 use crate::engine::FunctionContext;
 use crate::error::SqlError;
 use crate::types::storage::{format_decimal, format_guid, parse_decimal, parse_guid};
@@ -25,11 +25,12 @@ pub(super) const FUNCTIONS: &[Def] = &[
 ];
 
 fn run(c: &Context<'_>) -> Result<Value, SqlError> {
-    let target_text = text_arg(c, 0).unwrap_or_default();
-    let target = SqlType::parse(&target_text)
-        .ok_or_else(|| SqlError::new(243, 16, format!("Type {target_text} is not a defined system type.")))?;
+    let target = type_arg(c, 0).ok_or_else(|| {
+        let text = text_arg(c, 0).unwrap_or_default();
+        SqlError::new(243, 16, format!("Type {text} is not a defined system type."))
+    })?;
     let style = int_arg(c, 2).map_err(|_| SqlError::new(281, 16, "The style is not a valid number."))?;
-    let source = text_arg(c, 3).and_then(|s| SqlType::parse(&s));
+    let source = type_arg(c, 3);
     convert_value(&target, arg(c, 1), style, source)
 }
 
@@ -261,8 +262,24 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
+/// A stored datetime2 value in its canonical form (`yyyy-mm-dd hh:mi:ss.fffffff`), which
+/// several conversions can pass through unchanged instead of parsing and formatting it.
+fn canonical_datetime2<'a>(v: ValueRef<'a>, source: Option<SqlType>) -> Option<&'a str> {
+    const SHAPE: &[u8; 27] = b"9999-99-99 99:99:99.9999999";
+    let ValueRef::Text(t) = v else { return None };
+    let fits = t.len() == SHAPE.len()
+        && t.iter().zip(SHAPE).all(|(c, s)| if *s == b'9' { c.is_ascii_digit() } else { c == s });
+    (matches!(source, Some(SqlType::DateTime2(_))) && fits).then(|| std::str::from_utf8(t).ok()).flatten()
+}
+
 fn to_string(v: ValueRef<'_>, style: Option<i64>, source: Option<SqlType>) -> Result<String, SqlError> {
     use SqlType as T;
+    // datetime2(7) in style 121 is exactly its stored text.
+    if let (Some(text), Some(T::DateTime2(7)), Some(21 | 121 | 25)) =
+        (canonical_datetime2(v, source), source, style)
+    {
+        return Ok(text.to_string());
+    }
     let text = || value_text(v).unwrap_or_default();
     Ok(match (source, v) {
         (_, ValueRef::Blob(b)) => match style.unwrap_or(0) {
@@ -452,7 +469,9 @@ fn fit_string(target: &SqlType, s: String) -> String {
             out.extend(std::iter::repeat_n(' ', *n as usize - len));
             out
         }
-        SqlType::VarChar(Len::N(n)) | SqlType::NVarChar(Len::N(n)) => s.chars().take(*n as usize).collect(),
+        SqlType::VarChar(Len::N(n)) | SqlType::NVarChar(Len::N(n)) if s.len() > *n as usize => {
+            s.chars().take(*n as usize).collect()
+        }
         _ => s,
     }
 }
@@ -582,6 +601,12 @@ fn to_temporal(
     let failed = || {
         SqlError::new(241, 16, "Conversion failed when converting date and/or time from character string.")
     };
+    if let (Some(text), true) = (canonical_datetime2(v, source), style.is_none())
+        && source == Some(*target)
+    {
+        // datetime2(n) to itself: the stored text is already the result.
+        return Ok(Value::Text(text.to_string()));
+    }
     let (dt, off) = match v {
         ValueRef::Integer(_) | ValueRef::Real(_)
             if matches!(target, SqlType::DateTime | SqlType::SmallDateTime) =>

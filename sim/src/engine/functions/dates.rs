@@ -276,7 +276,7 @@ pub(crate) fn add(part: &str, n: i64, dt: NaiveDateTime) -> Option<NaiveDateTime
 fn dateadd(c: &Context<'_>, _: &dyn FunctionContext) -> R {
     let part = part_arg(c);
     let (Some(n), Some((dt, off))) = (int_arg(c, 1)?, datetime_arg(c, 2)?) else { return Ok(Value::Null) };
-    let ty = text_arg(c, 3).and_then(|t| SqlType::parse(&t)).unwrap_or(SqlType::DateTime);
+    let ty = super::type_arg(c, 3).unwrap_or(SqlType::DateTime);
     if ty == SqlType::Date
         && matches!(
             part.as_str(),

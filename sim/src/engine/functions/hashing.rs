@@ -2,6 +2,8 @@
 //! varchar/char as Windows-1252 (char padded to its length), nvarchar/nchar as UTF-16LE,
 //! binary types as they are, integers big-endian at their width. And NEWID.
 
+use std::borrow::Cow;
+
 use md5::{Digest, Md5};
 use rusqlite::functions::Context;
 use rusqlite::types::{Value, ValueRef};
@@ -9,23 +11,24 @@ use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 
 use super::encoding::cp1252_encode;
-use super::{Def, arg, def, text_arg, value_text, volatile};
+use super::{Def, arg, def, type_arg, value_text, volatile};
 use crate::engine::FunctionContext;
 use crate::types::SqlType;
 use crate::types::storage::format_guid;
 
 pub(super) const FUNCTIONS: &[Def] = &[def("tsql_hashbytes", 3, hashbytes), volatile("tsql_newid", 0, newid)];
 
-/// The bytes SQL Server hashes for a value of type `ty`.
-pub(crate) fn value_bytes(v: ValueRef<'_>, ty: Option<SqlType>) -> Vec<u8> {
+/// The bytes SQL Server hashes for a value of type `ty`: borrowed when SQLite already holds
+/// them (binary values, the concatenated row encodings the validator hashes), else encoded.
+pub(crate) fn value_bytes(v: ValueRef<'_>, ty: Option<SqlType>) -> Cow<'_, [u8]> {
     let text = || value_text(v).unwrap_or_default();
-    match (ty, v) {
+    Cow::Owned(match (ty, v) {
         (Some(SqlType::Binary(n)), ValueRef::Blob(b)) if b.len() < n as usize => {
             let mut b = b.to_vec();
             b.resize(n as usize, 0);
             b
         }
-        (_, ValueRef::Blob(b)) => b.to_vec(),
+        (_, ValueRef::Blob(b)) => return Cow::Borrowed(b),
         (Some(SqlType::NChar(n)), _) => {
             let mut units: Vec<u16> = text().encode_utf16().collect();
             units.resize(units.len().max(n as usize), b' ' as u16);
@@ -56,27 +59,49 @@ pub(crate) fn value_bytes(v: ValueRef<'_>, ty: Option<SqlType>) -> Vec<u8> {
             }
         }
         _ => cp1252_encode(&text()),
-    }
-}
-
-pub(crate) fn digest(algorithm: &str, data: &[u8]) -> Option<Vec<u8>> {
-    Some(match algorithm.to_ascii_uppercase().as_str() {
-        "MD5" => Md5::digest(data).to_vec(),
-        "SHA" | "SHA1" => Sha1::digest(data).to_vec(),
-        "SHA2_256" => Sha256::digest(data).to_vec(),
-        "SHA2_512" => Sha512::digest(data).to_vec(),
-        _ => return None,
     })
 }
 
-fn hashbytes(c: &Context<'_>, _: &dyn FunctionContext) -> rusqlite::Result<Value> {
-    let Some(algorithm) = text_arg(c, 0) else { return Ok(Value::Null) };
-    let v = arg(c, 1);
-    if let ValueRef::Null = v {
-        return Ok(Value::Null);
+/// The HASHBYTES algorithms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Algorithm {
+    Md5,
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+impl Algorithm {
+    /// The algorithm HASHBYTES names (`'SHA2_256'`, any case).
+    pub(crate) fn parse(name: &[u8]) -> Option<Algorithm> {
+        const NAMES: [(&[u8], Algorithm); 5] = [
+            (b"MD5", Algorithm::Md5),
+            (b"SHA", Algorithm::Sha1),
+            (b"SHA1", Algorithm::Sha1),
+            (b"SHA2_256", Algorithm::Sha256),
+            (b"SHA2_512", Algorithm::Sha512),
+        ];
+        NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, a)| *a)
     }
-    let ty = text_arg(c, 2).and_then(|t| SqlType::parse(&t));
-    Ok(digest(&algorithm, &value_bytes(v, ty)).map(Value::Blob).unwrap_or(Value::Null))
+
+    pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            Algorithm::Md5 => Md5::digest(data).to_vec(),
+            Algorithm::Sha1 => Sha1::digest(data).to_vec(),
+            Algorithm::Sha256 => Sha256::digest(data).to_vec(),
+            Algorithm::Sha512 => Sha512::digest(data).to_vec(),
+        }
+    }
+}
+
+fn hashbytes(c: &Context<'_>, _: &dyn FunctionContext) -> rusqlite::Result<Value> {
+    let algorithm = match arg(c, 0) {
+        ValueRef::Text(name) => Algorithm::parse(name),
+        _ => None,
+    };
+    let v = arg(c, 1);
+    let (Some(algorithm), false) = (algorithm, matches!(v, ValueRef::Null)) else { return Ok(Value::Null) };
+    Ok(Value::Blob(algorithm.digest(&value_bytes(v, type_arg(c, 2)))))
 }
 
 fn newid(_: &Context<'_>, _: &dyn FunctionContext) -> rusqlite::Result<Value> {
@@ -119,8 +144,8 @@ mod tests {
         );
         assert_eq!(hex(eval(&c, "tsql_hashbytes('SHA2_512', X'', 'varbinary(1)')").unwrap()).len(), 128);
         // varchar '€' is the single byte 0x80 in Windows-1252.
-        assert_eq!(value_bytes(ValueRef::Text("€".as_bytes()), SqlType::parse("varchar(1)")), vec![0x80]);
-        assert_eq!(value_bytes(ValueRef::Integer(1), Some(SqlType::Int)), vec![0, 0, 0, 1]);
+        assert_eq!(*value_bytes(ValueRef::Text("€".as_bytes()), SqlType::parse("varchar(1)")), [0x80]);
+        assert_eq!(*value_bytes(ValueRef::Integer(1), Some(SqlType::Int)), [0, 0, 0, 1]);
         assert_eq!(eval(&c, "tsql_hashbytes('MD5', NULL, 'varchar(3)')").unwrap(), Value::Null);
         assert_eq!(eval(&c, "tsql_hashbytes('XYZ', 'a', 'varchar(3)')").unwrap(), Value::Null);
     }

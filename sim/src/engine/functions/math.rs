@@ -8,7 +8,6 @@ use rusqlite::types::{Value, ValueRef};
 use super::{Def, arg, def, int_arg, raise, real_arg, value_text, volatile};
 use crate::engine::FunctionContext;
 use crate::error::SqlError;
-use crate::types::SqlType;
 use crate::types::storage::{format_decimal, parse_decimal};
 
 pub(super) const FUNCTIONS: &[Def] = &[
@@ -156,7 +155,7 @@ fn power(c: &Context<'_>, _: &dyn FunctionContext) -> R {
     if !r.is_finite() {
         return Err(raise(SqlError::new(232, 16, "Arithmetic overflow error for type float.")));
     }
-    let ty = super::text_arg(c, 2).and_then(|t| SqlType::parse(&t));
+    let ty = super::type_arg(c, 2);
     Ok(match ty {
         Some(t) if t.is_integer() => Value::Integer(r.trunc() as i64),
         _ => Value::Real(r),

@@ -33,6 +33,7 @@ use rusqlite::types::{Value, ValueRef};
 
 use crate::engine::FunctionContext;
 use crate::error::SqlError;
+use crate::types::SqlType;
 
 pub use collation::{compare_ci, compare_guid, register_collations};
 pub use convert::convert_value;
@@ -125,6 +126,52 @@ pub fn sql_error(e: &rusqlite::Error) -> Option<SqlError> {
 
 pub(crate) fn arg<'c>(c: &'c Context<'_>, i: usize) -> ValueRef<'c> {
     if i < c.len() { c.get_raw(i) } else { ValueRef::Null }
+}
+
+/// A type-name argument (`'varchar(30)'`, always a literal the translator wrote), parsed once
+/// per thread: a row-by-row CONVERT does not re-parse its type names. (SQLite's per-argument
+/// auxiliary data would do the same, but its lookup walks every cached argument of the
+/// statement, which costs more than the parse on a wide row hash.)
+pub(crate) fn type_arg(c: &Context<'_>, i: usize) -> Option<SqlType> {
+    let text = match arg(c, i) {
+        ValueRef::Text(t) => t,
+        ValueRef::Null => return None,
+        other => return value_text(other).and_then(|t| SqlType::parse(&t)),
+    };
+    TYPE_NAMES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, ty)) = cache.entries.iter().find(|(name, _)| **name == *text) {
+            return *ty;
+        }
+        let ty = SqlType::parse(&String::from_utf8_lossy(text));
+        cache.remember(text, ty);
+        ty
+    })
+}
+
+/// The type names parsed lately on this thread: a statement uses a handful, found by a short
+/// scan (cheaper than hashing); when full, the oldest entry makes room.
+#[derive(Default)]
+struct TypeNames {
+    entries: Vec<(Box<[u8]>, Option<SqlType>)>,
+    next: usize,
+}
+
+impl TypeNames {
+    const SIZE: usize = 32;
+
+    fn remember(&mut self, name: &[u8], ty: Option<SqlType>) {
+        if self.entries.len() < Self::SIZE {
+            self.entries.push((name.into(), ty));
+        } else {
+            self.entries[self.next] = (name.into(), ty);
+            self.next = (self.next + 1) % Self::SIZE;
+        }
+    }
+}
+
+thread_local! {
+    static TYPE_NAMES: std::cell::RefCell<TypeNames> = std::cell::RefCell::new(TypeNames::default());
 }
 
 /// An argument as text (numbers formatted, blobs decoded lossily); `None` for NULL.

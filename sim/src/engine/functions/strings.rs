@@ -27,7 +27,7 @@ pub(super) const FUNCTIONS: &[Def] = &[
     def("tsql_quotename", 2, quotename),
     def("tsql_concat_ws", -1, concat_ws),
     def("tsql_datalength", 2, datalength),
-    def("tsql_binconcat", 2, binconcat),
+    def("tsql_binconcat", -1, binconcat),
 ];
 
 type R = rusqlite::Result<Value>;
@@ -317,20 +317,27 @@ fn concat_ws(c: &Context<'_>, _: &dyn FunctionContext) -> R {
 /// DATALENGTH: bytes as SQL Server stores the value (nvarchar 2 per UTF-16 unit, varchar 1 per
 /// Windows-1252 byte, fixed types their size).
 /// `binary + binary`: the bytes of both operands; NULL when either is NULL.
+/// `a + b + …` over binary values (the translator flattens a chain of `+` into one call):
+/// the bytes of every argument in order, NULL when any is NULL.
 fn binconcat(c: &Context<'_>, _: &dyn FunctionContext) -> R {
-    let bytes = |v: ValueRef<'_>| match v {
-        ValueRef::Null => None,
-        ValueRef::Blob(b) | ValueRef::Text(b) => Some(b.to_vec()),
-        ValueRef::Integer(i) => Some(i.to_be_bytes().to_vec()),
-        ValueRef::Real(f) => Some(f.to_be_bytes().to_vec()),
-    };
-    match (bytes(arg(c, 0)), bytes(arg(c, 1))) {
-        (Some(mut a), Some(b)) => {
-            a.extend_from_slice(&b);
-            Ok(Value::Blob(a))
-        }
-        _ => Ok(Value::Null),
+    let mut len = 0;
+    for i in 0..c.len() {
+        len += match arg(c, i) {
+            ValueRef::Null => return Ok(Value::Null),
+            ValueRef::Blob(b) | ValueRef::Text(b) => b.len(),
+            ValueRef::Integer(_) | ValueRef::Real(_) => 8,
+        };
     }
+    let mut out = Vec::with_capacity(len);
+    for i in 0..c.len() {
+        match arg(c, i) {
+            ValueRef::Blob(b) | ValueRef::Text(b) => out.extend_from_slice(b),
+            ValueRef::Integer(n) => out.extend_from_slice(&n.to_be_bytes()),
+            ValueRef::Real(f) => out.extend_from_slice(&f.to_be_bytes()),
+            ValueRef::Null => {}
+        }
+    }
+    Ok(Value::Blob(out))
 }
 
 fn datalength(c: &Context<'_>, _: &dyn FunctionContext) -> R {
@@ -338,7 +345,7 @@ fn datalength(c: &Context<'_>, _: &dyn FunctionContext) -> R {
     if let ValueRef::Null = v {
         return Ok(Value::Null);
     }
-    let ty = text_arg(c, 1).and_then(|t| SqlType::parse(&t));
+    let ty = super::type_arg(c, 1);
     let n: i64 = match ty {
         Some(SqlType::Char(n) | SqlType::Binary(n)) => n as i64,
         Some(SqlType::NChar(n)) => 2 * n as i64,

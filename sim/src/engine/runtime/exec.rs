@@ -61,6 +61,7 @@ impl Session {
             }
             Step::NoOp => Ok(None),
             Step::Dbcc { command, args } => self.dbcc(command, args, sink).map(|_| None),
+            Step::InstanceObject { text } => Ok(super::instance_objects::execute(self, text, sink)?),
         }
     }
 

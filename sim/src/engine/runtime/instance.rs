@@ -71,6 +71,8 @@ pub(crate) struct Inner {
     pub load: RwLock<Arc<LoadState>>,
     pub knobs: Knobs,
     pub faults: Faults,
+    pub xe: super::xe::XeStore,
+    pub query_store: super::query_store::QueryStore,
     /// Serialises CREATE/DROP DATABASE.
     ddl_lock: Mutex<()>,
 }
@@ -121,6 +123,8 @@ impl Instance {
             load: RwLock::new(Arc::new(LoadState::new(now))),
             knobs: Knobs::default(),
             faults: Faults::default(),
+            xe: Default::default(),
+            query_store: Default::default(),
             ddl_lock: Mutex::new(()),
         };
         let instance = Instance { inner: Arc::new(inner) };

@@ -24,11 +24,14 @@ mod ddl;
 mod errors;
 mod exec;
 pub mod instance;
+pub(crate) mod instance_objects;
 pub mod lifecycle;
 mod objects;
+mod query_store;
 pub mod session;
 pub mod sink;
 mod stream;
+pub(crate) mod xe;
 
 #[cfg(test)]
 mod tests;

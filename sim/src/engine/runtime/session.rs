@@ -191,6 +191,9 @@ impl Session {
         if self.shared.instance.knobs().enabled() {
             self.load.counters.batch_requests.fetch_add(1, Ordering::Relaxed);
         }
+        if super::xe::intercept(self, sql, sink) {
+            return;
+        }
         self.vars.clear();
         self.params =
             params.iter().map(|p| (p.name.to_ascii_lowercase(), p.ty, to_storage(&p.value))).collect();
@@ -214,7 +217,7 @@ impl Session {
                 }
                 continue;
             }
-            let mut mark = self.statement_start(text);
+            let (mut mark, begun) = (self.statement_start(text), std::time::Instant::now());
             let (step, needs) = {
                 let catalog = SessionCatalog::new(self);
                 let step = compat::translate(statement, &catalog);
@@ -231,6 +234,12 @@ impl Session {
                 Err(e) => self.report(Failure::Error(e.clone()), sink),
             };
             self.statement_end(mark, text, step.as_ref().ok(), &needs);
+            super::query_store::record(
+                self,
+                text,
+                begun.elapsed(),
+                self.shared.error.load(Ordering::Relaxed) != 0,
+            );
             if flow != Flow::Continue {
                 return;
             }

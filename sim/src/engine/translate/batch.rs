@@ -138,10 +138,17 @@ pub fn parse_batch(sql: &str) -> Result<Vec<Parsed>, SqlError> {
         }
         let start = first.span.start;
         let line = start.line as i32;
-        if let Some(construct) = refused(&p) {
+        if let Some(to_eof) = instance_claim(&p) {
+            skip_statement(&mut p, to_eof);
+        } else if let Some(construct) = refused(&p) {
             return Err(SqlError::unsupported(construct).at_line(line));
         }
-        let kinds = statement(&mut p).map_err(|e| match e {
+        let kinds = if p.peek_token().span.start != start {
+            Ok(vec![Kind::InstanceObject])
+        } else {
+            statement(&mut p)
+        };
+        let kinds = kinds.map_err(|e| match e {
             Parse::Syntax(e) => syntax_error(&e, text),
             Parse::Sql(e) => e.at_line(line),
         })?;
@@ -180,6 +187,52 @@ fn upper_word(p: &Parser<'_>, n: usize) -> Option<String> {
     match p.peek_nth_token(n).token {
         Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
         _ => None,
+    }
+}
+
+/// Server-level statements (logins, Agent procedures, ALTER DATABASE options, …) belong to
+/// `runtime::instance_objects`; `Some(to_eof)` when it claims the next statement.
+fn instance_claim(p: &Parser<'_>) -> Option<bool> {
+    let words: Vec<String> = (0..8)
+        .map(|n| p.peek_nth_token(n).token)
+        .take_while(|t| *t != Token::EOF && *t != Token::SemiColon)
+        .map(|t| match t {
+            Token::Word(w) if w.quote_style.is_none() => w.value,
+            other => other.to_string(),
+        })
+        .collect();
+    crate::engine::runtime::instance_objects::claims(&words)
+}
+
+/// Consumes a claimed statement: to `;`, the end of the batch, or (unless `to_eof`) the next
+/// statement's first word at parenthesis depth 0.
+fn skip_statement(p: &mut Parser<'_>, to_eof: bool) {
+    let mut depth = 0i32;
+    // The pre-pass puts `;` before `SET`: in `ALTER DATABASE d SET …` that one is not an end.
+    let alter_database =
+        upper_word(p, 0).as_deref() == Some("ALTER") && upper_word(p, 1).as_deref() == Some("DATABASE");
+    p.next_token();
+    loop {
+        let t = p.peek_token().token;
+        match &t {
+            Token::EOF => break,
+            Token::SemiColon if alter_database && upper_word(p, 1).as_deref() == Some("SET") => {}
+            Token::SemiColon if !to_eof => break,
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            Token::Word(w)
+                if !to_eof
+                    && depth == 0
+                    && w.quote_style.is_none()
+                    && (STATEMENT_WORDS.contains(&w.value.to_ascii_uppercase().as_str())
+                        || w.value.eq_ignore_ascii_case("RECONFIGURE"))
+                    && !matches!(w.value.to_ascii_uppercase().as_str(), "SET" | "WITH" | "END" | "ELSE") =>
+            {
+                break;
+            }
+            _ => {}
+        }
+        p.next_token();
     }
 }
 

@@ -276,7 +276,9 @@ impl Tr<'_> {
                 (Some(a), Some(b)) if a + b <= 8000 => Len::N((a + b) as u16),
                 _ => Len::Max,
             };
-            let sql = format!("tsql_binconcat({}, {})", l.sql, r.sql);
+            // A chain `a + b + c` becomes one call: one copy of the bytes, not one per `+`.
+            let args = |e: &Ex| binconcat_args(&e.sql).unwrap_or(&e.sql).to_string();
+            let sql = format!("tsql_binconcat({}, {})", args(&l), args(&r));
             return Ex::new(sql, Some(SqlType::VarBinary(len)), nullable);
         }
         let char_l = l.is_char() || (l.ty.is_none() && r.is_char());
@@ -600,4 +602,41 @@ fn describe(e: &Expr) -> String {
     let debug = format!("{e:?}");
     let kind = debug.split(['(', ' ', '{']).next().unwrap_or("expression");
     format!("expression {kind} ({e})")
+}
+
+/// The argument list of `sql` when it is exactly one `tsql_binconcat(…)` call (the opening
+/// parenthesis closes at the end; quoted strings and identifiers skipped).
+fn binconcat_args(sql: &str) -> Option<&str> {
+    let inner = sql.strip_prefix("tsql_binconcat(")?.strip_suffix(')')?;
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for ch in inner.chars() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth < 0 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    (depth == 0 && quote.is_none()).then_some(inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::binconcat_args;
+
+    #[test]
+    fn only_a_whole_binconcat_call_is_flattened() {
+        assert_eq!(binconcat_args("tsql_binconcat(X'01', f(a, ')'))"), Some("X'01', f(a, ')')"));
+        assert_eq!(binconcat_args("tsql_binconcat(a, b) || tsql_binconcat(c, d)"), None);
+        assert_eq!(binconcat_args("tsql_binconcat(a, 'it''s (')"), Some("a, 'it''s ('"));
+        assert_eq!(binconcat_args("CASE WHEN x THEN tsql_binconcat(a, b) END"), None);
+    }
 }

@@ -69,16 +69,32 @@ impl Parsed {
 #[derive(Clone, Debug)]
 enum Kind {
     Sql(Box<Statement>),
-    SetOption { name: String, value: String },
-    SetVariable { name: String, op: Option<sqlparser::ast::BinaryOperator>, value: Box<Expr> },
-    Declare { name: String, ty: SqlType, init: Option<Box<Expr>> },
+    SetOption {
+        name: String,
+        value: String,
+    },
+    SetVariable {
+        name: String,
+        op: Option<sqlparser::ast::BinaryOperator>,
+        value: Box<Expr>,
+    },
+    Declare {
+        name: String,
+        ty: SqlType,
+        init: Option<Box<Expr>>,
+    },
     Begin,
     Commit,
     Rollback,
     Use(String),
     Print(Box<Expr>),
     CreateDatabase(String),
-    Dbcc { command: String, args: Vec<String> },
+    Dbcc {
+        command: String,
+        args: Vec<String>,
+    },
+    /// A server-level statement (CREATE LOGIN, msdb.dbo.sp_add_job, …): runtime::instance_objects.
+    InstanceObject,
 }
 
 /// Translates one statement into a [`Step`], asking `catalog` for every table, view and
@@ -103,6 +119,7 @@ pub fn translate(stmt: &Parsed, catalog: &dyn Catalog) -> Result<Step, SqlError>
         Kind::Print(e) => tr.print(e),
         Kind::CreateDatabase(name) => Ok(Step::CreateDatabase { name: name.clone() }),
         Kind::Dbcc { command, args } => Ok(Step::Dbcc { command: command.clone(), args: args.clone() }),
+        Kind::InstanceObject => Ok(Step::InstanceObject { text: stmt.text.clone() }),
     };
     result.map_err(|e| e.at_line(stmt.line))
 }

@@ -73,6 +73,9 @@ pub(crate) fn fill(
         cols.join(", ")
     ))
     .map_err(meta_error)?;
+    if let Some(rows) = crate::engine::runtime::instance_objects::rows(session, view)? {
+        return super::dmv::insert(session, view, &table, rows);
+    }
     if super::dmv::is_dmv(view) {
         return super::dmv::fill(session, view, &table, database);
     }
@@ -335,6 +338,20 @@ fn fill_for(session: &Session, view: &CatalogView, db: &str, db_id: i64) -> Resu
                 &[("definition", "o.definition"), ("uses_database_collation", "1"), ("is_system_named", "o.is_system_named")],
             ),
         },
+        "sys.sql_modules" => Fill {
+            from: objects_of("'V', 'P', 'FN', 'IF', 'TF', 'TR'"),
+            exprs: with(
+                Vec::new(),
+                &[
+                    ("object_id", "o.object_id"),
+                    ("definition", "o.definition"),
+                    ("uses_ansi_nulls", "1"),
+                    ("uses_quoted_identifier", "1"),
+                    ("uses_database_collation", "1"),
+                    ("is_inlineable", "0"),
+                ],
+            ),
+        },
         "sys.partitions" => Fill {
             from: "{m}.\"__cutover_indexes\" i JOIN temp.\"__cutover_sizes\" z ON z.object_id = i.object_id".into(),
             exprs: with(
@@ -525,12 +542,15 @@ fn databases_rows(session: &Session) -> String {
         .databases()
         .iter()
         .map(|d| {
+            let (compat, encrypted) =
+                crate::engine::runtime::instance_objects::database_options(session, &d.name);
             format!(
-                "SELECT {} AS name, {} AS id, {} AS created, {} AS pdn",
+                "SELECT {} AS name, {} AS id, {} AS created, {} AS pdn, {compat} AS compat, {} AS enc",
                 literal(&d.name),
                 d.id,
                 literal(&d.create_date),
-                literal(&super::dmv::storage::physical_database_name(session.instance(), &d.name, d.id))
+                literal(&super::dmv::storage::physical_database_name(session.instance(), &d.name, d.id)),
+                i64::from(encrypted)
             )
         })
         .collect();
@@ -545,7 +565,7 @@ fn database_exprs(session: &Session) -> Vec<(&'static str, String)> {
         ("database_id", "d.id".into()),
         ("owner_sid", "X'01'".into()),
         ("create_date", "d.created".into()),
-        ("compatibility_level", "160".into()),
+        ("compatibility_level", "d.compat".into()),
         ("collation_name", collation),
         ("user_access", "0".into()),
         ("user_access_desc", "'MULTI_USER'".into()),
@@ -586,7 +606,7 @@ fn database_exprs(session: &Session) -> Vec<(&'static str, String)> {
         ("service_broker_guid", "printf('%08X-0000-0000-0000-%012X', d.id, d.id)".into()),
         ("log_reuse_wait", "0".into()),
         ("log_reuse_wait_desc", "'NOTHING'".into()),
-        ("is_encrypted", "0".into()),
+        ("is_encrypted", "d.enc".into()),
         ("is_honor_broker_priority_on", "0".into()),
         ("resource_pool_id", "NULL".into()),
         ("default_language_lcid", "NULL".into()),
@@ -632,6 +652,7 @@ fn files_rows(session: &Session, only: Option<i64>) -> String {
                 f.size_pages
             )
         })
+        .chain(added_files(session, only))
         .collect();
     if rows.is_empty() {
         return "SELECT 0 AS db, 0 AS fid, 0 AS type, '' AS name, '' AS path, 0 AS size WHERE 0".to_string();
@@ -639,12 +660,31 @@ fn files_rows(session: &Session, only: Option<i64>) -> String {
     rows.join(" UNION ALL ")
 }
 
+/// Files ALTER DATABASE … ADD FILE added (instance_objects), as `files_rows` rows.
+fn added_files(session: &Session, only: Option<i64>) -> Vec<String> {
+    let instance = session.instance();
+    let mut next_id = 1000;
+    crate::engine::runtime::instance_objects::added_files(session)
+        .into_iter()
+        .filter_map(|(db, name, ty, path)| instance.database(&db).map(|d| (d.id, name, ty, path)))
+        .filter(|(id, ..)| only.is_none_or(|o| o == *id))
+        .map(|(id, name, ty, path)| {
+            next_id += 1;
+            format!(
+                "SELECT {id} AS db, {next_id} AS fid, {ty} AS type, {} AS name, {} AS path, 1024 AS size",
+                literal(&name),
+                literal(&path)
+            )
+        })
+        .collect()
+}
+
 fn file_exprs(with_database: bool) -> Vec<(&'static str, String)> {
     let mut e: Vec<(&'static str, String)> = vec![
         ("file_id", "f.fid".into()),
         ("file_guid", "printf('%08X-%04X-0000-0000-%012X', f.db, f.fid, f.db * 16 + f.fid)".into()),
         ("type", "f.type".into()),
-        ("type_desc", "CASE f.type WHEN 0 THEN 'ROWS' ELSE 'LOG' END".into()),
+        ("type_desc", "CASE f.type WHEN 0 THEN 'ROWS' WHEN 2 THEN 'FILESTREAM' ELSE 'LOG' END".into()),
         ("data_space_id", "CASE f.type WHEN 0 THEN 1 ELSE 0 END".into()),
         ("name", "f.name".into()),
         ("physical_name", "f.path".into()),

@@ -108,6 +108,9 @@ impl Catalog for SessionCatalog<'_> {
         {
             return self.resolve_function(view, args);
         }
+        if super::xe::read_file::is_read_file(name) {
+            return super::xe::read_file::resolve(self.session, args);
+        }
         if name.name.eq_ignore_ascii_case("fn_my_permissions")
             && name.schema.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("sys"))
         {

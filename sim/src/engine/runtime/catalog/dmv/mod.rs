@@ -21,6 +21,7 @@ use rusqlite::types::Value as Stored;
 use super::views::CatalogView;
 use crate::engine::runtime::database::quote;
 use crate::engine::runtime::objects::meta_error;
+use crate::engine::runtime::query_store as qs;
 use crate::engine::runtime::session::Session;
 use crate::error::SqlError;
 
@@ -107,12 +108,24 @@ pub(crate) fn fill(
         "sys.server_resource_stats" => mi::server_resource_stats(session),
         "sys.dm_instance_resource_governance" => mi::resource_governance(session),
         "sys.dm_os_job_object" => mi::job_object(session),
+        "sys.dm_xe_sessions" => crate::engine::runtime::xe::views::dm_xe_sessions(session),
+        "sys.server_event_sessions" => crate::engine::runtime::xe::views::server_event_sessions(session),
+        "sys.query_store_query_text" => qs::query_text(session, database),
+        "sys.query_store_query" => qs::query(session, database),
+        "sys.query_store_plan" => qs::plan(session, database),
+        "sys.query_store_runtime_stats" => qs::runtime_stats(session, database),
+        "sys.query_store_runtime_stats_interval" => qs::runtime_stats_interval(session),
         other => return Err(SqlError::invalid_object(other)),
     };
     insert(session, view, table, rows)
 }
 
-fn insert(session: &Session, view: &CatalogView, table: &str, set: RowSet) -> Result<(), SqlError> {
+pub(crate) fn insert(
+    session: &Session,
+    view: &CatalogView,
+    table: &str,
+    set: RowSet,
+) -> Result<(), SqlError> {
     let mut names = Vec::new();
     let mut exprs = Vec::new();
     let mut slot = 0;

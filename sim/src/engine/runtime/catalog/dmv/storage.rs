@@ -293,6 +293,8 @@ pub(crate) fn configurations(session: &Session) -> RowSet {
             1589 if mi => 1,
             _ => *value,
         };
+        let value =
+            crate::engine::runtime::instance_objects::configured_value(session, name).unwrap_or(value);
         set.push(vec![
             int(*id),
             text(*name),

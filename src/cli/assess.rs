@@ -1,0 +1,124 @@
+//! `cutover assess`: Managed Instance blockers and warnings on a source server; and the
+//! instance-level object comparison behind `cutover validate --instance-objects`.
+
+use super::Outcome;
+use super::server_arg::resolve_server;
+use anyhow::{Context, bail};
+use cutover_assess::instance;
+use cutover_assess::rules::{self, report};
+use std::path::{Path, PathBuf};
+
+/// Check a source server for Azure SQL Managed Instance blockers and warnings.
+///
+/// Runs the rules in assess/data/assess-rules.toml (each a catalog or DMV query with its
+/// Microsoft source): database size and file counts, FILESTREAM and FileTables, multiple log
+/// files, compatibility levels, TDE, trace flags, SQL Agent job steps of unsupported
+/// subsystems, Windows logins, linked servers to unsupported providers, server settings. Each
+/// finding names the object, the reason and the documented remediation.
+///
+/// Exit codes: 0 no blocker, 1 a blocker was found, 2 could not assess (a rule that could not
+/// run is never a pass).
+///
+/// Examples:
+///   CUTOVER_PASSWORD=… cutover assess --server src
+///   cutover assess --server "Server=…" --format markdown --out assessment.md
+#[derive(clap::Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub struct AssessArgs {
+    /// The source: a connection string (ADO.NET or JDBC) or a server name from cutover.toml.
+    #[arg(long, value_name = "CONN")]
+    server: String,
+    /// terminal, markdown or json.
+    #[arg(long, default_value = "terminal", value_parser = ["terminal", "markdown", "json"])]
+    format: String,
+    /// Write the output to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// A rules file to use instead of the bundled one (same format as assess/data/assess-rules.toml).
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// The cutover.toml to read server names from (default: ./cutover.toml if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+fn emit(text: &str, out: Option<&Path>) -> anyhow::Result<()> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("could not write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+pub async fn run(args: AssessArgs) -> anyhow::Result<Outcome> {
+    let rules = match &args.rules {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("could not read --rules {}", path.display()))?;
+            rules::parse(&text, &path.display().to_string())?
+        }
+        None => rules::bundled(),
+    };
+    let target = resolve_server(&args.server, args.config.as_deref())?;
+    let mut conn =
+        cutover_mssql::connect(&target).await.with_context(|| format!("could not connect to {target}"))?;
+    let result = rules::run::assess(&mut conn, &rules).await;
+    let text = match args.format.as_str() {
+        "json" => serde_json::to_string_pretty(&result)? + "\n",
+        "markdown" => report::markdown(&result),
+        _ => report::terminal(&result),
+    };
+    emit(&text, args.out.as_deref())?;
+    if result.blockers() > 0 {
+        return Ok(Outcome::Fail);
+    }
+    if !result.unchecked.is_empty() {
+        bail!(
+            "{} rule(s) could not be checked; the report names each with its error",
+            result.unchecked.len()
+        );
+    }
+    Ok(Outcome::Pass)
+}
+
+/// `cutover validate --instance-objects [--script FILE]`: logins, roles, credentials, Agent
+/// objects, linked servers, server triggers and configuration, source against target.
+pub async fn instance_objects(
+    source: &cutover_mssql::ServerTarget,
+    target: &cutover_mssql::ServerTarget,
+    script: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<Outcome> {
+    let mut src = cutover_mssql::connect(source)
+        .await
+        .with_context(|| format!("could not connect to the source {source}"))?;
+    let mut tgt = cutover_mssql::connect(target)
+        .await
+        .with_context(|| format!("could not connect to the target {target}"))?;
+    let (s, t) = (instance::read(&mut src).await, instance::read(&mut tgt).await);
+    let diff = instance::diff::diff(&s, &t);
+    if let Some(path) = script {
+        let sql = instance::script::script(&diff, &s, &t);
+        std::fs::write(path, sql).with_context(|| format!("could not write --script {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&diff)?);
+    } else {
+        print!("{}", instance::report::terminal(&diff));
+    }
+    if diff.has_differences() {
+        return Ok(Outcome::Fail);
+    }
+    if !diff.unreadable.is_empty() {
+        bail!(
+            "{} inventory section(s) could not be read: {}",
+            diff.unreadable.len(),
+            diff.unreadable.join("; ")
+        );
+    }
+    Ok(Outcome::Pass)
+}

@@ -1,0 +1,95 @@
+//! `cutover compare`: two baselines and/or two replays side by side, judged by a policy.
+
+use super::Outcome;
+use anyhow::{Context, bail};
+use cutover_compare::{CompareOptions, Format};
+use std::path::PathBuf;
+
+/// Compare a source and a target: DMV baselines (`cutover collect`) and/or replays (`cutover
+/// replay`), under a policy of thresholds.
+///
+/// Metrics are aligned across editions (CPU from the ring buffer or sys.server_resource_stats,
+/// files by database and type, waits by type and category); queries by query_hash; replay
+/// templates from their merged HdrHistogram logs (shards added losslessly). A difference fails
+/// only when it is beyond the policy's threshold and outside measurement noise (Mann-Whitney),
+/// with enough samples (15 executions per query, as DEA required). Each check says why in one
+/// sentence. Policy format and defaults: docs/policy.md.
+///
+/// Exit codes: 0 pass, 1 a check failed, 2 could not compare (missing or corrupt input, another
+/// format version, nothing in common).
+///
+/// Examples:
+///   cutover compare --baseline baselines/src --candidate baselines/mi --out report/
+///   cutover compare --replay-baseline runs/src --replay-candidate runs/mi --policy policy.toml \
+///     --out report/ --format terminal,html
+#[derive(clap::Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub struct CompareArgs {
+    /// The source's baseline folder (`cutover collect --out`).
+    #[arg(long, value_name = "DIR", requires = "candidate")]
+    baseline: Option<PathBuf>,
+    /// The target's baseline folder.
+    #[arg(long, value_name = "DIR", requires = "baseline")]
+    candidate: Option<PathBuf>,
+    /// The source's replay folder (`cutover replay --out`), or a folder of shard folders.
+    #[arg(long, value_name = "DIR", requires = "replay_candidate")]
+    replay_baseline: Option<PathBuf>,
+    /// The target's replay folder, or a folder of shard folders.
+    #[arg(long, value_name = "DIR", requires = "replay_baseline")]
+    replay_candidate: Option<PathBuf>,
+    /// Policy TOML (docs/policy.md); default: the built-in policy.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Folder for the reports (report.txt, report.md, report.json, junit.xml, report.html).
+    #[arg(long, value_name = "DIR", default_value = "compare-report")]
+    out: PathBuf,
+    /// Report forms: terminal, markdown, json, junit, html (comma-separated; default all).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "terminal,markdown,json,junit,html"
+    )]
+    format: Vec<String>,
+    /// Print the built-in policy and exit.
+    #[arg(long, exclusive = true)]
+    print_policy: bool,
+}
+
+/// Runs `cutover compare`.
+pub async fn run(args: CompareArgs) -> anyhow::Result<Outcome> {
+    if args.print_policy {
+        print!("{}", cutover_compare::policy::DEFAULT_POLICY);
+        return Ok(Outcome::Pass);
+    }
+    let mut formats = Vec::new();
+    for f in &args.format {
+        match Format::parse(f) {
+            Some(f) => formats.push(f),
+            None => bail!("--format {f}: not one of terminal, markdown, json, junit, html"),
+        }
+    }
+    let opts = CompareOptions {
+        baseline: args.baseline,
+        candidate: args.candidate,
+        replay_baseline: args.replay_baseline,
+        replay_candidate: args.replay_candidate,
+        policy: args.policy,
+    };
+    let out = args.out.clone();
+    let comparison = tokio::task::spawn_blocking(move || cutover_compare::compare(&opts))
+        .await
+        .context("the comparison stopped unexpectedly")?
+        .context("could not compare")?;
+    let written =
+        cutover_compare::write_reports(&comparison, &out, &formats).context("could not write the reports")?;
+    if formats.contains(&Format::Terminal) {
+        print!("{}", cutover_compare::render(&comparison, Format::Terminal));
+    } else {
+        println!("{}", comparison.headline());
+    }
+    for path in written {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(if comparison.passed() { Outcome::Pass } else { Outcome::Fail })
+}

@@ -1,0 +1,130 @@
+//! Shared by the capture tests: the known workload, starting the capture binary, waiting for
+//! its event session, and reading a capture back as per-session statement sequences.
+#![allow(dead_code)]
+
+use super::common::{PASSWORD, TestServer, connect};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The table the workload reads.
+pub async fn prepare(server: &TestServer) {
+    let mut conn = connect(server).await;
+    conn.simple_query(
+        "CREATE TABLE dbo.items (id int NOT NULL PRIMARY KEY, name nvarchar(40) NOT NULL, price decimal(10,2) NOT NULL, \
+         added datetime2 NOT NULL); \
+         INSERT INTO dbo.items VALUES (1, N'item 1', 10.00, '2026-01-01'), (2, N'item 2', 12.50, '2026-01-02'), \
+         (3, N'item 3', 20.00, '2026-01-03'), (4, N'item 4', 5.00, '2026-01-04');",
+    )
+    .await
+    .expect("setup");
+}
+
+/// `cutover capture --server … --out FILE EXTRA…` in the background.
+pub fn spawn_capture(server: &TestServer, out: &Path, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["capture", "--server", &server.conn, "--out", out.to_str().unwrap()])
+        .args(extra)
+        .env("CUTOVER_PASSWORD", PASSWORD)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts")
+}
+
+/// Names of the capture's event sessions: (started, defined).
+pub async fn event_sessions(server: &TestServer) -> (Vec<String>, Vec<String>) {
+    let mut conn = connect(server).await;
+    let mut names: Vec<Vec<String>> = Vec::new();
+    for view in ["sys.dm_xe_sessions", "sys.server_event_sessions"] {
+        let rows = conn
+            .query_rows(&format!("SELECT name FROM {view} WHERE name LIKE 'cutover_capture%'"), &[])
+            .await
+            .expect("the XE views answer");
+        names.push(rows.iter().map(|r| r.get::<&str, _>(0).unwrap_or("").to_string()).collect());
+    }
+    let defined = names.pop().unwrap();
+    (names.pop().unwrap(), defined)
+}
+
+pub async fn wait_for_event_session(server: &TestServer) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while event_sessions(server).await.0.is_empty() {
+        assert!(Instant::now() < deadline, "the capture never started its event session");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn assert_no_event_session(server: &TestServer) {
+    let (started, defined) = event_sessions(server).await;
+    assert!(
+        started.is_empty() && defined.is_empty(),
+        "left behind: started {started:?}, defined {defined:?}"
+    );
+}
+
+/// Three connections: eight typed lookups 100 ms apart; batches and a string lookup; decimal and
+/// datetime2 parameters.
+pub async fn known_workload(server: &TestServer) {
+    let lookups = async {
+        let mut c = connect(server).await;
+        for id in 1..=8i32 {
+            c.query_rows("SELECT name FROM dbo.items WHERE id = @P1", &[&id]).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let batches = async {
+        let mut c = connect(server).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        for _ in 0..4 {
+            c.simple_query("SELECT COUNT(*) FROM dbo.items").await.unwrap();
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            c.query_rows("SELECT id FROM dbo.items WHERE name = @P1", &[&"item 3"]).await.unwrap();
+        }
+    };
+    let mixed = async {
+        let mut c = connect(server).await;
+        let price = rust_decimal::Decimal::new(1250, 2);
+        let added = chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap().and_hms_opt(3, 4, 5).unwrap();
+        for _ in 0..3 {
+            tokio::time::sleep(Duration::from_millis(120)).await;
+            c.query_rows("SELECT id FROM dbo.items WHERE price >= @P1 AND added < @P2", &[&price, &added])
+                .await
+                .unwrap();
+        }
+    };
+    tokio::join!(lookups, batches, mixed);
+}
+
+/// One captured session: (sql, parameter values, batch|rpc) per event, and start offsets (µs).
+#[derive(Debug)]
+pub struct CapturedSession {
+    pub events: Vec<(String, String, &'static str)>,
+    pub starts: Vec<u64>,
+}
+
+/// The sessions of a capture that ran the known workload's statements (others dropped).
+pub fn workload_sessions(path: &Path) -> Vec<CapturedSession> {
+    let trace =
+        cutover_workloads::trace::Trace::load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let known = ["dbo.items"];
+    let mut out = Vec::new();
+    for s in &trace.sessions {
+        let mut session = CapturedSession { events: Vec::new(), starts: Vec::new() };
+        for e in &s.events {
+            if !known.iter().any(|k| e.statement.sql.contains(k)) || e.statement.sql.contains("sys.") {
+                continue;
+            }
+            let kind = match e.kind {
+                cutover_workloads::executor::CallKind::Rpc => "rpc",
+                cutover_workloads::executor::CallKind::Batch => "batch",
+            };
+            session.events.push((e.statement.sql.clone(), format!("{:?}", e.values), kind));
+            session.starts.push(e.start.as_micros() as u64);
+        }
+        if !session.events.is_empty() {
+            out.push(session);
+        }
+    }
+    out
+}

@@ -1,0 +1,71 @@
+//! `cutover demo` end to end, as the README's first command runs it: the real binary, two
+//! simulated instances in its process, the planted difference found and named, the baselines
+//! and replays written, the compare report on disk, and the verdict the gate file decides.
+
+mod common;
+
+use common::cli::{cutover, json, out_dir, text};
+use std::time::{Duration, Instant};
+
+#[test]
+fn the_demo_tells_the_whole_story_and_finds_the_planted_difference() {
+    let out = out_dir("demo");
+    let started = Instant::now();
+    let result = cutover(&["demo", "--out", &out.display().to_string(), "--seconds", "4"]);
+    let took = started.elapsed();
+    assert_eq!(result.status.code(), Some(0), "the demo ran to the end: {}", text(&result));
+    assert!(took < Duration::from_secs(120), "the demo took {took:?}, more than two minutes");
+
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    assert!(
+        stdout.contains(
+            "Validation found it: dbo.customers: 1 differing row(s), first (customer_id=42) changed: email"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Performance report (open in a browser):"), "{stdout}");
+
+    // The gate it ran, and its verdict: the planted difference fails it.
+    let gate = json(&out.join("gate.json"));
+    assert_eq!(gate["verdict"], "fail", "{gate}");
+    assert_eq!(gate["partial"], false);
+    let checks = gate["checks"].as_array().unwrap();
+    let failing: Vec<&str> = checks
+        .iter()
+        .filter(|c| c["phase"] == "validate" && c["status"] == "fail")
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(
+        failing,
+        ["dbo.customers: checksum"],
+        "only the planted difference differs in the data: {gate}"
+    );
+    assert!(
+        checks.iter().all(|c| c["status"] != "error" && c["status"] != "skipped"),
+        "every phase ran: {gate}"
+    );
+    for phase in ["validate", "collect", "replay", "compare"] {
+        assert!(checks.iter().any(|c| c["phase"] == phase), "{phase} in {gate}");
+    }
+    assert!(out.join("gate.toml").is_file());
+    assert!(
+        !std::fs::read_to_string(out.join("gate.toml")).unwrap().contains("Passw0rd"),
+        "no secret in the gate file"
+    );
+
+    // Each phase's files.
+    let validate = json(&out.join("validate/report.json"));
+    assert_eq!(validate["verdict"], "differences");
+    for side in ["source", "target"] {
+        let baseline = json(&out.join(format!("baselines/{side}/baseline.json")));
+        assert!(!baseline["series_files"].as_array().unwrap().is_empty(), "{side} baseline has series");
+        let summary = json(&out.join(format!("runs/{side}/summary.json")));
+        assert!(summary["totals"]["ok"].as_u64().unwrap() > 100, "{side} replay ran: {summary}");
+    }
+    let html = gate["files"]["compare_html"].as_str().expect("the compare report is named");
+    let page = std::fs::read_to_string(out.join(html)).unwrap();
+    assert!(page.contains("<svg"), "charts inline");
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<testcase ").count(), checks.len());
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -1,0 +1,382 @@
+//! The text of an `rpc_completed` event's `statement` back into a typed call:
+//!
+//! - `exec sp_executesql N'SELECT … @P1',N'@P1 int',@P1=7` → SQL, parameters with their
+//!   declared SQL types and values;
+//! - `declare @p1 int set @p1=5 exec sp_prepare @p1 output,N'@P1 int',N'SELECT …',1 select @p1`
+//!   remembers handle 5 for the session; `exec sp_execute 5,7` (or `@P1=7`) is resolved through
+//!   it; `sp_prepexec` does both; `sp_unprepare` forgets; an unknown handle is reported;
+//! - any other procedure call is kept as its batch text.
+
+use std::collections::HashMap;
+
+use serde_json::Value as J;
+
+/// One typed RPC parameter, as the trace format writes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypedParam {
+    pub name: String,
+    /// The declared type (`int`, `nvarchar(4000)`, `decimal(10,2)`).
+    pub ty: String,
+    pub value: J,
+}
+
+/// What an RPC event becomes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Call {
+    /// Sent as `sp_executesql` with typed parameters.
+    Rpc { sql: String, params: Vec<TypedParam> },
+    /// Sent as a batch, as captured (procedure calls; parameters of types the trace cannot type).
+    Batch(String),
+    /// A statement that only prepares or unprepares (nothing to replay).
+    Nothing,
+    /// `sp_execute` of a handle this capture never saw prepared.
+    Unresolved { handle: i64 },
+}
+
+/// Prepared-statement handles per captured session.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    handles: HashMap<(String, i64), (String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Word(String),
+    Str(String),
+    Num(String),
+    Punct(char),
+}
+
+impl Prepared {
+    /// Turns one RPC `statement` of `session` into a call.
+    pub fn resolve(&mut self, session: &str, statement: &str) -> Call {
+        let toks = tokenize(statement);
+        let Some(exec) = toks.iter().position(|t| is_word(t, "exec") || is_word(t, "execute")) else {
+            return Call::Batch(statement.to_string());
+        };
+        let handle_out = set_value(&toks[..exec]);
+        let (proc, args) = proc_and_args(&toks[exec + 1..]);
+        match proc.as_str() {
+            "sp_executesql" => executesql(&args).unwrap_or_else(|| Call::Batch(statement.to_string())),
+            "sp_prepare" => {
+                if let (Some(h), Some(decl), Some(sql)) = (handle_out, text_arg(&args, 1), text_arg(&args, 2))
+                {
+                    self.handles.insert((session.to_string(), h), (decl, sql));
+                }
+                Call::Nothing
+            }
+            "sp_prepexec" => {
+                let (Some(decl), Some(sql)) = (text_arg(&args, 1), text_arg(&args, 2)) else {
+                    return Call::Batch(statement.to_string());
+                };
+                if let Some(h) = handle_out {
+                    self.handles.insert((session.to_string(), h), (decl.clone(), sql.clone()));
+                }
+                typed(&sql, &decl, &args[3.min(args.len())..])
+                    .unwrap_or_else(|| Call::Batch(statement.to_string()))
+            }
+            "sp_execute" => {
+                let Some(h) = args.first().and_then(number_arg) else {
+                    return Call::Batch(statement.to_string());
+                };
+                match self.handles.get(&(session.to_string(), h)) {
+                    Some((decl, sql)) => {
+                        typed(sql, decl, &args[1..]).unwrap_or_else(|| Call::Batch(statement.to_string()))
+                    }
+                    None => Call::Unresolved { handle: h },
+                }
+            }
+            "sp_unprepare" => {
+                if let Some(h) = args.first().and_then(number_arg) {
+                    self.handles.remove(&(session.to_string(), h));
+                }
+                Call::Nothing
+            }
+            _ => Call::Batch(statement.to_string()),
+        }
+    }
+}
+
+/// An argument: optional `@name =`, then its value tokens.
+type Arg = (Option<String>, Vec<Tok>);
+
+fn is_word(t: &Tok, w: &str) -> bool {
+    matches!(t, Tok::Word(x) if x.eq_ignore_ascii_case(w))
+}
+
+/// `set @p1=5` before the exec: the handle an output parameter came back with.
+fn set_value(toks: &[Tok]) -> Option<i64> {
+    toks.windows(4).find_map(|w| match w {
+        [s, Tok::Word(v), Tok::Punct('='), Tok::Num(n)] if is_word(s, "set") && v.starts_with('@') => {
+            n.parse().ok()
+        }
+        _ => None,
+    })
+}
+
+fn proc_and_args(toks: &[Tok]) -> (String, Vec<Arg>) {
+    let mut at = 0;
+    let mut proc = String::new();
+    while let Some(Tok::Word(w)) = toks.get(at) {
+        proc = w.to_ascii_lowercase();
+        at += 1;
+        if toks.get(at) != Some(&Tok::Punct('.')) {
+            break;
+        }
+        at += 1;
+    }
+    let mut args = Vec::new();
+    let mut current: Vec<Tok> = Vec::new();
+    for t in &toks[at..] {
+        match t {
+            Tok::Punct(',') => args.push(std::mem::take(&mut current)),
+            Tok::Word(w) if w.eq_ignore_ascii_case("select") => break,
+            _ => current.push(t.clone()),
+        }
+    }
+    if !current.is_empty() {
+        args.push(current);
+    }
+    let named = args
+        .into_iter()
+        .map(|a| match a.as_slice() {
+            [Tok::Word(n), Tok::Punct('='), rest @ ..] if n.starts_with('@') => {
+                (Some(n.clone()), rest.to_vec())
+            }
+            _ => (None, a),
+        })
+        .collect();
+    (proc, named)
+}
+
+fn text_arg(args: &[Arg], i: usize) -> Option<String> {
+    match args.get(i)?.1.first()? {
+        Tok::Str(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn number_arg(arg: &Arg) -> Option<i64> {
+    match arg.1.first()? {
+        Tok::Num(n) => n.parse().ok(),
+        _ => None,
+    }
+}
+
+fn executesql(args: &[Arg]) -> Option<Call> {
+    let sql = text_arg(args, 0)?;
+    let decl = if args.len() > 1 { text_arg(args, 1)? } else { String::new() };
+    typed(&sql, &decl, &args[2.min(args.len())..])
+}
+
+/// Pairs the declared parameters with the values (by name, else by position).
+fn typed(sql: &str, decl: &str, values: &[Arg]) -> Option<Call> {
+    let declared = declarations(decl);
+    let mut params = Vec::with_capacity(declared.len());
+    for (i, (name, ty)) in declared.iter().enumerate() {
+        let arg = values
+            .iter()
+            .find(|(n, _)| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            .or_else(|| values.get(i).filter(|(n, _)| n.is_none()));
+        let value = match arg {
+            Some((_, toks)) => json_value(ty, toks)?,
+            None => J::Null,
+        };
+        params.push(TypedParam { name: name.clone(), ty: ty.clone(), value });
+    }
+    Some(Call::Rpc { sql: sql.to_string(), params })
+}
+
+/// `@P1 int,@P2 decimal(10,2) OUTPUT` → [("@P1", "int"), ("@P2", "decimal(10,2)")].
+pub fn declarations(decl: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut part = String::new();
+    for c in decl.chars().chain(std::iter::once(',')) {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                if let Some((name, rest)) = part.trim().split_once(char::is_whitespace) {
+                    out.push((name.to_string(), strip_output(rest)));
+                }
+                part.clear();
+                continue;
+            }
+            _ => {}
+        }
+        part.push(c);
+    }
+    out
+}
+
+fn strip_output(ty: &str) -> String {
+    let t = ty.trim();
+    let lower = t.to_ascii_lowercase();
+    for suffix in [" output", " out", " readonly"] {
+        if let Some(stripped) = lower.strip_suffix(suffix) {
+            return t[..stripped.len()].trim().to_string();
+        }
+    }
+    t.to_string()
+}
+
+/// A literal as the trace's JSON value for `ty`; `None` for a type the trace cannot carry.
+fn json_value(ty: &str, toks: &[Tok]) -> Option<J> {
+    let base = ty.split('(').next().unwrap_or(ty).trim().to_ascii_lowercase();
+    let tok = toks.first()?;
+    if is_word(tok, "null") {
+        return Some(J::Null);
+    }
+    let num = match (tok, toks.get(1)) {
+        (Tok::Num(n), _) => Some(n.clone()),
+        (Tok::Punct('-'), Some(Tok::Num(n))) => Some(format!("-{n}")),
+        _ => None,
+    };
+    let text = match tok {
+        Tok::Str(s) => Some(s.clone()),
+        _ => None,
+    };
+    Some(match base.as_str() {
+        "bit" | "tinyint" | "smallint" | "int" | "bigint" => J::from(num?.parse::<i64>().ok()?),
+        "float" | "real" => J::from(num?.parse::<f64>().ok()?),
+        "decimal" | "numeric" | "money" | "smallmoney" => J::String(num.or(text)?),
+        "nvarchar" | "varchar" | "nchar" | "char" | "ntext" | "text" | "uniqueidentifier" => {
+            J::String(text.or(num)?)
+        }
+        "date" | "datetime" | "datetime2" | "smalldatetime" => J::String(text?),
+        _ => return None,
+    })
+}
+
+fn tokenize(s: &str) -> Vec<Tok> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '\'' || (c == 'N' || c == 'n') && chars.get(i + 1) == Some(&'\'') {
+            i += if c == '\'' { 1 } else { 2 };
+            let mut v = String::new();
+            while i < chars.len() {
+                if chars[i] == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        v.push('\'');
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                v.push(chars[i]);
+                i += 1;
+            }
+            out.push(Tok::Str(v));
+        } else if c.is_ascii_digit() || c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()) {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric()
+                    || chars[i] == '.'
+                    || (matches!(chars[i], '+' | '-') && matches!(chars[i - 1], 'e' | 'E')))
+            {
+                i += 1;
+            }
+            out.push(Tok::Num(chars[start..i].iter().collect()));
+        } else if c.is_alphanumeric() || c == '@' || c == '_' || c == '#' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '@' | '_' | '#' | '$'))
+            {
+                i += 1;
+            }
+            out.push(Tok::Word(chars[start..i].iter().collect()));
+        } else if c == '[' {
+            let start = i + 1;
+            while i < chars.len() && chars[i] != ']' {
+                i += 1;
+            }
+            out.push(Tok::Word(chars[start..i.min(chars.len())].iter().collect()));
+            i += 1;
+        } else {
+            out.push(Tok::Punct(c));
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rpc(sql: &str, params: &[(&str, &str, J)]) -> Call {
+        Call::Rpc {
+            sql: sql.into(),
+            params: params
+                .iter()
+                .map(|(n, t, v)| TypedParam { name: n.to_string(), ty: t.to_string(), value: v.clone() })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn executesql_keeps_types_and_values() {
+        let mut p = Prepared::default();
+        let call = p.resolve(
+            "53",
+            "exec sp_executesql N'SELECT @P1, @P2, @P3 WHERE x = ''a''',N'@P1 int,@P2 nvarchar(4000),@P3 decimal(10,2)',@P1=-7,@P2=N'O''Brien',@P3=12.50",
+        );
+        assert_eq!(
+            call,
+            rpc(
+                "SELECT @P1, @P2, @P3 WHERE x = 'a'",
+                &[
+                    ("@P1", "int", J::from(-7)),
+                    ("@P2", "nvarchar(4000)", J::from("O'Brien")),
+                    ("@P3", "decimal(10,2)", J::from("12.50"))
+                ]
+            )
+        );
+        assert_eq!(p.resolve("53", "exec sp_executesql N'SELECT 1'"), rpc("SELECT 1", &[]));
+    }
+
+    #[test]
+    fn prepared_handles_resolve_per_session() {
+        let mut p = Prepared::default();
+        let prep =
+            "declare @p1 int\nset @p1=5\nexec sp_prepare @p1 output,N'@P1 int',N'SELECT @P1',1\nselect @p1";
+        assert_eq!(p.resolve("53", prep), Call::Nothing);
+        assert_eq!(p.resolve("53", "exec sp_execute 5,9"), rpc("SELECT @P1", &[("@P1", "int", J::from(9))]));
+        assert_eq!(p.resolve("54", "exec sp_execute 5,9"), Call::Unresolved { handle: 5 });
+        assert_eq!(p.resolve("53", "exec sp_unprepare 5"), Call::Nothing);
+        assert_eq!(p.resolve("53", "exec sp_execute 5,@P1=1"), Call::Unresolved { handle: 5 });
+        let both =
+            "declare @p1 int set @p1=2 exec sp_prepexec @p1 output,N'@a bigint',N'SELECT @a',@a=3 select @p1";
+        assert_eq!(p.resolve("53", both), rpc("SELECT @a", &[("@a", "bigint", J::from(3))]));
+        assert_eq!(
+            p.resolve("53", "exec sp_execute 2,@a=4"),
+            rpc("SELECT @a", &[("@a", "bigint", J::from(4))])
+        );
+    }
+
+    #[test]
+    fn other_procedures_and_untyped_values_stay_batches() {
+        let mut p = Prepared::default();
+        assert_eq!(p.resolve("1", "exec dbo.refresh @id=1"), Call::Batch("exec dbo.refresh @id=1".into()));
+        let odd = "exec sp_executesql N'SELECT @P1',N'@P1 varbinary(8)',@P1=0x01";
+        assert_eq!(p.resolve("1", odd), Call::Batch(odd.into()));
+    }
+
+    #[test]
+    fn declarations_split_at_top_level_commas() {
+        assert_eq!(
+            declarations("@a decimal(10, 2),@b nvarchar(max) OUTPUT, @c int"),
+            [
+                ("@a".into(), "decimal(10, 2)".into()),
+                ("@b".into(), "nvarchar(max)".into()),
+                ("@c".into(), "int".into())
+            ]
+        );
+    }
+}
