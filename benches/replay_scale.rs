@@ -116,7 +116,7 @@ impl Executor for FakeExec {
         }
         // Let the other workers and the reporter run now and then, as a real reply would.
         self.1 = self.1.wrapping_add(1);
-        if self.1 % 16 == 0 {
+        if self.1.is_multiple_of(16) {
             tokio::task::yield_now().await;
         }
         Ok(())
