@@ -6,26 +6,10 @@
 mod common;
 
 use common::{DATABASE, PASSWORD, USER};
-use cutover_sim::engine::runtime::{Clock, Instance, InstanceConfig, LoginDef};
+use cutover_sim::engine::runtime::{Instance, InstanceConfig, LoginDef};
 use cutover_sim::profile::Profile;
 use cutover_sim::server::{ServerConfig, SimServer, TlsMode};
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-
-/// The wall clock, shifted back by `back_ms`: installed with a shift so the instance seems to
-/// have started a minute ago (sys.server_resource_stats rows appear 45 s after a start), then
-/// set to zero before the collector reads it (so its clock never goes backwards).
-#[derive(Debug)]
-struct ShiftedClock {
-    back_ms: AtomicI64,
-}
-
-impl Clock for ShiftedClock {
-    fn now_utc(&self) -> chrono::NaiveDateTime {
-        chrono::Utc::now().naive_utc() - chrono::Duration::milliseconds(self.back_ms.load(Ordering::Relaxed))
-    }
-}
 
 async fn sim_profile(profile: &str) -> (SimServer, String) {
     common::init_logging();
@@ -33,9 +17,8 @@ async fn sim_profile(profile: &str) -> (SimServer, String) {
     let config = InstanceConfig::for_profile("SIM-MI", profile, vec![LoginDef::sysadmin(USER, PASSWORD)]);
     let instance = Instance::start(config).expect("simulator starts");
     instance.create_database(DATABASE).expect("database created");
-    let clock = Arc::new(ShiftedClock { back_ms: AtomicI64::new(60_000) });
-    instance.set_clock(clock.clone());
-    clock.back_ms.store(0, Ordering::Relaxed);
+    // sys.server_resource_stats rows appear 45 s after a start: a server up for a minute.
+    common::age(&instance, std::time::Duration::from_secs(60));
     let server = SimServer::start(instance, ServerConfig { tls: TlsMode::Disabled, ..Default::default() })
         .await
         .expect("server starts");

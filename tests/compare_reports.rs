@@ -7,8 +7,9 @@ use cutover_compare::testdata::{scenario, write_replay};
 use cutover_compare::{CompareOptions, Comparison, Format, compare, render, write_reports};
 use std::path::{Path, PathBuf};
 
-fn comparison() -> Comparison {
-    let root = std::env::temp_dir().join(format!("cutover-compare-snap-{}", std::process::id()));
+/// One comparison, built in a folder of its own (`tag`): the tests run in parallel.
+fn comparison(tag: &str) -> Comparison {
+    let root = std::env::temp_dir().join(format!("cutover-compare-snap-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     scenario::source(1).write(&root.join("src")).unwrap();
     scenario::target_regressed(2).write(&root.join("tgt")).unwrap();
@@ -60,7 +61,7 @@ fn golden(name: &str, actual: &str) {
 
 #[test]
 fn every_report_form_matches_its_snapshot() {
-    let c = comparison();
+    let c = comparison("golden");
     for f in Format::ALL {
         golden(&format!("snapshot.{}", f.file_name()), &render(&c, f));
     }
@@ -68,7 +69,7 @@ fn every_report_form_matches_its_snapshot() {
 
 #[test]
 fn reports_are_written_where_asked_and_say_the_same_thing() {
-    let c = comparison();
+    let c = comparison("written");
     let out = std::env::temp_dir().join(format!("cutover-compare-out-{}", std::process::id()));
     let written = write_reports(&c, &out, &Format::ALL).unwrap();
     let names: Vec<_> =

@@ -120,7 +120,7 @@ fn scan(expr: &str) -> Result<Refs, String> {
                     i = close + 1;
                 }
             } else if KEYWORDS.contains(&word.as_str()) {
-            } else if next == Some('(') {
+            } else if next == Some('(') || GROUPING.contains(&next_word(&chars, i).as_str()) {
                 if !FUNCTIONS.contains(&word.as_str()) {
                     return Err(format!("unknown PromQL function {word:?} in {expr:?}"));
                 }
@@ -137,6 +137,11 @@ fn scan(expr: &str) -> Result<Refs, String> {
         }
     }
     Ok(refs)
+}
+
+/// The identifier after `at` (past whitespace): `sum by (…)` is an aggregation, not a metric.
+fn next_word(chars: &[char], at: usize) -> String {
+    chars[at..].iter().skip_while(|c| c.is_whitespace()).take_while(|c| is_ident(**c)).collect()
 }
 
 fn skip_string(chars: &[char], start: usize) -> Result<usize, String> {
@@ -274,6 +279,9 @@ fn parse_exposition(text: &str, into: &mut Emitted) {
 async fn every_metric_and_label_the_dashboard_queries_is_one_the_collector_emits() {
     let source = sim_named(TlsMode::Enabled, "sqlserver-2019").await;
     let target = sim_named(TlsMode::Enabled, "mi-gp").await;
+    for server in [&source, &target] {
+        common::age(server.sim.as_ref().unwrap().instance(), std::time::Duration::from_secs(120));
+    }
     let nostate = source.conn.replace("User Id=cutover", "User Id=nostate");
     // A little work first, so waits, file IO and query stats have something in them.
     for server in [&source, &target] {

@@ -445,9 +445,10 @@ pub const FAMILIES: &[Family] = &[
         name: "requests",
         tier: Tier::Fast,
         variants: &[all("SELECT COUNT(*) AS active_requests, \
-             SUM(CASE WHEN blocking_session_id > 0 THEN 1 ELSE 0 END) AS blocked_requests, \
+             ISNULL(SUM(CASE WHEN blocking_session_id > 0 THEN 1 ELSE 0 END), 0) AS blocked_requests, \
              COUNT(DISTINCT CASE WHEN blocking_session_id > 0 THEN blocking_session_id END) AS blocking_sessions, \
-             SUM(open_transaction_count) AS open_transactions, MAX(total_elapsed_time) AS longest_request_ms \
+             ISNULL(SUM(open_transaction_count), 0) AS open_transactions, \
+             ISNULL(MAX(total_elapsed_time), 0) AS longest_request_ms \
              FROM sys.dm_exec_requests WHERE session_id <> @@SPID AND session_id > 50 OPTION (MAXDOP 1)")],
         shape: Shape::Table {
             labels: &[],

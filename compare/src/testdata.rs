@@ -207,7 +207,7 @@ pub fn write_replay(dir: &Path, templates: &[SynthTemplate], seconds: u64, seed:
             h.auto(true);
             for _ in 0..t.per_second {
                 let v = (t.median_us * (t.spread * rng.normal()).exp()).max(1.0) as u64;
-                h.saturating_record(v);
+                h.record(v).map_err(|e| std::io::Error::other(format!("{e:?}")))?;
             }
             total.auto(true);
             total.add(&h).map_err(|e| std::io::Error::other(format!("{e:?}")))?;

@@ -78,6 +78,30 @@ async fn sim_profile(tls: TlsMode, profile: &'static cutover_sim::profile::Profi
     TestServer { sim: Some(server), conn }
 }
 
+/// The wall clock, `back_ms` behind: installed shifted so the instance seems to have started
+/// earlier, then set to zero before anyone reads it (so no clock ever goes backwards).
+#[derive(Debug)]
+struct ShiftedClock {
+    back_ms: std::sync::atomic::AtomicI64,
+}
+
+impl cutover_sim::engine::runtime::Clock for ShiftedClock {
+    fn now_utc(&self) -> chrono::NaiveDateTime {
+        let back = self.back_ms.load(std::sync::atomic::Ordering::Relaxed);
+        chrono::Utc::now().naive_utc() - chrono::Duration::milliseconds(back)
+    }
+}
+
+/// Makes a simulated instance look as if it had been up for `uptime` already, as a real server
+/// has: the CPU ring buffer and Managed Instance resource-stats rows appear only after a minute.
+pub fn age(instance: &Instance, uptime: std::time::Duration) {
+    let clock = std::sync::Arc::new(ShiftedClock {
+        back_ms: std::sync::atomic::AtomicI64::new(uptime.as_millis() as i64),
+    });
+    instance.set_clock(clock.clone());
+    clock.back_ms.store(0, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The live server if `CUTOVER_TEST_MSSQL` is set, else `None` (the caller reports a skip).
 pub fn live() -> Option<TestServer> {
     let conn = std::env::var(LIVE_VAR).ok().filter(|s| !s.trim().is_empty())?;
