@@ -129,6 +129,14 @@ async fn the_report_flags_the_io_bound_regression_and_not_the_cpu_bound_reads() 
         flagged.iter().any(|s| s.starts_with("io_write_latency_seconds{database=shop,file_type=LOG")),
         "{flagged:?}\n{summary}"
     );
+    let collectors_own: Vec<&serde_json::Value> = checks
+        .iter()
+        .filter(|c| c["area"] == "query" && c["subject"].as_str().unwrap_or("").contains("sys.dm_"))
+        .collect();
+    assert!(
+        collectors_own.is_empty(),
+        "the collector's own DMV queries are not the workload: {collectors_own:#?}"
+    );
     for c in checks.iter().filter(|c| c["area"] == "query" && c["verdict"] == "fail") {
         let subject = c["subject"].as_str().unwrap().to_ascii_uppercase();
         let writes = ["INSERT", "UPDATE", "DELETE", "COMMIT"];

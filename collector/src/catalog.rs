@@ -546,26 +546,46 @@ pub const FAMILIES: &[Family] = &[
              SUM(total_worker_time) AS cpu_us, SUM(total_elapsed_time) AS duration_us, \
              SUM(total_logical_reads) AS logical_reads, SUM(total_physical_reads) AS physical_reads, \
              SUM(total_logical_writes) AS writes, SUM(total_rows) AS row_count \
-             FROM sys.dm_exec_query_stats GROUP BY query_hash ORDER BY SUM(total_worker_time) DESC OPTION (MAXDOP 1)",
+             FROM sys.dm_exec_query_stats AS qs CROSS APPLY sys.dm_exec_sql_text(qs.sql_handle) AS st \
+             WHERE st.text NOT LIKE N'/* cutover collector */%' \
+             GROUP BY query_hash ORDER BY SUM(total_worker_time) DESC OPTION (MAXDOP 1)",
         )],
         shape: Shape::QueryStats,
     },
 ];
 
+/// Starts every batch the collector sends, so its own statements can be left out of the query
+/// statistics it collects (they would otherwise show as a workload on both sides).
+pub const MARKER: &str = "/* cutover collector */";
+
+/// `sql` with the [`MARKER`] in front, for a literal.
+macro_rules! marked {
+    ($sql:expr) => {
+        concat!("/* cutover collector */ ", $sql)
+    };
+}
+
+/// `sql` with the [`MARKER`] in front.
+pub fn marked(sql: &str) -> String {
+    if sql.starts_with(MARKER) { sql.to_string() } else { format!("{MARKER} {sql}") }
+}
+
 /// The statement text of query hashes not seen yet (`@P1`: comma-separated hex hashes).
-pub const QUERY_TEXT_SQL: &str = "SELECT CONVERT(nvarchar(18), qs.query_hash, 1) AS query_hash, \
+pub const QUERY_TEXT_SQL: &str = marked!(
+    "SELECT CONVERT(nvarchar(18), qs.query_hash, 1) AS query_hash, \
     MIN(SUBSTRING(st.text, qs.statement_start_offset / 2 + 1, \
     (CASE qs.statement_end_offset WHEN -1 THEN DATALENGTH(st.text) ELSE qs.statement_end_offset END \
     - qs.statement_start_offset) / 2 + 1)) AS statement_text \
     FROM sys.dm_exec_query_stats AS qs CROSS APPLY sys.dm_exec_sql_text(qs.sql_handle) AS st \
-    GROUP BY qs.query_hash OPTION (MAXDOP 1)";
+    GROUP BY qs.query_hash OPTION (MAXDOP 1)"
+);
 
 /// The server clock and restart detector, first in every batch.
 pub const CLOCK_SQL: &str =
-    "SELECT SYSUTCDATETIME() AS now_utc, sqlserver_start_time FROM sys.dm_os_sys_info";
+    marked!("SELECT SYSUTCDATETIME() AS now_utc, sqlserver_start_time FROM sys.dm_os_sys_info");
 /// The clock alone, for a login that may not see dm_os_sys_info.
 pub const CLOCK_ONLY_SQL: &str =
-    "SELECT SYSUTCDATETIME() AS now_utc, CAST(NULL AS datetime) AS sqlserver_start_time";
+    marked!("SELECT SYSUTCDATETIME() AS now_utc, CAST(NULL AS datetime) AS sqlserver_start_time");
 
 /// Session settings of a polite guest, once per connection.
 pub const SESSION_SQL: &str = "SET NOCOUNT ON; SET DEADLOCK_PRIORITY LOW; \
@@ -588,7 +608,7 @@ pub const CONFIG_QUERIES: &[(&str, &str)] = &[
 ];
 
 /// physical_database_name → name (Managed Instance counter instance names are GUIDs).
-pub const PHYSICAL_NAMES_SQL: &str = "SELECT physical_database_name, name FROM sys.databases";
+pub const PHYSICAL_NAMES_SQL: &str = marked!("SELECT physical_database_name, name FROM sys.databases");
 
 /// The families of one tier that exist on this server, with their query.
 pub fn plan(tier: Tier, family: EditionFamily, major: Option<u32>) -> Vec<(&'static Family, &'static str)> {
@@ -614,6 +634,17 @@ mod tests {
         let sqldb: Vec<_> =
             plan(Tier::Fast, EditionFamily::AzureSqlDatabase, Some(12)).iter().map(|(f, _)| f.name).collect();
         assert_eq!(sqldb, vec!["perf_counters", "waits"]);
+    }
+
+    #[test]
+    fn the_collectors_own_batches_are_marked_and_left_out_of_query_statistics() {
+        let (_, sql) = plan(Tier::Queries, EditionFamily::OnPremises, Some(16))[0];
+        assert!(sql.contains(&format!("NOT LIKE N'{MARKER}%'")), "{sql}");
+        for sent in [CLOCK_SQL, CLOCK_ONLY_SQL, QUERY_TEXT_SQL, PHYSICAL_NAMES_SQL] {
+            assert!(sent.starts_with(MARKER), "{sent}");
+        }
+        assert_eq!(marked(CLOCK_SQL), CLOCK_SQL);
+        assert!(marked(CONFIG_QUERIES[0].1).starts_with(MARKER));
     }
 
     #[test]

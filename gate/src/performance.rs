@@ -46,7 +46,7 @@ pub async fn produce(side: &str, run: &RunSection, server: &ServerTarget, out: &
     let replay_dir = out.join("runs").join(side);
     let (stop_collect, collect_stopped) = tokio::sync::oneshot::channel::<()>();
     let collector = tokio::spawn(cutover_collector::run::run(
-        collect_options(side, server, &baseline_dir, interval, duration),
+        collect_options(side, server, &baseline_dir, interval, duration + interval * 2),
         async move {
             let _ = collect_stopped.await;
         },
@@ -61,9 +61,11 @@ pub async fn produce(side: &str, run: &RunSection, server: &ServerTarget, out: &
         listen: None,
     };
     let replayed = replay(&workload, &options, stop_replay).await;
-    // One more interval, so the last stretch of the replay is in the baseline.
-    tokio::time::sleep(interval).await;
-    let _ = stop_collect.send(());
+    if replayed.is_err() {
+        // The collection is cut short (and says so in its baseline); otherwise it runs to its
+        // planned end, one interval past the replay's, and is complete.
+        let _ = stop_collect.send(());
+    }
     match replayed {
         Ok(summary) => {
             let t = &summary.totals;
@@ -122,7 +124,8 @@ fn workload(run: &RunSection) -> Result<cutover_workloads::spec::Workload, Strin
     Ok(w)
 }
 
-/// Query stats often enough that a short run still has several intervals of them.
+/// Query stats often enough that a short run still has several intervals of them; the
+/// collection ends by itself after `duration`.
 fn collect_options(
     side: &str,
     server: &ServerTarget,
@@ -134,7 +137,7 @@ fn collect_options(
     CollectOptions {
         servers: vec![(side.to_string(), server.clone())],
         settings: Settings { interval, query_interval, ..Settings::default() },
-        duration: None,
+        duration: Some(duration),
         out: Some(dir.to_path_buf()),
         csv: false,
         listen: None,

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+/// Warnings listed in the terminal summary; the rest are counted (all are in the files).
+const TERMINAL_WARNINGS: usize = 8;
+
 /// Bumped whenever a field of gate.json changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -72,8 +75,18 @@ impl GateReport {
         );
         let passed = self.checks.iter().filter(|c| c.status == Status::Pass).count();
         let _ = writeln!(s, "  {passed} passed");
-        for c in self.problems() {
-            let _ = writeln!(s, "  {:<8} {:<9} {}", c.status.word(), c.phase, c.summary);
+        let problems = self.problems();
+        let warnings = problems.iter().filter(|c| c.status == Status::Warn).count();
+        for c in problems
+            .iter()
+            .filter(|c| c.status != Status::Warn)
+            .chain(problems.iter().filter(|c| c.status == Status::Warn).take(TERMINAL_WARNINGS))
+        {
+            let _ = writeln!(s, "  {:<8} {:<9} {} — {}", c.status.word(), c.phase, c.name, c.summary);
+        }
+        if warnings > TERMINAL_WARNINGS {
+            let more = warnings - TERMINAL_WARNINGS;
+            let _ = writeln!(s, "  … and {more} more warnings (every check is in gate.md and gate.json)");
         }
         for (what, path) in &self.files {
             let _ = writeln!(s, "  {what:<22} {path}");
@@ -267,6 +280,10 @@ mod tests {
         let md = r.render_markdown();
         assert!(md.find("dbo.b").unwrap() < md.find("dbo.a").unwrap(), "{md}");
         assert!(md.contains("## Details"), "{md}");
-        assert!(r.render_text().contains("FAIL     validate  (id=7) changed: x"), "{}", r.render_text());
+        assert!(
+            r.render_text().contains("FAIL     validate  dbo.b: checksum — (id=7) changed: x"),
+            "{}",
+            r.render_text()
+        );
     }
 }

@@ -30,11 +30,28 @@ const MAX_REDIRECTS: usize = 1;
 pub async fn connect(target: &ServerTarget) -> Result<Connection, Error> {
     let config = target.to_config()?;
     tracing::debug!(server = %target, "connecting");
+    if target.trust_server_certificate {
+        warn_untrusted_once(target);
+    }
     let client = match with_timeout(target.connect_timeout, open(config, target)).await {
         Some(result) => result?,
         None => return Err(connect_timeout(target)),
     };
     Ok(Connection { client, target: target.clone(), broken: false })
+}
+
+/// One warning per server and process (tiberius warns on every connection; the CLI silences it).
+fn warn_untrusted_once(target: &ServerTarget) {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let server = target.to_string();
+    let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
+    if !warned.contains(&server) {
+        tracing::warn!(
+            "{server}: TrustServerCertificate=true, so the server's certificate is not validated \
+             (fine for a simulator or a lab; on a real network give TrustServerCertificateCA or install the CA)"
+        );
+        warned.push(server);
+    }
 }
 
 /// TCP connect and TDS handshake, following one redirect.

@@ -35,7 +35,7 @@ pub struct DemoArgs {
     #[arg(long, value_name = "DIR", default_value = "demo-out")]
     out: PathBuf,
     /// Seconds of replay on each side (the collector samples every second meanwhile).
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(2..=600))]
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u64).range(2..=600))]
     seconds: u64,
     /// Replay rate on each side.
     #[arg(long, value_name = "RATE", default_value = "100/s")]

@@ -112,9 +112,11 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 fn init_logging(verbose: u8) {
+    // tiberius warns about an untrusted certificate on every connection; cutover warns once per
+    // server instead (cutover_mssql::connect).
     let default = match verbose {
-        0 => "warn",
-        1 => "info",
+        0 => "warn,tiberius=error",
+        1 => "info,tiberius=error",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CUTOVER_LOG")
