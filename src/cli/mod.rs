@@ -112,11 +112,12 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 fn init_logging(verbose: u8) {
-    // tiberius warns about an untrusted certificate on every connection; cutover warns once per
-    // server instead (cutover_mssql::connect).
+    // tiberius logs every server error message and warns about an untrusted certificate on
+    // every connection; cutover reports the errors it meets itself (counted, in its reports) and
+    // warns once per server about the certificate (cutover_mssql::connect).
     let default = match verbose {
-        0 => "warn,tiberius=error",
-        1 => "info,tiberius=error",
+        0 => "warn,tiberius=off",
+        1 => "info,tiberius=off",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CUTOVER_LOG")
