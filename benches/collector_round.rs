@@ -19,6 +19,9 @@
 //! `fleet_shared` repeats the fleet with the 50 simulators on this process's runtime, as the first
 //! measurement did, to show what sharing the runtime and the 2 cores with them costs.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
@@ -30,7 +33,7 @@ use cutover_sim::engine::runtime::{Instance, InstanceConfig, LoginDef};
 use cutover_sim::profile::Profile;
 use cutover_sim::server::{ServerConfig, SimServer, TlsMode};
 
-const PASSWORD: &str = "Bench-Passw0rd";
+use support::PASSWORD;
 
 async fn start_sim(name: &str) -> (SimServer, ServerTarget) {
     let config = InstanceConfig::for_profile(
@@ -334,26 +337,11 @@ fn main() {
     if let Some(n) = std::env::var(SIM_HOST).ok().and_then(|n| n.parse().ok()) {
         return sim_host(n);
     }
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--list" || a == "--test") {
-        return; // `cargo test --benches` / criterion's listing: nothing to run here.
-    }
-    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
-    let want = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    if want("round") {
-        round(&rt);
-    }
-    if want("state") {
-        state(&rt);
-    }
-    if want("fleet") {
-        fleet(&rt);
-    }
-    if want("fleet_shared") {
-        fleet_shared(&rt);
-    }
-    if want("disk") {
-        disk(&rt);
-    }
+    support::run_parts(&[
+        ("round", round),
+        ("state", state),
+        ("fleet", fleet),
+        ("fleet_shared", fleet_shared),
+        ("disk", disk),
+    ]);
 }

@@ -4,14 +4,9 @@
 mod common;
 
 use common::cli::{args, cutover_async, text};
-use common::{TestServer, connect, sim_named};
+use common::{TestServer, batch, sim_named};
 use cutover_sim::server::TlsMode;
 use serde_json::Value;
-
-async fn batch(server: &TestServer, sql: &str) {
-    let mut c = connect(server).await;
-    c.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
 
 async fn assess(server: &TestServer) -> (i32, Value, String) {
     let out = cutover_async(args(&["assess", "--server", &server.conn, "--format", "json"])).await;

@@ -7,12 +7,21 @@ mod common;
 use common::cli::{cutover, out_dir, scratch_dir, text};
 use cutover_compare::testdata::{scenario, write_replay};
 use std::path::Path;
+use std::process::Output;
 
 fn arg(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn stderr(out: &std::process::Output) -> String {
+/// `cutover compare --baseline <baseline> --candidate <candidate> --out <out>`, then `extra`.
+fn compare(baseline: &Path, candidate: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args =
+        vec!["compare", "--baseline", arg(baseline), "--candidate", arg(candidate), "--out", arg(out)];
+    args.extend_from_slice(extra);
+    cutover(&args)
+}
+
+fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -23,27 +32,11 @@ fn noise_exits_0_and_a_regression_exits_1_with_every_report() {
     scenario::target_same(2).write(&dir.join("same")).unwrap();
     scenario::target_regressed(2).write(&dir.join("slow")).unwrap();
     let report = out_dir("compare-cli-report");
-    let out = cutover(&[
-        "compare",
-        "--baseline",
-        arg(&dir.join("src")),
-        "--candidate",
-        arg(&dir.join("same")),
-        "--out",
-        arg(&report),
-    ]);
+    let out = compare(&dir.join("src"), &dir.join("same"), &report, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("cutover compare: PASS"), "{}", text(&out));
 
-    let out = cutover(&[
-        "compare",
-        "--baseline",
-        arg(&dir.join("src")),
-        "--candidate",
-        arg(&dir.join("slow")),
-        "--out",
-        arg(&report),
-    ]);
+    let out = compare(&dir.join("src"), &dir.join("slow"), &report, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("cutover compare: FAIL: "), "{stdout}");
@@ -52,17 +45,7 @@ fn noise_exits_0_and_a_regression_exits_1_with_every_report() {
     for f in ["report.txt", "report.md", "report.json", "junit.xml", "report.html"] {
         assert!(report.join(f).is_file(), "{f}");
     }
-    let out = cutover(&[
-        "compare",
-        "--baseline",
-        arg(&dir.join("src")),
-        "--candidate",
-        arg(&dir.join("slow")),
-        "--out",
-        arg(&report),
-        "--format",
-        "json",
-    ]);
+    let out = compare(&dir.join("src"), &dir.join("slow"), &report, &["--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("FAIL: "), "{}", text(&out));
 }
@@ -71,17 +54,7 @@ fn noise_exits_0_and_a_regression_exits_1_with_every_report() {
 fn bad_input_exits_2_naming_the_input_and_the_fix() {
     let dir = scratch_dir("compare-bad");
     scenario::source(1).write(&dir.join("src")).unwrap();
-    let run = |cand: &Path| {
-        cutover(&[
-            "compare",
-            "--baseline",
-            arg(&dir.join("src")),
-            "--candidate",
-            arg(cand),
-            "--out",
-            arg(&dir.join("r")),
-        ])
-    };
+    let run = |cand: &Path| compare(&dir.join("src"), cand, &dir.join("r"), &[]);
 
     let out = run(&dir.join("nowhere"));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));

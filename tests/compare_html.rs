@@ -2,8 +2,10 @@
 //! no errors: the page parses, every chart is there as inline SVG, nothing is fetched. Skipped
 //! when chromium is absent, unless `CUTOVER_REQUIRE_CHROMIUM=1` (CI) makes that a failure.
 
-use cutover_compare::testdata::{scenario, write_replay};
-use cutover_compare::{CompareOptions, Format, compare, write_reports};
+mod compare_support;
+
+use compare_support::regressed_comparison;
+use cutover_compare::{Format, write_reports};
 use std::path::Path;
 use std::process::Command;
 
@@ -21,18 +23,7 @@ fn the_html_report_renders_in_headless_chromium_without_errors() {
     }
     let root = std::env::temp_dir().join(format!("cutover-compare-html-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    scenario::source(1).write(&root.join("src")).unwrap();
-    scenario::target_regressed(2).write(&root.join("tgt")).unwrap();
-    write_replay(&root.join("run-src"), &scenario::templates(), 20, 11).unwrap();
-    write_replay(&root.join("run-tgt"), &scenario::templates_regressed(), 20, 12).unwrap();
-    let c = compare(&CompareOptions {
-        baseline: Some(root.join("src")),
-        candidate: Some(root.join("tgt")),
-        replay_baseline: Some(root.join("run-src")),
-        replay_candidate: Some(root.join("run-tgt")),
-        policy: None,
-    })
-    .unwrap();
+    let c = regressed_comparison(&root);
     let written = write_reports(&c, &root.join("report"), &[Format::Html]).unwrap();
     let page = std::fs::canonicalize(&written[0]).unwrap();
     let profile = root.join("chromium-profile");

@@ -3,26 +3,17 @@
 //! in tests/fixtures/compare/; after an intended change, regenerate them with
 //! `CUTOVER_BLESS=1 cargo test --test compare_reports` and review the diff.
 
-use cutover_compare::testdata::{scenario, write_replay};
-use cutover_compare::{CompareOptions, Comparison, Format, compare, render, write_reports};
+mod compare_support;
+
+use compare_support::regressed_comparison;
+use cutover_compare::{Comparison, Format, render, write_reports};
 use std::path::{Path, PathBuf};
 
 /// One comparison, built in a folder of its own (`tag`): the tests run in parallel.
 fn comparison(tag: &str) -> Comparison {
     let root = std::env::temp_dir().join(format!("cutover-compare-snap-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    scenario::source(1).write(&root.join("src")).unwrap();
-    scenario::target_regressed(2).write(&root.join("tgt")).unwrap();
-    write_replay(&root.join("run-src"), &scenario::templates(), 20, 11).unwrap();
-    write_replay(&root.join("run-tgt"), &scenario::templates_regressed(), 20, 12).unwrap();
-    let mut c = compare(&CompareOptions {
-        baseline: Some(root.join("src")),
-        candidate: Some(root.join("tgt")),
-        replay_baseline: Some(root.join("run-src")),
-        replay_candidate: Some(root.join("run-tgt")),
-        policy: None,
-    })
-    .unwrap();
+    let mut c = regressed_comparison(&root);
     // Paths and the version vary by machine and release; the rest is deterministic.
     c.cutover_version = "VERSION".into();
     for (side, name) in [

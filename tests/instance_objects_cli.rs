@@ -5,13 +5,8 @@
 mod common;
 
 use common::cli::{args, cutover_async, scratch_dir, text};
-use common::{TestServer, connect, sim_named};
+use common::{TestServer, batch, sim_named};
 use cutover_sim::server::TlsMode;
-
-async fn batch(server: &TestServer, sql: &str) {
-    let mut c = connect(server).await;
-    c.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
 
 const PLANT: &str = "CREATE LOGIN app_reader WITH PASSWORD = N'S3cret-Source!', DEFAULT_DATABASE = shop;
 ALTER SERVER ROLE dbcreator ADD MEMBER app_reader;

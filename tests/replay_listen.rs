@@ -3,11 +3,10 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::cli::{json, out_dir, scratch_dir};
-use common::{PASSWORD, sim};
+use common::cli::{json, out_dir, scratch_dir, spawn_cutover};
+use common::sim;
 use cutover_sim::server::TlsMode;
 
 fn free_port() -> u16 {
@@ -56,14 +55,18 @@ async fn a_scrape_mid_run_shows_throughput_errors_and_latency_per_template() {
     std::fs::write(&file, WORKLOAD).unwrap();
     let out = out_dir("listen");
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(["replay", "--server", &server.conn, "--workload", file.to_str().unwrap()])
-        .args(["--out", out.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
-        .env("CUTOVER_PASSWORD", PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawns");
+    let listen = format!("127.0.0.1:{port}");
+    let child = spawn_cutover(&[
+        "replay",
+        "--server",
+        &server.conn,
+        "--workload",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--listen",
+        &listen,
+    ]);
 
     // Mid-run: wait until the first intervals are published, well before the 5 s end.
     let body = tokio::task::spawn_blocking(move || {

@@ -3,11 +3,11 @@
 
 mod common;
 
-use common::cli::{args, cutover_async, json, scratch_dir as out_dir, text};
-use common::{PASSWORD, sim};
+use common::cli::{args, cutover_async, json, scratch_dir as out_dir, spawn_cutover, text};
+use common::sim;
 use cutover_sim::server::TlsMode;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A read-only mix that needs no tables.
@@ -37,22 +37,16 @@ async fn ctrl_c_mid_run_leaves_complete_readable_output() {
     let file = dir.join("trivial.toml");
     std::fs::write(&file, TRIVIAL).unwrap();
     let results = dir.join("out");
-    let child = Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(args(&[
-            "replay",
-            "--server",
-            &server.conn,
-            "--workload",
-            file.to_str().unwrap(),
-            "--out",
-            results.to_str().unwrap(),
-            "--json",
-        ]))
-        .env("CUTOVER_PASSWORD", PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
+    let child = spawn_cutover(&[
+        "replay",
+        "--server",
+        &server.conn,
+        "--workload",
+        file.to_str().unwrap(),
+        "--out",
+        results.to_str().unwrap(),
+        "--json",
+    ]);
     // Wait until the run is under way (run.json says running), then let it send for a while.
     let deadline = Instant::now() + Duration::from_secs(30);
     while !results.join("run.json").exists() {

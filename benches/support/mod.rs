@@ -10,6 +10,26 @@ use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 pub const PASSWORD: &str = "Bench-Passw0rd";
 
+/// One named part of a bench, run on the bench's runtime.
+pub type Part = (&'static str, fn(&tokio::runtime::Runtime));
+
+/// Runs the parts of a bench the command line names, in order, on one multi-threaded runtime:
+/// `cargo bench --bench x -- NAME` runs the parts whose name contains NAME, no name runs them
+/// all; nothing runs under `cargo test --benches` or criterion's listing (`--list`, `--test`).
+pub fn run_parts(parts: &[Part]) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let filter = args.iter().find(|a| !a.starts_with('-'));
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    for (name, part) in parts {
+        if filter.is_none_or(|f| name.contains(f.as_str())) {
+            part(&rt);
+        }
+    }
+}
+
 pub async fn start_sim() -> SimServer {
     let config = InstanceConfig {
         name: "SIM-BENCH".into(),

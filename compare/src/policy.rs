@@ -175,33 +175,27 @@ impl Policy {
         if !(0.0..0.5).contains(&policy.alpha) || policy.alpha == 0.0 {
             return Err(err(format!("alpha = {} must be between 0 and 0.5", policy.alpha)));
         }
-        for m in &policy.metrics {
-            if crate::stats::summary::STAT_NAMES.iter().all(|s| *s != m.stat) {
-                return Err(err(format!(
-                    "[[metric]] {}: stat \"{}\" is not one of avg, p50, p95, p99, max",
-                    m.pattern, m.stat
-                )));
-            }
-        }
-        for q in &policy.queries {
-            if !QUERY_MEASURES.contains(&q.measure.as_str()) {
-                return Err(err(format!(
-                    "[[query]] measure \"{}\" is not one of {}",
-                    q.measure,
-                    QUERY_MEASURES.join(", ")
-                )));
-            }
-        }
-        for t in &policy.templates {
-            if !TEMPLATE_MEASURES.contains(&t.measure.as_str()) {
-                return Err(err(format!(
-                    "[[template]] measure \"{}\" is not one of {}",
-                    t.measure,
-                    TEMPLATE_MEASURES.join(", ")
-                )));
+        for (rule, value, allowed) in policy.choices() {
+            if !allowed.contains(&value) {
+                return Err(err(format!("{rule} \"{value}\" is not one of {}", allowed.join(", "))));
             }
         }
         Ok(policy)
+    }
+
+    /// Every rule field that takes one of a fixed set of values, in file order by rule kind:
+    /// the rule and field (for the message), the value, the allowed values.
+    fn choices(&self) -> impl Iterator<Item = (String, &str, &'static [&'static str])> {
+        let stats = self.metrics.iter().map(|m| {
+            (format!("[[metric]] {}: stat", m.pattern), m.stat.as_str(), crate::stats::summary::STAT_NAMES)
+        });
+        let queries =
+            self.queries.iter().map(|q| ("[[query]] measure".into(), q.measure.as_str(), QUERY_MEASURES));
+        let templates = self
+            .templates
+            .iter()
+            .map(|t| ("[[template]] measure".into(), t.measure.as_str(), TEMPLATE_MEASURES));
+        stats.chain(queries).chain(templates)
     }
 }
 

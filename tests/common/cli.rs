@@ -3,7 +3,7 @@
 use super::PASSWORD;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// Runs `cutover ARGS…` with `CUTOVER_PASSWORD` set to the test password.
 pub fn cutover<S: AsRef<OsStr>>(args: &[S]) -> Output {
@@ -12,6 +12,18 @@ pub fn cutover<S: AsRef<OsStr>>(args: &[S]) -> Output {
         .env("CUTOVER_PASSWORD", PASSWORD)
         .output()
         .expect("the binary runs")
+}
+
+/// Starts `cutover ARGS…` in the background (test password set, output captured), for a test
+/// that acts on the run while it goes (scrapes it, interrupts it).
+pub fn spawn_cutover<S: AsRef<OsStr>>(args: &[S]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(args)
+        .env("CUTOVER_PASSWORD", PASSWORD)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts")
 }
 
 /// [`cutover`] off the async runtime, so an in-process simulator keeps serving meanwhile.

@@ -140,6 +140,12 @@ pub async fn connect(server: &TestServer) -> Connection {
     connect_str(&server.conn).await
 }
 
+/// Runs `sql` as one batch on a fresh connection; panics naming the batch if it fails.
+pub async fn batch(server: &TestServer, sql: &str) {
+    let mut c = connect(server).await;
+    c.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
 pub async fn connect_str(conn: &str) -> Connection {
     cutover_mssql::connect(&target(conn)).await.unwrap_or_else(|e| panic!("connect to {conn}: {e}"))
 }

@@ -10,6 +10,8 @@
 use std::collections::HashMap;
 
 use serde_json::Value as J;
+use sqlparser::dialect::MsSqlDialect;
+use sqlparser::tokenizer::{Token, Tokenizer};
 
 /// One typed RPC parameter, as the trace format writes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -249,61 +251,19 @@ fn json_value(ty: &str, toks: &[Tok]) -> Option<J> {
     })
 }
 
+/// sqlparser's T-SQL tokens as this module reads them; nothing (so the statement stays a batch)
+/// when they do not tokenize, e.g. an unclosed string.
 fn tokenize(s: &str) -> Vec<Tok> {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '\'' || (c == 'N' || c == 'n') && chars.get(i + 1) == Some(&'\'') {
-            i += if c == '\'' { 1 } else { 2 };
-            let mut v = String::new();
-            while i < chars.len() {
-                if chars[i] == '\'' {
-                    if chars.get(i + 1) == Some(&'\'') {
-                        v.push('\'');
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                v.push(chars[i]);
-                i += 1;
-            }
-            out.push(Tok::Str(v));
-        } else if c.is_ascii_digit() || c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()) {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_ascii_alphanumeric()
-                    || chars[i] == '.'
-                    || (matches!(chars[i], '+' | '-') && matches!(chars[i - 1], 'e' | 'E')))
-            {
-                i += 1;
-            }
-            out.push(Tok::Num(chars[start..i].iter().collect()));
-        } else if c.is_alphanumeric() || c == '@' || c == '_' || c == '#' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '@' | '_' | '#' | '$'))
-            {
-                i += 1;
-            }
-            out.push(Tok::Word(chars[start..i].iter().collect()));
-        } else if c == '[' {
-            let start = i + 1;
-            while i < chars.len() && chars[i] != ']' {
-                i += 1;
-            }
-            out.push(Tok::Word(chars[start..i.min(chars.len())].iter().collect()));
-            i += 1;
-        } else {
-            out.push(Tok::Punct(c));
-            i += 1;
-        }
-    }
-    out
+    let Ok(tokens) = Tokenizer::new(&MsSqlDialect {}, s).tokenize() else { return Vec::new() };
+    let tok = |t: Token| match t {
+        Token::Whitespace(_) => None,
+        Token::Word(w) => Some(Tok::Word(w.value)),
+        Token::SingleQuotedString(v) | Token::NationalStringLiteral(v) => Some(Tok::Str(v)),
+        Token::Number(n, _) => Some(Tok::Num(n)),
+        Token::HexStringLiteral(h) => Some(Tok::Num(format!("0x{h}"))),
+        other => other.to_string().chars().next().map(Tok::Punct),
+    };
+    tokens.into_iter().filter_map(tok).collect()
 }
 
 #[cfg(test)]

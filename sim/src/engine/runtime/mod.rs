@@ -25,6 +25,7 @@ mod errors;
 mod exec;
 pub mod instance;
 pub(crate) mod instance_objects;
+mod lexer;
 pub mod lifecycle;
 mod objects;
 mod query_store;

@@ -83,23 +83,31 @@ pub(crate) fn add_step(store: &Store<'_>, args: &Args) -> Result<(), SqlError> {
     Ok(())
 }
 
-const SCHEDULE_KEYS: &[&str] = &[
-    "enabled",
-    "freq_type",
-    "freq_interval",
-    "freq_subday_type",
-    "freq_subday_interval",
-    "freq_relative_interval",
-    "freq_recurrence_factor",
-    "active_start_date",
-    "active_end_date",
-    "active_start_time",
-    "active_end_time",
+/// The schedule settings `sp_add_schedule` and `sp_add_jobschedule` take, in
+/// `msdb.dbo.sysschedules` column order, each with the value the view shows when it was not given.
+pub(crate) const SCHEDULE_SETTINGS: &[(&str, i64)] = &[
+    ("enabled", 1),
+    ("freq_type", 1),
+    ("freq_interval", 0),
+    ("freq_subday_type", 0),
+    ("freq_subday_interval", 0),
+    ("freq_relative_interval", 0),
+    ("freq_recurrence_factor", 0),
+    ("active_start_date", 20240101),
+    ("active_end_date", 99991231),
+    ("active_start_time", 0),
+    ("active_end_time", 235959),
 ];
+
+/// The schedule settings given in `args`.
+fn schedule_pairs(args: &Args) -> Vec<(&str, &str)> {
+    let keys: Vec<&str> = SCHEDULE_SETTINGS.iter().map(|(k, _)| *k).collect();
+    pairs(args, &keys)
+}
 
 pub(crate) fn add_schedule(store: &Store<'_>, args: &Args) -> Result<(), SqlError> {
     let name = required(args, "schedule_name", "sp_add_schedule")?;
-    store.put(Kind::Schedule, "", name, &pairs(args, SCHEDULE_KEYS))?;
+    store.put(Kind::Schedule, "", name, &schedule_pairs(args))?;
     Ok(())
 }
 
@@ -121,7 +129,7 @@ pub(crate) fn attach_schedule(store: &Store<'_>, args: &Args) -> Result<(), SqlE
 pub(crate) fn add_job_schedule(store: &Store<'_>, args: &Args) -> Result<(), SqlError> {
     let job = job(store, args)?;
     let name = required(args, "name", "sp_add_jobschedule")?;
-    store.put(Kind::Schedule, "", name, &pairs(args, SCHEDULE_KEYS))?;
+    store.put(Kind::Schedule, "", name, &schedule_pairs(args))?;
     store.put(Kind::JobSchedule, &job.name, name, &[])?;
     Ok(())
 }

@@ -1,103 +1,10 @@
-//! A small tokenizer for the instance-level statements (CREATE LOGIN, EXEC msdb.dbo.sp_add_job,
-//! ALTER DATABASE … ADD FILE, DBCC TRACEON …): words, `[bracketed]` names, `'strings'` (and
-//! `N'…'`), numbers, punctuation. Procedure arguments are read as `@name = value` or positionally.
+//! Reading the tokens of the instance-level statements (CREATE LOGIN, EXEC msdb.dbo.sp_add_job,
+//! ALTER DATABASE … ADD FILE, DBCC TRACEON …), split by the shared tokenizer
+//! (`engine::runtime::lexer`): multi-part names, procedure arguments (`@name = value` or
+//! positionally) and option lists.
 
+pub(crate) use crate::engine::runtime::lexer::{Tok, tokenize};
 use crate::error::SqlError;
-
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Tok {
-    /// An unquoted word (`CREATE`, `sp_add_job`, `@job_name`), as written.
-    Word(String),
-    /// A `[bracketed]` or `"quoted"` identifier, unquoted.
-    Name(String),
-    /// A string literal, unquoted.
-    Str(String),
-    Num(String),
-    Punct(char),
-}
-
-impl Tok {
-    /// True for the unquoted word `w` (case-insensitive).
-    pub fn is(&self, w: &str) -> bool {
-        matches!(self, Tok::Word(x) if x.eq_ignore_ascii_case(w))
-    }
-
-    /// The token's value as a name or value (words, names, strings and numbers).
-    pub fn value(&self) -> Option<String> {
-        match self {
-            Tok::Word(s) | Tok::Name(s) | Tok::Str(s) | Tok::Num(s) => Some(s.clone()),
-            Tok::Punct(_) => None,
-        }
-    }
-}
-
-/// Splits statement text into tokens (comments dropped).
-pub(crate) fn tokenize(text: &str) -> Result<Vec<Tok>, SqlError> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
-            i += 2;
-            while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
-                i += 1;
-            }
-            i += 2;
-        } else if c == '\'' || ((c == 'N' || c == 'n') && chars.get(i + 1) == Some(&'\'')) {
-            i += if c == '\'' { 1 } else { 2 };
-            let (s, next) = quoted(&chars, i, '\'')?;
-            out.push(Tok::Str(s));
-            i = next;
-        } else if c == '[' || c == '"' {
-            let close = if c == '[' { ']' } else { '"' };
-            let (s, next) = quoted(&chars, i + 1, close)?;
-            out.push(Tok::Name(s));
-            i = next;
-        } else if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
-            let start = i;
-            i += 1;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
-                i += 1;
-            }
-            out.push(Tok::Num(chars[start..i].iter().collect()));
-        } else if c.is_alphanumeric() || matches!(c, '_' | '@' | '#' | '$') {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '@' | '#' | '$'))
-            {
-                i += 1;
-            }
-            out.push(Tok::Word(chars[start..i].iter().collect()));
-        } else {
-            out.push(Tok::Punct(c));
-            i += 1;
-        }
-    }
-    Ok(out)
-}
-
-fn quoted(chars: &[char], mut i: usize, close: char) -> Result<(String, usize), SqlError> {
-    let mut s = String::new();
-    while i < chars.len() {
-        if chars[i] == close {
-            if chars.get(i + 1) == Some(&close) {
-                s.push(close);
-                i += 2;
-                continue;
-            }
-            return Ok((s, i + 1));
-        }
-        s.push(chars[i]);
-        i += 1;
-    }
-    Err(SqlError::new(105, 15, format!("Unclosed quotation mark after the character string '{s}'.")))
-}
 
 /// A multi-part name starting at `i` (`msdb.dbo.sp_add_job`, `[master]..[x]`): its parts and the
 /// index after it.

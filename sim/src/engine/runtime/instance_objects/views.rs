@@ -3,7 +3,7 @@
 
 use rusqlite::types::Value as Stored;
 
-use super::agent::job_id;
+use super::agent::{SCHEDULE_SETTINGS, job_id};
 use super::store::{Kind, Object, Store};
 use crate::engine::runtime::catalog::dmv::{RowSet, blob, int, real, text};
 use crate::error::SqlError;
@@ -412,48 +412,20 @@ pub(crate) fn sysjobsteps(store: &Store<'_>) -> Result<RowSet, SqlError> {
 }
 
 pub(crate) fn sysschedules(store: &Store<'_>) -> Result<RowSet, SqlError> {
-    let cols = [
-        "schedule_id",
-        "schedule_uid",
-        "name",
-        "owner_sid",
-        "enabled",
-        "freq_type",
-        "freq_interval",
-        "freq_subday_type",
-        "freq_subday_interval",
-        "freq_relative_interval",
-        "freq_recurrence_factor",
-        "active_start_date",
-        "active_end_date",
-        "active_start_time",
-        "active_end_time",
-        "date_created",
-        "date_modified",
-        "version_number",
-    ];
+    let mut cols = vec!["schedule_id", "schedule_uid", "name", "owner_sid"];
+    cols.extend(SCHEDULE_SETTINGS.iter().map(|(key, _)| *key));
+    cols.extend(["date_created", "date_modified", "version_number"]);
     let mut set = RowSet::new(&cols);
     for s in store.list(Kind::Schedule, Some(""))? {
-        set.push(vec![
+        let mut row = vec![
             int(s.seq),
             text(format!("{:08X}-5C4E-4A6B-9000-{:012X}", s.seq, s.seq)),
             text(s.name.clone()),
             blob(&[1]),
-            int(s.int("enabled", 1)),
-            int(s.int("freq_type", 1)),
-            int(s.int("freq_interval", 0)),
-            int(s.int("freq_subday_type", 0)),
-            int(s.int("freq_subday_interval", 0)),
-            int(s.int("freq_relative_interval", 0)),
-            int(s.int("freq_recurrence_factor", 0)),
-            int(s.int("active_start_date", 20240101)),
-            int(s.int("active_end_date", 99991231)),
-            int(s.int("active_start_time", 0)),
-            int(s.int("active_end_time", 235959)),
-            created(&s),
-            created(&s),
-            int(1),
-        ]);
+        ];
+        row.extend(SCHEDULE_SETTINGS.iter().map(|(key, default)| int(s.int(key, *default))));
+        row.extend([created(&s), created(&s), int(1)]);
+        set.push(row);
     }
     Ok(set)
 }

@@ -14,6 +14,7 @@
 
 use super::predicate::{Predicate, Tok, parse_predicate};
 use super::{EVENTS, EventSession, EventSpec};
+use crate::engine::runtime::lexer::{self, Tok as Lexed};
 use crate::error::SqlError;
 
 /// A statement this module runs.
@@ -320,66 +321,19 @@ impl Cursor {
     }
 }
 
-/// Words (with `[bracketed]` names), strings (`N'…'`), numbers and punctuation.
+/// The shared tokenizer's tokens (`engine::runtime::lexer`) as this parser reads them: names are
+/// words, punctuation and operators are text, an unclosed string runs to the end.
 pub(crate) fn tokenize(sql: &str) -> Vec<Tok> {
-    let chars: Vec<char> = sql.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if (c == 'N' || c == 'n') && chars.get(i + 1) == Some(&'\'') || c == '\'' {
-            i += if c == '\'' { 1 } else { 2 };
-            let mut s = String::new();
-            while i < chars.len() {
-                if chars[i] == '\'' {
-                    if chars.get(i + 1) == Some(&'\'') {
-                        s.push('\'');
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                s.push(chars[i]);
-                i += 1;
-            }
-            out.push(Tok::Str(s));
-        } else if c == '[' {
-            let mut s = String::new();
-            i += 1;
-            while i < chars.len() && chars[i] != ']' {
-                s.push(chars[i]);
-                i += 1;
-            }
-            i += 1;
-            out.push(Tok::Word(s));
-        } else if c.is_ascii_digit() {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
-                i += 1;
-            }
-            out.push(Tok::Num(chars[start..i].iter().collect()));
-        } else if c.is_alphanumeric() || c == '_' || c == '@' || c == '#' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '@' | '#' | '$'))
-            {
-                i += 1;
-            }
-            out.push(Tok::Word(chars[start..i].iter().collect()));
-        } else {
-            let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
-            let p = if matches!(two.as_str(), "<>" | "!=" | ">=" | "<=") { two } else { c.to_string() };
-            i += p.chars().count();
-            out.push(Tok::Punct(p));
-        }
-    }
-    out
+    lexer::tokenize_lenient(sql)
+        .into_iter()
+        .map(|t| match t {
+            Lexed::Word(s) | Lexed::Name(s) => Tok::Word(s),
+            Lexed::Str(s) => Tok::Str(s),
+            Lexed::Num(s) => Tok::Num(s),
+            Lexed::Punct(c) => Tok::Punct(c.to_string()),
+            Lexed::Op(op) => Tok::Punct(op.to_string()),
+        })
+        .collect()
 }
 
 #[cfg(test)]
