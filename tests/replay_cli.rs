@@ -42,9 +42,9 @@ async fn init_then_replay_the_order_mix_at_a_rate() {
     let totals = &summary["totals"];
     let errors_log = std::fs::read_to_string(dir.join("errors.jsonl")).unwrap();
     assert_eq!(totals["ok"].as_u64().unwrap() + totals["errors"].as_u64().unwrap(), n, "{summary:#}");
-    // The simulator locks writes per database (SQLite), so concurrent write transactions can
-    // time out on a lock (1222) or be chosen as deadlock victims (1205), as on a busy server;
-    // those errors are counted by number and logged, and nothing else fails.
+    // The simulator locks writes per database (SQLite): a write transaction waits for another
+    // (up to 5 s) and may time out on the lock (1222) or be a deadlock victim (1205) as on a
+    // busy server; such errors are counted by number and logged, and nothing else fails.
     for (number, _) in totals["errors_by_number"].as_object().unwrap() {
         assert!(number == "1222" || number == "1205", "unexpected error {number}: {errors_log}");
     }

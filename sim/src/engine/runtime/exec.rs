@@ -172,7 +172,11 @@ impl Session {
 
     fn begin(&mut self) -> Result<(), Failure> {
         if self.trancount == 0 && self.conn.is_autocommit() {
-            self.conn.execute_batch("BEGIN DEFERRED").map_err(|e| self.sql_error(e, Action::Other))?;
+            // IMMEDIATE: the database's write lock is taken (waiting up to the busy timeout) when
+            // the transaction starts. A deferred transaction that read first and writes later
+            // would fail at once when another session wrote meanwhile (SQLite cannot upgrade its
+            // snapshot), where SQL Server's row locks would simply wait.
+            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.sql_error(e, Action::Other))?;
         }
         self.trancount += 1;
         self.after_transaction_statement();
