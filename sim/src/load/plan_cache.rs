@@ -1,11 +1,16 @@
-//! The plan cache: one entry per statement text (a miss is a compilation), carrying the query
-//! stats sys.dm_exec_query_stats reports for it.
+//! The plan cache: one entry per statement of a batch (a miss is a compilation), carrying the
+//! query stats sys.dm_exec_query_stats reports for it. As in SQL Server, `sql_handle` names the
+//! whole batch text as sent (comments included) and each statement is located in it by
+//! `statement_start_offset`/`statement_end_offset`, byte offsets into the text as UTF-16;
+//! `query_hash` comes from the statement alone, so the same statement in two batches shares it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
 use sha1::{Digest, Sha1};
+
+use super::buffer_pool::{mix, text_hash};
 
 /// total / last / min / max of one measure.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -25,10 +30,44 @@ impl Measure {
     }
 }
 
-/// One cached statement and its stats.
+/// One statement of a batch as the plan cache sees it: the batch text exactly as sent (its
+/// hash computed once per batch) and the statement's byte range in it.
+#[derive(Clone, Copy, Debug)]
+pub struct Statement<'a> {
+    pub batch: &'a str,
+    pub batch_hash: u64,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl<'a> Statement<'a> {
+    /// A statement spanning `span` (bytes) of `batch`; `batch_hash` is `text_hash(batch)`.
+    pub fn new(batch: &'a str, batch_hash: u64, span: std::ops::Range<usize>) -> Self {
+        let end = span.end.min(batch.len());
+        Statement { batch, batch_hash, start: span.start.min(end), end }
+    }
+
+    /// The plan-cache key: the batch and the statement's place in it.
+    pub fn key(&self) -> u64 {
+        mix(self.batch_hash ^ mix(((self.start as u64) << 32) ^ self.end as u64))
+    }
+
+    /// The statement's text as sent.
+    pub fn text(&self) -> &'a str {
+        self.batch.get(self.start..self.end).unwrap_or("")
+    }
+}
+
+/// One cached statement and its stats. `text` is its batch's whole text (what
+/// sys.dm_exec_sql_text returns for `sql_handle`); the statement is the part the offsets name.
 #[derive(Clone, Debug)]
 pub struct QueryStat {
+    pub key: u64,
     pub text: Arc<str>,
+    /// Byte offset of the statement in `text` encoded as UTF-16 (2 × its character index).
+    pub statement_start_offset: i64,
+    /// UTF-16 byte offset of the statement's last character; -1 when it runs to the end.
+    pub statement_end_offset: i64,
     pub database_id: i64,
     pub sql_handle: Vec<u8>,
     pub plan_handle: Vec<u8>,
@@ -56,26 +95,44 @@ pub struct Execution {
     pub rows: i64,
 }
 
+/// A cached batch: its text (shared by its statements' entries) and handles.
+#[derive(Debug)]
+struct Batch {
+    text: Arc<str>,
+    ascii: bool,
+    sql_handle: Vec<u8>,
+    plan_handle: Vec<u8>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    statements: HashMap<u64, QueryStat>,
+    batches: HashMap<u64, Batch>,
+}
+
 #[derive(Debug, Default)]
 pub struct PlanCache {
-    entries: Mutex<HashMap<u64, QueryStat>>,
+    entries: Mutex<Entries>,
 }
 
 impl PlanCache {
-    /// Looks the statement up by its text hash; returns true when it had to be compiled.
+    /// Looks the statement up by `key` (see [`Statement::key`]); returns true when it had to
+    /// be compiled.
     pub fn execute(
         &self,
         key: u64,
-        text: &str,
+        statement: &Statement<'_>,
         database_id: i64,
         now: NaiveDateTime,
         run: Execution,
     ) -> bool {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let Entries { statements, batches } = &mut *guard;
         let mut compiled = false;
-        let entry = entries.entry(key).or_insert_with(|| {
+        let entry = statements.entry(key).or_insert_with(|| {
             compiled = true;
-            new_entry(text, database_id, now)
+            let batch = batches.entry(statement.batch_hash).or_insert_with(|| new_batch(statement.batch));
+            new_entry(key, batch, statement, database_id, now)
         });
         let first = entry.execution_count == 0;
         entry.execution_count += 1;
@@ -91,24 +148,26 @@ impl PlanCache {
 
     /// Every cached statement.
     pub fn snapshot(&self) -> Vec<QueryStat> {
-        let mut v: Vec<QueryStat> =
-            self.entries.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
-        v.sort_by(|a, b| a.creation_time.cmp(&b.creation_time).then(a.sql_handle.cmp(&b.sql_handle)));
+        let guard = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<QueryStat> = guard.statements.values().cloned().collect();
+        v.sort_by(|a, b| {
+            a.creation_time
+                .cmp(&b.creation_time)
+                .then(a.sql_handle.cmp(&b.sql_handle))
+                .then(a.statement_start_offset.cmp(&b.statement_start_offset))
+        });
         v
     }
 
-    /// The text behind a sql_handle.
+    /// The batch text behind a sql_handle.
     pub fn text_of(&self, sql_handle: &[u8]) -> Option<Arc<str>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .find(|e| e.sql_handle == sql_handle)
-            .map(|e| e.text.clone())
+        let guard = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        guard.batches.values().find(|b| b.sql_handle == sql_handle).map(|b| b.text.clone())
     }
 
+    /// Cached statements.
     pub fn len(&self) -> usize {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).statements.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -116,7 +175,8 @@ impl PlanCache {
     }
 }
 
-fn new_entry(text: &str, database_id: i64, now: NaiveDateTime) -> QueryStat {
+/// A batch's handles: SQL Server's sql_handle is a hash of the batch text.
+fn new_batch(text: &str) -> Batch {
     let digest = Sha1::digest(text.as_bytes());
     let mut sql_handle = vec![0x02, 0, 0, 0];
     sql_handle.extend_from_slice(&digest);
@@ -124,14 +184,40 @@ fn new_entry(text: &str, database_id: i64, now: NaiveDateTime) -> QueryStat {
     let mut plan_handle = vec![0x06, 0, 0x05, 0];
     plan_handle.extend_from_slice(&digest);
     plan_handle.extend_from_slice(&[0; 20]);
-    let shape = normalise(text);
-    let qh = super::buffer_pool::text_hash(&shape).to_be_bytes();
-    let ph = super::buffer_pool::mix(u64::from_be_bytes(qh)).to_be_bytes();
+    Batch { text: Arc::from(text), ascii: text.is_ascii(), sql_handle, plan_handle }
+}
+
+/// The UTF-16 byte offset of byte `at` of the batch.
+fn utf16_offset(batch: &Batch, at: usize) -> i64 {
+    let units = if batch.ascii { at } else { batch.text[..at].encode_utf16().count() };
+    2 * units as i64
+}
+
+fn new_entry(
+    key: u64,
+    batch: &Batch,
+    statement: &Statement<'_>,
+    database_id: i64,
+    now: NaiveDateTime,
+) -> QueryStat {
+    let shape = normalise(statement.text());
+    let qh = text_hash(&shape).to_be_bytes();
+    let ph = mix(u64::from_be_bytes(qh)).to_be_bytes();
+    let rest = &statement.batch[statement.end..];
+    let to_the_end = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ';').is_empty();
+    let last_char = statement.text().chars().next_back().map_or(0, char::len_utf16) as i64;
     QueryStat {
-        text: Arc::from(text),
+        key,
+        text: batch.text.clone(),
+        statement_start_offset: utf16_offset(batch, statement.start),
+        statement_end_offset: if to_the_end {
+            -1
+        } else {
+            utf16_offset(batch, statement.end) - 2 * last_char
+        },
         database_id,
-        sql_handle,
-        plan_handle,
+        sql_handle: batch.sql_handle.clone(),
+        plan_handle: batch.plan_handle.clone(),
         query_hash: qh,
         query_plan_hash: ph,
         creation_time: now,

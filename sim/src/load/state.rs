@@ -13,7 +13,7 @@ use super::activity::SessionActivity;
 use super::buffer_pool::{BufferPool, mix};
 use super::files::FileStats;
 use super::history::{History, WINDOW_SECS, Window};
-use super::plan_cache::{Execution, PlanCache};
+use super::plan_cache::{Execution, PlanCache, Statement};
 use super::waits::{Wait, WaitStats};
 use crate::profile::Profile;
 
@@ -103,7 +103,7 @@ impl Knobs {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Work {
     pub kind: WorkKind,
-    /// Plan-cache key (hash of the statement text).
+    /// Plan-cache key ([`Statement::key`]: the batch and the statement's place in it).
     pub key: u64,
     pub database_id: i64,
     /// Hash of the first table the statement reads or writes (0: none) — the buffer-pool key.
@@ -227,7 +227,7 @@ impl LoadState {
         profile: &Profile,
         knobs: &Knobs,
         activity: &SessionActivity,
-        text: &str,
+        statement: &Statement<'_>,
         now: NaiveDateTime,
         w: &Work,
     ) -> Shaping {
@@ -327,7 +327,7 @@ impl LoadState {
         let elapsed = w.exec_us + w.blocked_us + shaping.total().as_micros() as u64;
         if self.plans.execute(
             w.key,
-            text,
+            statement,
             w.database_id,
             now,
             Execution {

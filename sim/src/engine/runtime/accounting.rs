@@ -13,6 +13,7 @@ use crate::engine::Step;
 use crate::error::SqlError;
 use crate::load::activity::RUNNING;
 use crate::load::buffer_pool::{mix, text_hash};
+use crate::load::plan_cache::Statement;
 use crate::load::{Wait, Work, WorkKind};
 
 /// A statement in flight (only when the load model is on).
@@ -48,11 +49,11 @@ impl Session {
     }
 
     /// Shows the request as running; `None` when the load model is off.
-    pub(crate) fn statement_start(&self, text: &str) -> Option<Mark> {
+    pub(crate) fn statement_start(&self, statement: &Statement<'_>) -> Option<Mark> {
         if !self.shared.instance.knobs().enabled() {
             return None;
         }
-        let key = text_hash(text);
+        let key = statement.key();
         let now_ms = self.shared.instance.now_utc().and_utc().timestamp_millis();
         let a = &self.activity;
         a.query_key.store(key, Relaxed);
@@ -87,7 +88,7 @@ impl Session {
     pub(crate) fn statement_end(
         &mut self,
         mark: Option<Mark>,
-        text: &str,
+        statement: &Statement<'_>,
         step: Option<&Step>,
         needs: &[CatalogNeed],
     ) {
@@ -139,7 +140,7 @@ impl Session {
         a.open_transactions.store(i64::from(self.trancount), Relaxed);
         a.database_id.store(self.current_database_id(), Relaxed);
         let now = instance.now_utc();
-        let shaping = self.load.account(instance.profile(), instance.knobs(), &a, text, now, &w);
+        let shaping = self.load.account(instance.profile(), instance.knobs(), &a, statement, now, &w);
         let now_ms = now.and_utc().timestamp_millis();
         for (wait, time) in [
             (Some(Wait::PageIoLatchSh), shaping.io),

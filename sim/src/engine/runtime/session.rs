@@ -205,19 +205,21 @@ impl Session {
                 return;
             }
         };
+        let batch_hash = crate::load::buffer_pool::text_hash(sql);
         for statement in &statements {
             if sink.cancelled() {
                 return;
             }
             self.line = compat::line_of(statement);
             let text = compat::text_of(statement);
+            let cached = crate::load::plan_cache::Statement::new(sql, batch_hash, statement.span());
             if let Err(e) = self.before_statement(text) {
                 if self.report(Failure::Error(e), sink) != Flow::Continue {
                     return;
                 }
                 continue;
             }
-            let (mut mark, begun) = (self.statement_start(text), std::time::Instant::now());
+            let (mut mark, begun) = (self.statement_start(&cached), std::time::Instant::now());
             let (step, needs) = {
                 let catalog = SessionCatalog::new(self);
                 let step = compat::translate(statement, &catalog);
@@ -233,7 +235,7 @@ impl Session {
                 },
                 Err(e) => self.report(Failure::Error(e.clone()), sink),
             };
-            self.statement_end(mark, text, step.as_ref().ok(), &needs);
+            self.statement_end(mark, &cached, step.as_ref().ok(), &needs);
             super::query_store::record(
                 self,
                 text,

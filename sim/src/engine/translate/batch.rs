@@ -5,6 +5,8 @@
 //! `COMMIT TRAN`, `USE`, `PRINT`, `CREATE DATABASE`) are read here from its token stream.
 //! A syntax error anywhere fails the whole batch, as SQL Server does (102, class 15).
 
+use std::ops::Range;
+
 use sqlparser::ast::{BinaryOperator, Statement};
 use sqlparser::dialect::MsSqlDialect;
 use sqlparser::keywords::Keyword;
@@ -156,6 +158,7 @@ pub fn parse_batch(sql: &str) -> Result<Vec<Parsed>, SqlError> {
         let end = if end_tok.token == Token::EOF { None } else { Some(end_tok.span.start) };
         let statement_text =
             lines.slice(text, start, end).trim().trim_end_matches(';').trim_end().to_string();
+        let span = source_span(sql, &prepared.origin, lines.range(text, start, end));
         let keys: Vec<KeyHint> = prepared
             .hints
             .iter()
@@ -166,7 +169,13 @@ pub fn parse_batch(sql: &str) -> Result<Vec<Parsed>, SqlError> {
             .map(|h| h.2)
             .collect();
         for kind in kinds {
-            out.push(Parsed { kind, line, text: statement_text.clone(), keys: keys.clone() });
+            out.push(Parsed {
+                kind,
+                line,
+                text: statement_text.clone(),
+                span: span.clone(),
+                keys: keys.clone(),
+            });
         }
     }
     Ok(out)
@@ -569,8 +578,47 @@ impl LineIndex {
     }
 
     fn slice<'t>(&self, text: &'t str, start: Location, end: Option<Location>) -> &'t str {
+        text.get(self.range(text, start, end)).unwrap_or("")
+    }
+
+    fn range(&self, text: &str, start: Location, end: Option<Location>) -> Range<usize> {
         let a = self.offset(text, start);
         let b = end.map(|e| self.offset(text, e)).unwrap_or(text.len());
-        text.get(a..b.max(a)).unwrap_or("")
+        a..b.max(a)
+    }
+}
+
+/// A statement's byte range in the batch as sent: its range in the rewritten text mapped back,
+/// without the whitespace and `;` that follow it.
+fn source_span(sql: &str, origin: &prepass::OffsetMap, at: Range<usize>) -> Range<usize> {
+    let floor = |mut i: usize| {
+        i = i.min(sql.len());
+        while !sql.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(origin.source(at.start));
+    let end = floor(origin.source(at.end)).max(start);
+    let body = sql[start..end].trim_end().trim_end_matches(';').trim_end();
+    start..start + body.len()
+}
+
+#[cfg(test)]
+mod span_tests {
+    /// Each statement's span, cut from the batch as sent.
+    fn spans(sql: &str) -> Vec<&str> {
+        super::parse_batch(sql).unwrap().iter().map(|p| &sql[p.span()]).collect()
+    }
+
+    #[test]
+    fn spans_are_the_statements_as_sent_despite_the_prepass_rewrites() {
+        // The pre-pass inserts `FROM`, a `;` before SET and blanks hints; spans ignore all that.
+        let sql =
+            "/* marker */ DELETE orders WHERE id = 1 SET NOCOUNT ON\nSELECT N'é' FROM t WITH (NOLOCK);\n";
+        assert_eq!(
+            spans(sql),
+            vec!["DELETE orders WHERE id = 1", "SET NOCOUNT ON", "SELECT N'é' FROM t WITH (NOLOCK)"]
+        );
     }
 }

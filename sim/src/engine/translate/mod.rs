@@ -50,6 +50,8 @@ pub struct Parsed {
     kind: Kind,
     line: i32,
     text: String,
+    /// The statement's byte range in the batch as sent (comments before it excluded).
+    span: std::ops::Range<usize>,
     keys: Vec<prepass::KeyHint>,
 }
 
@@ -62,6 +64,11 @@ impl Parsed {
     /// The statement's T-SQL text as written (for view definitions and error context).
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The statement's byte range in the batch text it was parsed from, as sent.
+    pub fn span(&self) -> std::ops::Range<usize> {
+        self.span.clone()
     }
 }
 

@@ -25,6 +25,32 @@ pub(super) struct Prepared {
     pub text: String,
     pub hints: Vec<(u64, u64, KeyHint)>,
     pub unsupported: Option<(String, u64)>,
+    /// Maps byte offsets in `text` back to the batch as sent.
+    pub origin: OffsetMap,
+}
+
+/// Where the rewritten text's bytes came from: (rewritten offset, original offset) at every
+/// point the two drift apart (an inserted `;`/keyword, a blanked multi-byte character).
+#[derive(Debug, Default)]
+pub(super) struct OffsetMap {
+    marks: Vec<(usize, usize)>,
+}
+
+impl OffsetMap {
+    fn note(&mut self, out: usize, src: usize) {
+        let (o, s) = self.marks.last().copied().unwrap_or((0, 0));
+        if out.wrapping_sub(src) != o.wrapping_sub(s) {
+            self.marks.push((out, src));
+        }
+    }
+
+    /// The original offset of a rewritten offset (inserted text maps to where it was inserted).
+    pub fn source(&self, at: usize) -> usize {
+        let i = self.marks.partition_point(|m| m.0 <= at);
+        let (o, s) = if i == 0 { (0, 0) } else { self.marks[i - 1] };
+        let src = s + (at - o);
+        self.marks.get(i).map_or(src, |next| src.min(next.1))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -432,6 +458,7 @@ fn apply(
     let mut semis = edits.semicolon_before.iter().peekable();
     let mut hint_iter = hints.iter().peekable();
     let mut pending_space_for_semi = false;
+    let mut origin = OffsetMap::default();
     for (pos, c) in text.char_indices() {
         while semis.peek().is_some_and(|&&p| p <= pos) {
             semis.next();
@@ -448,6 +475,7 @@ fn apply(
             out.push_str(text);
             col += text.chars().count() as u64;
         }
+        origin.note(out.len(), pos);
         while hint_iter.peek().is_some_and(|(p, _)| *p <= pos) {
             if let Some((_, h)) = hint_iter.next() {
                 out_hints.push((line, col, *h));
@@ -466,6 +494,7 @@ fn apply(
             col += 1;
         }
         pending_space_for_semi = c == ' ' || c == '\t' || blanked;
+        origin.note(out.len(), pos + c.len_utf8());
     }
     for (_, text) in inserts {
         out.push_str(text);
@@ -473,7 +502,7 @@ fn apply(
     if semis.next().is_some() {
         out.push(';');
     }
-    Prepared { text: out, hints: out_hints, unsupported }
+    Prepared { text: out, hints: out_hints, unsupported, origin }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Stories about the runtime, told through `Step`s built by hand (as the translator would
 //! build them), so they do not depend on the translator.
 
+mod batch_text;
 mod batches;
 mod catalog_views;
 mod constraints;

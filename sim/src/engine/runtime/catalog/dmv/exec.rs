@@ -34,8 +34,8 @@ pub(crate) fn query_stats(session: &Session) -> RowSet {
     for q in load.plans.snapshot() {
         let mut row = vec![
             blob(&q.sql_handle),
-            int(0),
-            int(-1),
+            int(q.statement_start_offset),
+            int(q.statement_end_offset),
             int(1),
             blob(&q.plan_handle),
             datetime(&q.creation_time),
@@ -75,11 +75,15 @@ fn measure_cols(m: &str) -> [&'static str; 4] {
     [leak("total"), leak("last"), leak("min"), leak("max")]
 }
 
-/// Every cached statement's text, keyed by its sql_handle (the function's argument).
+/// Every cached batch's text as sent, keyed by its sql_handle (the function's argument).
 pub(crate) fn sql_text(session: &Session) -> RowSet {
     let load = session.instance().load();
     let mut set = RowSet::new(&["dbid", "objectid", "number", "encrypted", "text", "sql_handle"]);
+    let mut seen = std::collections::HashSet::new();
     for q in load.plans.snapshot() {
+        if !seen.insert(q.sql_handle.clone()) {
+            continue;
+        }
         set.push(vec![
             int(q.database_id),
             Stored::Null,
@@ -156,7 +160,7 @@ pub(crate) fn requests(session: &Session) -> RowSet {
             continue;
         }
         let key = a.query_key.load(Relaxed);
-        let plan = plans.iter().find(|q| crate::load::buffer_pool::text_hash(&q.text) == key);
+        let plan = plans.iter().find(|q| q.key == key);
         let wait = a.wait.load(Relaxed);
         let wait_name = if wait > 0 { WAIT_TYPES.get(wait - 1).copied() } else { None };
         let started = a.request_start_ms.load(Relaxed);
@@ -177,8 +181,8 @@ pub(crate) fn requests(session: &Session) -> RowSet {
                 },
             ),
             plan.map(|q| blob(&q.sql_handle)).unwrap_or(Stored::Null),
-            int(0),
-            int(-1),
+            int(plan.map_or(0, |q| q.statement_start_offset)),
+            int(plan.map_or(-1, |q| q.statement_end_offset)),
             plan.map(|q| blob(&q.plan_handle)).unwrap_or(Stored::Null),
             int(a.database_id.load(Relaxed).max(1)),
             int(1),
