@@ -6,6 +6,13 @@
 //! the current interval only; the [`crate::report::Reporter`] drains them each interval into
 //! the interval log and adds them to the run totals, so memory stays flat however long the run.
 //! Units whose intended start falls inside the warm-up are executed but not recorded.
+//!
+//! Draining is a double buffer: [`Recorder::drain`] swaps each used histogram for an empty one
+//! of the same shape that the reporter gave back ([`Recorder::recycle`]), so the workers wait
+//! on the lock for pointer moves only, however many templates; the reporter encodes, adds and
+//! empties the drained histograms outside the lock ([`Drained::into_spares`]). An empty
+//! histogram of the same shape (range and highest trackable value) behaves exactly as the
+//! cleared original would, so the interval log is the same byte for byte.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -30,6 +37,27 @@ pub fn record(h: &mut Histogram<u64>, v: u64) {
     if h.record(v).is_err() {
         h.saturating_record(v);
     }
+}
+
+/// An empty histogram shaped exactly like `h` (range, highest trackable value, auto-resize),
+/// as `h.clone()` then `reset()` would be, without copying the counts.
+pub fn blank_like(h: &Histogram<u64>) -> Histogram<u64> {
+    Histogram::new_from(h)
+}
+
+/// True when `spare` can stand in for `h` once `h` is taken: empty and of the same shape.
+fn same_shape(spare: &Histogram<u64>, h: &Histogram<u64>) -> bool {
+    spare.is_empty() && spare.high() == h.high() && spare.distinct_values() == h.distinct_values()
+}
+
+/// Takes what `h` holds, leaving `spare` in its place when it has the same shape (a pointer
+/// swap), else a blank like `h` (only when `h` grew since the spare was emptied, or at first).
+fn take(h: &mut Histogram<u64>, spare: Option<Histogram<u64>>) -> Histogram<u64> {
+    let empty = match spare {
+        Some(s) if same_shape(&s, h) => s,
+        _ => blank_like(h),
+    };
+    std::mem::replace(h, empty)
 }
 
 /// Microseconds, saturating.
@@ -125,7 +153,10 @@ pub struct Recorder {
     warmup: Duration,
     tolerance: Duration,
     interval: Vec<TagHistograms>,
+    /// Emptied histograms from the reporter, per tag, swapped in at the next drain.
+    spare: Vec<Option<TagHistograms>>,
     lag: Histogram<u64>,
+    spare_lag: Option<Histogram<u64>>,
     counts: Vec<Counts>,
     on_time: u64,
     started: u64,
@@ -144,6 +175,28 @@ pub struct Drained {
     pub errors: Vec<ErrorEvent>,
 }
 
+impl Drained {
+    /// Empties the histograms (outside the recorder's lock) so [`Recorder::recycle`] can swap
+    /// them in at the next drain.
+    pub fn into_spares(self) -> Spares {
+        let mut histograms = self.histograms;
+        for (_, h) in &mut histograms {
+            h.response.reset();
+            h.service.reset();
+        }
+        let mut lag = self.lag;
+        lag.reset();
+        Spares { histograms, lag }
+    }
+}
+
+/// Emptied histograms going back from the reporter to the recorder (see [`Drained::into_spares`]).
+#[derive(Debug)]
+pub struct Spares {
+    histograms: Vec<(usize, TagHistograms)>,
+    lag: Histogram<u64>,
+}
+
 impl Recorder {
     /// A recorder for these tags.
     pub fn new(tags: Vec<String>, warmup: Duration, tolerance: Duration) -> Self {
@@ -153,7 +206,9 @@ impl Recorder {
             warmup,
             tolerance,
             interval: (0..n).map(|_| TagHistograms::new()).collect(),
+            spare: (0..n).map(|_| None).collect(),
             lag: histogram(),
+            spare_lag: None,
             counts: vec![Counts::default(); n],
             on_time: 0,
             started: 0,
@@ -252,19 +307,39 @@ impl Recorder {
         self.counts.iter().map(|c| c.errors).sum::<u64>().saturating_sub(self.errors_logged)
     }
 
-    /// Takes this interval's histograms and error events, leaving empty ones.
+    /// Takes this interval's histograms and error events, leaving empty ones: the spares from
+    /// [`Recorder::recycle`] where they still fit (pointer swaps), new ones otherwise.
     pub fn drain(&mut self) -> Drained {
         let mut histograms = Vec::new();
         for (i, h) in self.interval.iter_mut().enumerate() {
             if h.response.is_empty() && h.service.is_empty() {
                 continue;
             }
-            histograms.push((i, h.clone()));
-            h.response.reset();
-            h.service.reset();
+            let spare = self.spare[i].take();
+            let (response, service) = match spare {
+                Some(s) => (Some(s.response), Some(s.service)),
+                None => (None, None),
+            };
+            let taken = TagHistograms {
+                response: take(&mut h.response, response),
+                service: take(&mut h.service, service),
+            };
+            histograms.push((i, taken));
         }
-        let lag = self.lag.clone();
-        self.lag.reset();
+        let lag = take(&mut self.lag, self.spare_lag.take());
         Drained { histograms, lag, errors: std::mem::take(&mut self.errors) }
     }
+
+    /// Keeps the reporter's emptied histograms to swap in at the next drain (pointer moves).
+    pub fn recycle(&mut self, spares: Spares) {
+        for (i, h) in spares.histograms {
+            if let Some(slot) = self.spare.get_mut(i) {
+                *slot = Some(h);
+            }
+        }
+        self.spare_lag = Some(spares.lag);
+    }
 }
+
+#[cfg(test)]
+mod tests;

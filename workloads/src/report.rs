@@ -1,6 +1,8 @@
 //! [`Reporter`]: every interval it drains the [`Recorder`], appends the interval histograms to
 //! the HdrHistogram interval log (`latency.hlog`, one tag per template and kind), appends error
 //! events to `errors.jsonl`, adds the interval into the run totals and moves the progress bar.
+//! Under the recorder's lock it only swaps histograms (giving back last interval's, emptied);
+//! encoding, adding and emptying happen outside it, so workers never wait on that work.
 //! At the end, [`Reporter::finish`] gives the [`RunResult`] the summary is computed from.
 
 use std::fs::File;
@@ -19,7 +21,7 @@ use crate::clock::Clock;
 use crate::engine::{lock, stopped};
 use crate::error::{Error, Result};
 use crate::metrics::LiveMetrics;
-use crate::recorder::{Counts, Drained, Recorder, TagHistograms, histogram};
+use crate::recorder::{Counts, Drained, Recorder, Spares, TagHistograms, histogram};
 
 /// File names in the output directory.
 pub const HLOG: &str = "latency.hlog";
@@ -51,6 +53,7 @@ pub struct Reporter {
     progress: ProgressBar,
     totals: Vec<TagHistograms>,
     lag: Histogram<u64>,
+    spares: Option<Spares>,
     last: Duration,
     metrics: Option<Arc<LiveMetrics>>,
 }
@@ -122,6 +125,7 @@ impl Reporter {
             progress,
             totals: Vec::new(),
             lag: histogram(),
+            spares: None,
             last: Duration::ZERO,
             metrics: None,
         })
@@ -157,11 +161,15 @@ impl Reporter {
             let now = clock.now();
             let (drained, finished_units, errors, live) = {
                 let mut r = lock(&recorder);
+                if let Some(spares) = self.spares.take() {
+                    r.recycle(spares);
+                }
                 let errors: u64 = r.counts().iter().map(|c| c.errors).sum();
                 let live = self.metrics.is_some().then(|| (r.counts().to_vec(), r.fidelity()));
                 (r.drain(), r.finished(), errors, live)
             };
-            self.absorb(&tags, drained, now)?;
+            self.absorb(&tags, &drained, now)?;
+            self.spares = Some(drained.into_spares());
             if let (Some(m), Some((counts, fidelity))) = (&self.metrics, live) {
                 m.publish(&tags, &counts, &self.totals, &self.lag, fidelity, now);
             }
@@ -179,7 +187,7 @@ impl Reporter {
         Ok(self)
     }
 
-    fn absorb(&mut self, tags: &[String], drained: Drained, now: Duration) -> Result<()> {
+    fn absorb(&mut self, tags: &[String], drained: &Drained, now: Duration) -> Result<()> {
         let (start, length) = (self.last, now.saturating_sub(self.last));
         self.last = now;
         for (i, h) in &drained.histograms {
