@@ -229,6 +229,18 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// The inputs that were given, labelled as every report names them.
+    pub fn inputs(&self) -> impl Iterator<Item = (&'static str, &SideInfo)> {
+        [
+            ("baseline", &self.baseline),
+            ("candidate", &self.candidate),
+            ("replay baseline", &self.replay_baseline),
+            ("replay candidate", &self.replay_candidate),
+        ]
+        .into_iter()
+        .filter_map(|(label, side)| side.as_ref().map(|s| (label, s)))
+    }
+
     /// True when no check failed.
     pub fn passed(&self) -> bool {
         self.failures() == 0

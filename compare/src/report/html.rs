@@ -43,21 +43,14 @@ pub fn render(c: &Comparison) -> String {
         esc(&c.headline())
     );
     out.push_str("<h2>Inputs</h2><table><tr><th>side</th><th>path</th><th>what</th><th>complete</th></tr>");
-    for (label, side) in [
-        ("baseline", &c.baseline),
-        ("candidate", &c.candidate),
-        ("replay baseline", &c.replay_baseline),
-        ("replay candidate", &c.replay_candidate),
-    ] {
-        if let Some(s) = side {
-            let _ = write!(
-                out,
-                "<tr><td>{label}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                esc(&s.path),
-                esc(&s.description),
-                s.complete
-            );
-        }
+    for (label, s) in c.inputs() {
+        let _ = write!(
+            out,
+            "<tr><td>{label}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            esc(&s.path),
+            esc(&s.description),
+            s.complete
+        );
     }
     let _ = write!(out, "</table><p>Policy: <code>{}</code></p>", esc(&c.policy));
     checks(&mut out, c);

@@ -17,15 +17,8 @@ pub fn render(c: &Comparison) -> String {
     let _ = writeln!(out, "# cutover compare: {}\n", if c.passed() { "PASS" } else { "FAIL" });
     let _ = writeln!(out, "{}\n", c.headline());
     let _ = writeln!(out, "| side | path | what |\n|---|---|---|");
-    for (label, side) in [
-        ("baseline", &c.baseline),
-        ("candidate", &c.candidate),
-        ("replay baseline", &c.replay_baseline),
-        ("replay candidate", &c.replay_candidate),
-    ] {
-        if let Some(s) = side {
-            let _ = writeln!(out, "| {label} | `{}` | {} |", cell(&s.path), cell(&s.description));
-        }
+    for (label, s) in c.inputs() {
+        let _ = writeln!(out, "| {label} | `{}` | {} |", cell(&s.path), cell(&s.description));
     }
     let _ = writeln!(out, "\nPolicy: `{}`\n", c.policy);
     let _ = writeln!(out, "## Checks (worst first)\n");

@@ -14,15 +14,8 @@ fn cut(s: &str, n: usize) -> String {
 pub fn render(c: &Comparison) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "cutover compare: {}", c.headline());
-    for (label, side) in [
-        ("baseline", &c.baseline),
-        ("candidate", &c.candidate),
-        ("replay baseline", &c.replay_baseline),
-        ("replay candidate", &c.replay_candidate),
-    ] {
-        if let Some(s) = side {
-            let _ = writeln!(out, "  {label:<17} {} — {}", s.path, s.description);
-        }
+    for (label, s) in c.inputs() {
+        let _ = writeln!(out, "  {label:<17} {} — {}", s.path, s.description);
     }
     let _ = writeln!(out, "  policy            {}", c.policy);
     let shown: Vec<_> = c.checks.iter().filter(|k| k.verdict != Verdict::Pass).collect();
