@@ -53,6 +53,8 @@ pub async fn raw_client(server: &SimServer) -> Client<Compat<TcpStream>> {
     config.database("bench");
     config.authentication(AuthMethod::sql_server("bench", PASSWORD));
     config.encryption(EncryptionLevel::NotSupported);
+    // No command bound: finishing a 10M-row bulk load takes the simulator longer than 30 s.
+    config.command_timeout(None);
     let tcp = TcpStream::connect(config.get_addr()).await.expect("tcp");
     tcp.set_nodelay(true).expect("nodelay");
     Client::connect(config, tcp.compat_write()).await.expect("login")
