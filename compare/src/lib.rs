@@ -137,7 +137,12 @@ pub fn compare_baselines(
             ));
         }
     }
-    let (lb, lk) = (baseline::series::load(&b, multi)?, baseline::series::load(&k, multi)?);
+    let (lb, lk) = std::thread::scope(|s| {
+        let candidate = s.spawn(|| baseline::series::load(&k, multi));
+        let baseline = baseline::series::load(&b, multi);
+        (baseline, candidate.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    let (lb, lk) = (lb?, lk?);
     let metrics = baseline::compare::compare(&lb, &lk, policy);
     let (queries, qchecks) = baseline::queries::compare(&lb, &lk, &b.query_text(), &k.query_text(), policy);
     let common = metrics.rows.iter().filter(|r| r.baseline.is_some() && r.candidate.is_some()).count()

@@ -1,9 +1,16 @@
-//! Loading a baseline's Parquet parts with polars, a chunk of parts at a time so memory stays
-//! bounded whatever the run length: scan (projected), map each raw series to its canonical
-//! keys ([`super::align`]) by a join on a small mapping frame, combine per key and timestamp,
-//! and append to per-key vectors.
+//! Loading a baseline's Parquet parts: polars scans a chunk of parts at a time (projected,
+//! decoded in parallel) so memory stays bounded whatever the run length; each row's raw series
+//! `(instance, family, metric, labels, unit)` is looked up once per distinct series
+//! ([`RawKeys`]) and mapped to its canonical keys ([`super::align`]); values go straight onto
+//! per-key vectors in row order. Keys fed by several raw series (files summed per database,
+//! waits per category) are combined per timestamp at the end, by sum or mean.
+//!
+//! Why not a polars join: joining 17M rows a side to their mapping on four text columns and
+//! grouping by key and timestamp took 19 s of a 30 s comparison (BENCHMARKS.md, issue 7); one
+//! hash lookup per row over the decoded columns takes a fraction of that.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::path::PathBuf;
 
 use polars::prelude::*;
@@ -41,29 +48,21 @@ impl Loaded {
     }
 }
 
-/// Raw series identity: instance, family, metric, labels.
-type RawKey = (String, String, String, String);
-
 /// Loads every part of `baseline`; with `prefix_instance` keys start with `[instance] `.
 pub fn load(baseline: &Baseline, prefix_instance: bool) -> Result<Loaded, CompareError> {
-    let mut loaded = Loaded::default();
-    let mut mapped: HashMap<RawKey, Vec<(u32, bool)>> = HashMap::new();
-    for parts in baseline.parts.chunks(CHUNK) {
+    let mut loader = Loader { prefix_instance, ..Default::default() };
+    for (n, parts) in baseline.parts.chunks(CHUNK).enumerate() {
         let err = |e: PolarsError| CompareError::Parquet {
             path: if parts.len() == 1 { parts[0].clone() } else { baseline.dir.join("series") },
             detail: format!("{e} (is the baseline folder complete and written by cutover collect?)"),
         };
-        let frame = scan(parts).map_err(err)?;
-        loaded.rows += frame.height() as u64;
-        let mapping = map_new_keys(&frame, &mut mapped, &mut loaded, prefix_instance).map_err(err)?;
-        let combined = combine(frame, mapping).map_err(err)?;
-        append(&combined, &mut loaded).map_err(err)?;
+        let mut frame = scan(parts).map_err(err)?;
+        loader.add(&mut frame).map_err(err)?;
+        if n == 0 {
+            loader.reserve(baseline.parts.len() as f64 / parts.len() as f64);
+        }
     }
-    for s in &mut loaded.series {
-        sort_by_time(s);
-    }
-    loaded.start_ms = loaded.series.iter().filter_map(|s| s.ts.first().copied()).min();
-    Ok(loaded)
+    Ok(loader.finish())
 }
 
 fn scan(parts: &[PathBuf]) -> PolarsResult<DataFrame> {
@@ -72,108 +71,211 @@ fn scan(parts: &[PathBuf]) -> PolarsResult<DataFrame> {
     LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
         .select([
             col("timestamp").cast(DataType::Int64),
+            col("value").cast(DataType::Float64),
             col("instance"),
             col("family"),
             col("metric"),
             col("labels"),
-            col("value"),
             col("unit"),
         ])
         .collect()
 }
 
-/// Maps raw series not seen before; returns the mapping frame for this chunk's raw series.
-fn map_new_keys(
-    frame: &DataFrame,
-    mapped: &mut HashMap<RawKey, Vec<(u32, bool)>>,
-    loaded: &mut Loaded,
-    prefix_instance: bool,
-) -> PolarsResult<DataFrame> {
-    let uniq = frame
-        .clone()
-        .lazy()
-        .select([col("instance"), col("family"), col("metric"), col("labels"), col("unit")])
-        .unique(None, UniqueKeepStrategy::Any)
-        .collect()?;
-    let text = |name: &str| -> PolarsResult<Vec<String>> {
-        Ok(uniq.column(name)?.str()?.iter().map(|s| s.unwrap_or_default().to_string()).collect())
-    };
-    let (inst, fam, met, lab, unit) =
-        (text("instance")?, text("family")?, text("metric")?, text("labels")?, text("unit")?);
-    let mut cols: [Vec<String>; 4] = Default::default();
-    let (mut ids, mut means) = (Vec::new(), Vec::new());
-    for i in 0..uniq.height() {
-        let raw: RawKey = (inst[i].clone(), fam[i].clone(), met[i].clone(), lab[i].clone());
-        let entry = mapped.entry(raw.clone()).or_insert_with(|| {
-            targets(&raw.1, &raw.2, &raw.3, &unit[i])
-                .into_iter()
-                .map(|t| {
-                    let key = if prefix_instance { format!("[{}] {}", raw.0, t.key) } else { t.key };
-                    let next = loaded.series.len();
-                    let id = *loaded.by_key.entry(key.clone()).or_insert(next);
-                    if id == next {
-                        loaded.series.push(Series { key, unit: t.unit, ..Default::default() });
-                    }
-                    (id as u32, t.agg == Agg::Mean)
-                })
-                .collect()
-        });
-        for &(id, mean) in entry.iter() {
-            for (c, v) in cols.iter_mut().zip([&raw.0, &raw.1, &raw.2, &raw.3]) {
-                c.push(v.clone());
-            }
-            ids.push(id);
-            means.push(mean);
-        }
-    }
-    let [i, f, m, l] = cols;
-    DataFrame::new_infer_height(vec![
-        Column::new("instance".into(), i),
-        Column::new("family".into(), f),
-        Column::new("metric".into(), m),
-        Column::new("labels".into(), l),
-        Column::new("key_id".into(), ids),
-        Column::new("mean".into(), means),
-    ])
-}
-
-/// Joins the chunk to its mapping and combines rows per (key, timestamp).
-fn combine(frame: DataFrame, mapping: DataFrame) -> PolarsResult<DataFrame> {
-    let on = [col("instance"), col("family"), col("metric"), col("labels")];
+/// Rows without a timestamp or value dropped, missing names read as empty (never written by
+/// the collector; a hand-made file may have them).
+fn without_nulls(frame: DataFrame) -> PolarsResult<DataFrame> {
+    let names = KEY_COLUMNS.map(|c| col(c).fill_null(lit("")));
     frame
         .lazy()
-        .join(mapping.lazy(), on.clone(), on, JoinArgs::new(JoinType::Inner))
-        .group_by([col("key_id"), col("timestamp")])
-        .agg([
-            col("value").sum().alias("sum"),
-            col("value").mean().alias("avg"),
-            col("mean").first().alias("mean"),
-        ])
+        .filter(col("timestamp").is_not_null().and(col("value").is_not_null()))
+        .with_columns(names)
         .collect()
 }
 
-fn append(df: &DataFrame, loaded: &mut Loaded) -> PolarsResult<()> {
-    let ids = df.column("key_id")?.u32()?;
-    let ts = df.column("timestamp")?.i64()?;
-    let sum = df.column("sum")?.f64()?;
-    let avg = df.column("avg")?.f64()?;
-    let mean = df.column("mean")?.bool()?;
-    for (((id, t), (s, a)), m) in ids.iter().zip(ts.iter()).zip(sum.iter().zip(avg.iter())).zip(mean.iter()) {
-        let (Some(id), Some(t)) = (id, t) else { continue };
-        let v = if m.unwrap_or(false) { a } else { s };
-        let Some(v) = v else { continue };
-        let series = &mut loaded.series[id as usize];
-        series.ts.push(t);
-        series.values.push(v);
-    }
-    Ok(())
+/// The text columns naming a row's raw series.
+const KEY_COLUMNS: [&str; 5] = ["instance", "family", "metric", "labels", "unit"];
+
+/// A raw series' name: `(instance, family, metric, labels, unit)`.
+type RawName<'a> = [&'a str; 5];
+
+/// Raw series seen so far, found by a hash of their five names (foldhash, no allocation per
+/// row) and confirmed by comparing the names.
+#[derive(Default)]
+struct RawKeys {
+    state: foldhash::fast::FixedState,
+    by_hash: HashMap<u64, Vec<usize>, foldhash::fast::FixedState>,
+    names: Vec<[String; 5]>,
 }
 
-fn sort_by_time(s: &mut Series) {
-    if s.ts.windows(2).all(|w| w[0] <= w[1]) {
+impl RawKeys {
+    /// The name's hash, and its index when seen before.
+    fn find(&self, name: RawName) -> (u64, Option<usize>) {
+        let hash = self.state.hash_one(name);
+        let same = |&id: &usize| self.names[id].iter().zip(name).all(|(a, b)| a == b);
+        (hash, self.by_hash.get(&hash).and_then(|ids| ids.iter().copied().find(same)))
+    }
+
+    fn insert(&mut self, hash: u64, name: RawName) -> usize {
+        let id = self.names.len();
+        self.names.push(name.map(str::to_string));
+        self.by_hash.entry(hash).or_default().push(id);
+        id
+    }
+}
+
+/// Builds one side's series, chunk by chunk.
+#[derive(Default)]
+struct Loader {
+    prefix_instance: bool,
+    loaded: Loaded,
+    raw: RawKeys,
+    /// Per raw series: the canonical series it feeds.
+    feeds: Vec<Vec<usize>>,
+    /// Per canonical series: how values at one timestamp combine.
+    agg: Vec<Agg>,
+}
+
+impl Loader {
+    fn add(&mut self, frame: &mut DataFrame) -> PolarsResult<()> {
+        self.loaded.rows += frame.height() as u64;
+        if frame.columns().iter().any(|c| c.null_count() > 0) {
+            *frame = without_nulls(std::mem::take(frame))?;
+        }
+        frame.align_chunks_par();
+        let ts: Vec<_> = frame.column("timestamp")?.i64()?.downcast_iter().collect();
+        let values: Vec<_> = frame.column("value")?.f64()?.downcast_iter().collect();
+        let mut text = Vec::with_capacity(KEY_COLUMNS.len());
+        for name in KEY_COLUMNS {
+            text.push(frame.column(name)?.str()?.downcast_iter().collect::<Vec<_>>());
+        }
+        for (k, (ts, values)) in ts.into_iter().zip(values).enumerate() {
+            let names: [_; 5] = std::array::from_fn(|c| text[c][k]);
+            for (row, (&t, &v)) in ts.values().iter().zip(values.values().iter()).enumerate() {
+                self.push(names.map(|a| a.value(row)), t, v);
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends one row's value to every canonical series its raw series feeds.
+    fn push(&mut self, name: RawName, t: i64, v: f64) {
+        let raw = match self.raw.find(name) {
+            (_, Some(raw)) => raw,
+            (hash, None) => self.new_raw(hash, name),
+        };
+        for &id in &self.feeds[raw] {
+            let s = &mut self.loaded.series[id];
+            s.ts.push(t);
+            s.values.push(v);
+        }
+    }
+
+    /// Grows every series' vectors to `factor` times their length (after the first chunk), so
+    /// long baselines are not copied again and again while they load.
+    fn reserve(&mut self, factor: f64) {
+        for s in &mut self.loaded.series {
+            let more = (s.ts.len() as f64 * (factor - 1.0)).ceil() as usize;
+            s.ts.reserve(more);
+            s.values.reserve(more);
+        }
+    }
+
+    /// Maps a raw series not seen before to its canonical series (creating those new).
+    fn new_raw(&mut self, hash: u64, name: RawName) -> usize {
+        let [instance, family, metric, labels, unit] = name;
+        let feeds = targets(family, metric, labels, unit)
+            .into_iter()
+            .map(|t| {
+                let key = if self.prefix_instance { format!("[{instance}] {}", t.key) } else { t.key };
+                let loaded = &mut self.loaded;
+                let next = loaded.series.len();
+                let id = *loaded.by_key.entry(key.clone()).or_insert(next);
+                if id == next {
+                    loaded.series.push(Series { key, unit: t.unit, ..Default::default() });
+                    self.agg.push(t.agg);
+                }
+                id
+            })
+            .collect();
+        self.feeds.push(feeds);
+        self.raw.insert(hash, name)
+    }
+
+    fn finish(mut self) -> Loaded {
+        for (s, &agg) in self.loaded.series.iter_mut().zip(&self.agg) {
+            combine_by_time(s, agg);
+        }
+        let loaded = &mut self.loaded;
+        loaded.start_ms = loaded.series.iter().filter_map(|s| s.ts.first().copied()).min();
+        self.loaded
+    }
+}
+
+/// Puts `s` in time order and combines values that share a timestamp (several raw series
+/// feeding one key, or a repeated row) by `agg`. Already strictly ordered: untouched.
+fn combine_by_time(s: &mut Series, agg: Agg) {
+    if s.ts.windows(2).all(|w| w[0] < w[1]) {
         return;
     }
     let mut pairs: Vec<(i64, f64)> = s.ts.iter().copied().zip(s.values.iter().copied()).collect();
-    pairs.sort_unstable_by_key(|p| p.0);
-    (s.ts, s.values) = pairs.into_iter().unzip();
+    pairs.sort_by_key(|p| p.0);
+    s.ts.clear();
+    s.values.clear();
+    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+        let sum: f64 = run.iter().map(|p| p.1).sum();
+        s.ts.push(run[0].0);
+        s.values.push(if agg == Agg::Mean { sum / run.len() as f64 } else { sum });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(points: &[(i64, f64)]) -> Series {
+        Series {
+            key: "k".into(),
+            unit: "1/s".into(),
+            ts: points.iter().map(|p| p.0).collect(),
+            values: points.iter().map(|p| p.1).collect(),
+        }
+    }
+
+    #[test]
+    fn two_files_of_one_database_add_up_per_second_and_their_latencies_average() {
+        let fed = [(2000, 1.0), (1000, 4.0), (1000, 2.0), (2000, 3.0)];
+        let mut rate = series(&fed);
+        combine_by_time(&mut rate, Agg::Sum);
+        assert_eq!((rate.ts, rate.values), (vec![1000, 2000], vec![6.0, 4.0]));
+        let mut latency = series(&fed);
+        combine_by_time(&mut latency, Agg::Mean);
+        assert_eq!(latency.values, vec![3.0, 2.0]);
+    }
+
+    #[test]
+    fn a_hand_made_part_with_gaps_loses_only_the_rows_without_a_value() {
+        let mut frame = df!(
+            "timestamp" => [Some(1000i64), Some(2000), None, Some(3000)],
+            "value" => [Some(40.0), None, Some(1.0), Some(60.0)],
+            "instance" => ["sql01"; 4],
+            "family" => ["cpu"; 4],
+            "metric" => ["cpu_sql_percent"; 4],
+            "labels" => [None::<&str>, None, None, None],
+            "unit" => ["percent"; 4],
+        )
+        .unwrap();
+        let mut loader = Loader::default();
+        loader.add(&mut frame).unwrap();
+        let loaded = loader.finish();
+        let cpu = loaded.get("cpu_percent").unwrap();
+        assert_eq!((&cpu.ts, &cpu.values), (&vec![1000, 3000], &vec![40.0, 60.0]));
+        assert_eq!(loaded.rows, 4);
+    }
+
+    #[test]
+    fn a_series_already_in_order_is_left_alone() {
+        let mut s = series(&[(1000, 1.0), (2000, 1.0), (3000, 5.0)]);
+        combine_by_time(&mut s, Agg::Sum);
+        assert_eq!(s.values, vec![1.0, 1.0, 5.0]);
+    }
 }

@@ -1,6 +1,7 @@
 //! HdrHistogram interval logs (`latency.hlog`): every interval of every shard added into one
-//! histogram per tag (lossless: HdrHistogram adds exactly), plus per-interval p95 series by
-//! the interval's offset from its shard's start (shards started together line up).
+//! histogram per tag and interval offset from its shard's start (shards started together line
+//! up), then the intervals into one whole-run histogram per tag (lossless: HdrHistogram adds
+//! exactly). Shards are decoded on every core, each worker adding into its own [`Merged`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,8 +32,8 @@ pub fn empty() -> Histogram<u64> {
 }
 
 impl Merged {
-    /// Adds one log file.
-    pub fn add_file(&mut self, path: &Path) -> Result<(), CompareError> {
+    /// Adds one log file's intervals.
+    fn add_file(&mut self, path: &Path) -> Result<(), CompareError> {
         let bytes = std::fs::read(path).map_err(|source| CompareError::Missing {
             path: path.to_path_buf(),
             expected: "an HdrHistogram interval log written by cutover replay",
@@ -41,8 +42,8 @@ impl Merged {
         self.add_log(&bytes, path)
     }
 
-    /// Adds one log's text (`path` names it in errors).
-    pub fn add_log(&mut self, bytes: &[u8], path: &Path) -> Result<(), CompareError> {
+    /// Adds one log's intervals (`path` names it in errors).
+    fn add_log(&mut self, bytes: &[u8], path: &Path) -> Result<(), CompareError> {
         let mut de = Deserializer::new();
         let corrupt = |detail: String| CompareError::corrupt(path, "HdrHistogram interval log", detail);
         for entry in IntervalLogIterator::new(bytes) {
@@ -56,11 +57,36 @@ impl Merged {
                 .deserialize(&mut raw.as_slice())
                 .map_err(|e| corrupt(format!("interval at {:?}: {e:?}", ih.start_timestamp())))?;
             let at = ih.start_timestamp().as_secs_f64().round() as u64;
-            add(self.totals.entry(tag.clone()).or_insert_with(empty), &h);
             add(self.intervals.entry(tag).or_default().entry(at).or_insert_with(empty), &h);
             self.histograms += 1;
         }
         Ok(())
+    }
+
+    /// Adds another worker's intervals.
+    fn absorb(&mut self, other: Merged) {
+        self.histograms += other.histograms;
+        for (tag, intervals) in other.intervals {
+            let mine = self.intervals.entry(tag).or_default();
+            for (at, h) in intervals {
+                match mine.entry(at) {
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        v.insert(h);
+                    }
+                    std::collections::btree_map::Entry::Occupied(mut o) => add(o.get_mut(), &h),
+                }
+            }
+        }
+    }
+
+    /// Each tag's whole-run histogram: its intervals added.
+    fn total_up(&mut self) {
+        for (tag, intervals) in &self.intervals {
+            let total = self.totals.entry(tag.clone()).or_insert_with(empty);
+            for h in intervals.values() {
+                add(total, h);
+            }
+        }
     }
 }
 
@@ -97,8 +123,27 @@ pub fn shard_dirs(dir: &Path) -> Result<Vec<PathBuf>, CompareError> {
     Ok(shards)
 }
 
-/// Merges every shard's `latency.hlog`.
+/// Merges every shard's `latency.hlog`; the first bad shard (in order) is the error.
 pub fn merge(shards: &[PathBuf]) -> Result<Merged, CompareError> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_worker = shards.len().div_ceil(workers).max(1);
+    let partial: Vec<Result<Merged, CompareError>> = std::thread::scope(|s| {
+        let handles: Vec<_> =
+            shards.chunks(per_worker).map(|chunk| s.spawn(move || merge_in_order(chunk))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    let mut m = Merged::default();
+    for part in partial {
+        m.absorb(part?);
+    }
+    m.total_up();
+    Ok(m)
+}
+
+fn merge_in_order(shards: &[PathBuf]) -> Result<Merged, CompareError> {
     let mut m = Merged::default();
     for dir in shards {
         m.add_file(&dir.join("latency.hlog"))?;
