@@ -150,19 +150,37 @@ impl Loader {
         }
         for (k, (ts, values)) in ts.into_iter().zip(values).enumerate() {
             let names: [_; 5] = std::array::from_fn(|c| text[c][k]);
+            let views = names.map(|a| a.views());
+            // Within one array, equal views are equal text (same bytes inline, or the same
+            // buffer, offset and length): rows are matched on their views, and the text is
+            // read and hashed once per raw series and array.
+            let mut by_view: HashMap<[u128; 5], usize, foldhash::fast::FixedState> = HashMap::default();
             for (row, (&t, &v)) in ts.values().iter().zip(values.values().iter()).enumerate() {
-                self.push(names.map(|a| a.value(row)), t, v);
+                let view = views.map(|vs| vs[row].as_u128());
+                let raw = match by_view.get(&view) {
+                    Some(&raw) => raw,
+                    None => {
+                        let raw = self.raw_id(names.map(|a| a.value(row)));
+                        by_view.insert(view, raw);
+                        raw
+                    }
+                };
+                self.push(raw, t, v);
             }
         }
         Ok(())
     }
 
-    /// Appends one row's value to every canonical series its raw series feeds.
-    fn push(&mut self, name: RawName, t: i64, v: f64) {
-        let raw = match self.raw.find(name) {
+    /// The raw series of this name, new or seen before.
+    fn raw_id(&mut self, name: RawName) -> usize {
+        match self.raw.find(name) {
             (_, Some(raw)) => raw,
             (hash, None) => self.new_raw(hash, name),
-        };
+        }
+    }
+
+    /// Appends one row's value to every canonical series raw series `raw` feeds.
+    fn push(&mut self, raw: usize, t: i64, v: f64) {
         for &id in &self.feeds[raw] {
             let s = &mut self.loaded.series[id];
             s.ts.push(t);
