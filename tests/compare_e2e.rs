@@ -149,6 +149,15 @@ async fn the_report_flags_the_io_bound_regression_and_not_the_cpu_bound_reads() 
             "the collector's own DMV queries are not the workload: {subject}\n{full}"
         );
     }
+    // Plans are compared too: the simulator's plan depends on the statement alone, so every
+    // query seen on both sides kept its plan.
+    let both: Vec<&serde_json::Value> = r["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| !q["baseline"].is_null() && !q["candidate"].is_null())
+        .collect();
+    assert!(!both.is_empty() && both.iter().all(|q| q["plan_changed"] == false), "{both:#?}");
     for c in checks.iter().filter(|c| c["area"] == "query" && c["verdict"] == "fail") {
         let subject = c["subject"].as_str().unwrap().to_ascii_uppercase();
         let writes = ["INSERT", "UPDATE", "DELETE", "COMMIT"];

@@ -82,6 +82,9 @@ fn known_regressions_give_exactly_the_expected_verdicts() {
         (class("0x01"), class("0x02"), class("0x04")),
         (Class::Unchanged, Class::Degraded, Class::Indeterminate)
     );
+    // The slower query changed plan; the unchanged one kept its plan.
+    let plan = |h: &str| c.queries.iter().find(|q| q.query_hash == h).unwrap().plan_changed;
+    assert_eq!((plan("0x01"), plan("0x02")), (Some(false), Some(true)));
     let rehashed = c.queries.iter().find(|q| q.query_hash == "0x05").unwrap();
     assert_eq!((rehashed.matched_by.as_str(), rehashed.candidate.is_some()), ("text", true));
     // CPU from the ring buffer (source) and sys.server_resource_stats (MI) is one series.

@@ -7,7 +7,7 @@
 //!   value, unit)`, one closed file per flush, so a crash or Ctrl-C loses at most one flush.
 //! - `series.csv` (with `--csv`): the same rows, appended at every flush.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -90,6 +90,8 @@ pub struct InstanceInfo {
     pub configuration: Option<serde_json::Value>,
     pub refused_families: BTreeMap<String, String>,
     pub query_text: BTreeMap<String, String>,
+    /// query_hash → the query_plan_hash values seen cached for it during the run.
+    pub query_plans: BTreeMap<String, BTreeSet<String>>,
     pub rounds: u64,
     pub rounds_late: u64,
     pub restarts: u64,

@@ -341,8 +341,18 @@ pub fn ring_buffer(rows: &[Row]) -> Output {
 const QUERY_COLUMNS: [&str; 7] =
     ["executions", "cpu_us", "duration_us", "logical_reads", "physical_reads", "writes", "row_count"];
 
-/// Query stats per query_hash: deltas (a batch with one negative delta is discarded, as plan
-/// eviction makes sums go down), top `top_n` by CPU and by duration per interval.
+/// The queries one round chose, and the plans the server holds for them.
+#[derive(Debug, Default, PartialEq)]
+pub struct Chosen {
+    /// query_hash values in this round's top lists.
+    pub hashes: Vec<String>,
+    /// `(query_hash, query_plan_hash)` of every cached plan of a chosen query.
+    pub plans: Vec<(String, String)>,
+}
+
+/// Query stats per query_hash (the rows come per query and plan, and are summed per query):
+/// deltas (a batch with one negative delta is discarded, as plan eviction makes sums go down),
+/// top `top_n` by CPU and by duration per interval.
 pub fn query_stats(
     rows: &[Row],
     stamp: Stamp,
@@ -350,19 +360,21 @@ pub fn query_stats(
     tol: Tolerance,
     top_n: usize,
     tracker: &mut Tracker<String>,
-) -> (Output, Vec<String>) {
+) -> (Output, Chosen) {
     let mut out = Output::default();
-    let current: HashMap<String, Vec<i64>> = rows
-        .iter()
-        .map(|r| (text(r, "query_hash"), QUERY_COLUMNS.iter().map(|c| integer(r, c).unwrap_or(0)).collect()))
-        .collect();
-    let hashes: Vec<String> = current.keys().cloned().collect();
+    let mut current: HashMap<String, Vec<i64>> = HashMap::new();
+    for r in rows {
+        let sums = current.entry(text(r, "query_hash")).or_insert_with(|| vec![0; QUERY_COLUMNS.len()]);
+        for (sum, c) in sums.iter_mut().zip(QUERY_COLUMNS) {
+            *sum += integer(r, c).unwrap_or(0);
+        }
+    }
     let deltas = match tracker.advance(stamp, current, expected_secs, tol) {
         Ok(Some(d)) => d,
-        Ok(None) => return (out, Vec::new()),
+        Ok(None) => return (out, Chosen::default()),
         Err(cause) => {
             out.gap = Some(cause);
-            return (out, Vec::new());
+            return (out, Chosen::default());
         }
     };
     let active: Vec<&(String, Vec<i64>)> = deltas.rows.iter().filter(|(_, d)| d[0] > 0).collect();
@@ -395,9 +407,12 @@ pub fn query_stats(
             });
         }
     }
-    let _ = hashes;
-    let chosen_hashes = chosen.keys().map(|h| h.to_string()).collect();
-    (out, chosen_hashes)
+    let plans = rows
+        .iter()
+        .map(|r| (text(r, "query_hash"), text(r, "query_plan_hash")))
+        .filter(|(q, p)| chosen.contains_key(q.as_str()) && !p.is_empty())
+        .collect();
+    (out, Chosen { hashes: chosen.keys().map(|h| h.to_string()).collect(), plans })
 }
 
 #[cfg(test)]

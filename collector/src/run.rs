@@ -178,6 +178,7 @@ async fn sync_instances(w: &mut BaselineWriter, samplers: &[Arc<tokio::sync::Mut
             configuration: s.config.clone(),
             refused_families: s.refused.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
             query_text: s.query_text.clone(),
+            query_plans: s.query_plans.clone(),
             rounds: 0,
             rounds_late: 0,
             restarts,

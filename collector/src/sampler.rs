@@ -3,7 +3,7 @@
 //! sampling round. Round trips: the per-interval families go as one batch; query stats, when
 //! due, are a second.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use cutover_mssql::{Connection, Error, ErrorKind, ServerIdentity, ServerTarget};
@@ -60,6 +60,8 @@ pub struct InstanceSampler {
     physical_names: HashMap<String, String>,
     /// query_hash → statement text, fetched once per hash.
     pub query_text: BTreeMap<String, String>,
+    /// query_hash → every query_plan_hash seen cached for it.
+    pub query_plans: BTreeMap<String, BTreeSet<String>>,
     last_queries: Option<Instant>,
     last_config: Option<Instant>,
     /// The latest static configuration (for baseline.json).
@@ -87,6 +89,7 @@ impl InstanceSampler {
             queries: Tracker::default(),
             physical_names: HashMap::new(),
             query_text: BTreeMap::new(),
+            query_plans: BTreeMap::new(),
             last_queries: None,
             last_config: None,
             config: None,
@@ -98,7 +101,10 @@ impl InstanceSampler {
 
     /// Series held in memory (for the memory bench): flat whatever the run length.
     pub fn state_series(&self) -> usize {
-        self.trackers.values().map(Tracker::len).sum::<usize>() + self.queries.len() + self.query_text.len()
+        self.trackers.values().map(Tracker::len).sum::<usize>()
+            + self.queries.len()
+            + self.query_text.len()
+            + self.query_plans.len()
     }
 
     /// The setup before the schedule starts: connect, read the identity and probe which
@@ -414,6 +420,10 @@ impl InstanceSampler {
             &mut self.queries,
         );
         self.absorb(round, family.name, stamp, out);
+        for (query, plan) in chosen.plans {
+            self.query_plans.entry(query).or_default().insert(plan);
+        }
+        let chosen = chosen.hashes;
         if chosen.iter().any(|h| !self.query_text.contains_key(h)) {
             let conn = self.conn.as_mut().ok_or_else(|| Error::Broken { server: self.target.to_string() })?;
             round.queries += 1;

@@ -144,7 +144,7 @@ pub fn compare_baselines(
     });
     let (lb, lk) = (lb?, lk?);
     let metrics = baseline::compare::compare(&lb, &lk, policy);
-    let (queries, qchecks) = baseline::queries::compare(&lb, &lk, &b.query_text(), &k.query_text(), policy);
+    let (queries, qchecks) = baseline::queries::compare(&lb, &lk, &b.query_info(), &k.query_info(), policy);
     let common = metrics.rows.iter().filter(|r| r.baseline.is_some() && r.candidate.is_some()).count()
         + queries.iter().filter(|q| q.baseline.is_some() && q.candidate.is_some()).count();
     if common == 0 {

@@ -129,8 +129,20 @@ pub struct QueryRow {
     pub class: Class,
     pub baseline: Option<QuerySide>,
     pub candidate: Option<QuerySide>,
-    /// Plan changes: query_plan_hash is not in baseline format 1, so `null`.
+    /// Whether the sets of query_plan_hash values seen differ between the sides (`null` when a
+    /// side recorded none, as baselines from before plans were kept).
     pub plan_changed: Option<bool>,
+}
+
+impl QueryRow {
+    /// `changed`, `same`, or `–` when a side recorded no plan.
+    pub fn plan_label(&self) -> &'static str {
+        match self.plan_changed {
+            Some(true) => "changed",
+            Some(false) => "same",
+            None => "–",
+        }
+    }
 }
 
 /// Per-execution figures of one query on one side, over its window.

@@ -83,6 +83,8 @@ pub struct SynthQuery {
     pub noise: f64,
     /// Query intervals the query appears in (0: all).
     pub max_intervals: usize,
+    /// Its query_plan_hash.
+    pub plan: String,
 }
 
 /// A synthetic baseline.
@@ -108,6 +110,7 @@ impl SynthBaseline {
         w.doc.instances.push(InstanceInfo {
             name: self.instance.clone(),
             query_text: self.queries.iter().map(|q| (q.hash.clone(), q.text.clone())).collect(),
+            query_plans: self.queries.iter().map(|q| (q.hash.clone(), [q.plan.clone()].into())).collect(),
             ..Default::default()
         });
         let mut rng = Rng::new(self.seed);
@@ -267,6 +270,7 @@ pub mod scenario {
             reads: 10.0,
             noise: 0.05,
             max_intervals,
+            plan: format!("{hash}00"),
         }
     }
 
@@ -357,8 +361,8 @@ pub mod scenario {
     }
 
     /// The target with known regressions: data reads at 12 ms, log writes at 4 ms,
-    /// PAGEIOLATCH ×15, WRITELOG ×10, query 0x02 60% slower, query 0x03 50% more CPU,
-    /// query 0x05 re-hashed (matched by text).
+    /// PAGEIOLATCH ×15, WRITELOG ×10, query 0x02 60% slower with a new plan, query 0x03 50%
+    /// more CPU, query 0x05 re-hashed (matched by text).
     pub fn target_regressed(seed: u64) -> SynthBaseline {
         let mut t = target_same(seed);
         for s in &mut t.series {
@@ -373,7 +377,10 @@ pub mod scenario {
         }
         for q in &mut t.queries {
             match q.hash.as_str() {
-                "0x02" => q.duration_ms = 80.0,
+                "0x02" => {
+                    q.duration_ms = 80.0;
+                    q.plan = "0x02ff".into();
+                }
                 "0x03" => q.cpu_ms = 6.0,
                 "0x05" => {
                     q.hash = "0x55".into();

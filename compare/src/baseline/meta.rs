@@ -1,7 +1,7 @@
 //! `baseline.json`: checked before any series is read. Another format version, another tool,
 //! a missing or unlisted part file are errors that name the file and the fix.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -42,6 +42,9 @@ pub struct InstanceMeta {
     pub identity: Option<serde_json::Value>,
     #[serde(default)]
     pub query_text: BTreeMap<String, String>,
+    /// query_hash → query_plan_hash values seen (absent in baselines before plans were kept).
+    #[serde(default)]
+    pub query_plans: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// A baseline folder, checked.
@@ -115,8 +118,16 @@ impl Baseline {
     }
 
     /// Statement text by query_hash, over every instance.
-    pub fn query_text(&self) -> BTreeMap<String, String> {
-        self.meta.instances.iter().flat_map(|i| i.query_text.clone()).collect()
+    /// Statement text and plan hashes by query_hash, over every instance.
+    pub fn query_info(&self) -> super::queries::QueryInfo {
+        let mut info = super::queries::QueryInfo::default();
+        for i in &self.meta.instances {
+            info.text.extend(i.query_text.clone());
+            for (hash, seen) in &i.query_plans {
+                info.plans.entry(hash.clone()).or_default().extend(seen.iter().cloned());
+            }
+        }
+        info
     }
 }
 

@@ -14,11 +14,21 @@ use crate::verdict::{Evidence, Rule, judge};
 /// A query matched across the sides: hash, how it was matched, baseline, candidate.
 type Pair = (String, String, Option<Raw>, Option<Raw>);
 
-/// One side of one query: totals and per-interval per-execution samples (by measure).
+/// One side of one query: totals, per-interval per-execution samples (by measure) and the
+/// plan hashes seen.
 #[derive(Debug, Default)]
 struct Raw {
     side: QuerySide,
     samples: BTreeMap<&'static str, Vec<f64>>,
+    plans: BTreeSet<String>,
+}
+
+/// What a baseline knows about its queries besides the series: statement text and plan hashes
+/// by query_hash.
+#[derive(Debug, Default)]
+pub struct QueryInfo {
+    pub text: BTreeMap<String, String>,
+    pub plans: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// (measure, total metric, per-execution scale to the report unit).
@@ -30,14 +40,21 @@ const MEASURES: &[(&str, &str, f64)] = &[
     ("writes", "query_writes", 1.0),
 ];
 
-fn per_hash(loaded: &Loaded) -> BTreeMap<String, Raw> {
+fn per_hash(loaded: &Loaded, info: &QueryInfo) -> BTreeMap<String, Raw> {
     let mut hashes = BTreeSet::new();
     for s in &loaded.series {
         if let Some((hash, _)) = s.key.strip_prefix("query:").and_then(|rest| rest.split_once(':')) {
             hashes.insert(hash.to_string());
         }
     }
-    hashes.into_iter().map(|h| (h.clone(), raw(loaded, &h))).collect()
+    hashes
+        .into_iter()
+        .map(|h| {
+            let mut r = raw(loaded, &h);
+            r.plans = info.plans.get(&h).cloned().unwrap_or_default();
+            (h, r)
+        })
+        .collect()
 }
 
 fn raw(loaded: &Loaded, hash: &str) -> Raw {
@@ -103,11 +120,12 @@ pub fn normalise(text: &str) -> String {
 pub fn compare(
     base: &Loaded,
     cand: &Loaded,
-    base_text: &BTreeMap<String, String>,
-    cand_text: &BTreeMap<String, String>,
+    base_info: &QueryInfo,
+    cand_info: &QueryInfo,
     policy: &Policy,
 ) -> (Vec<QueryRow>, Vec<Check>) {
-    let (mut b, mut c) = (per_hash(base), per_hash(cand));
+    let (base_text, cand_text) = (&base_info.text, &cand_info.text);
+    let (mut b, mut c) = (per_hash(base, base_info), per_hash(cand, cand_info));
     let mut pairs: Vec<Pair> = Vec::new();
     let shared: Vec<String> = b.keys().filter(|h| c.contains_key(*h)).cloned().collect();
     for h in shared {
@@ -142,6 +160,10 @@ pub fn compare(
             }
             _ => Class::Indeterminate,
         };
+        let plan_changed = match (&b, &c) {
+            (Some(b), Some(c)) if !b.plans.is_empty() && !c.plans.is_empty() => Some(b.plans != c.plans),
+            _ => None,
+        };
         rows.push(QueryRow {
             query_hash: hash,
             matched_by,
@@ -149,7 +171,7 @@ pub fn compare(
             class,
             baseline: b.map(|r| r.side),
             candidate: c.map(|r| r.side),
-            plan_changed: None,
+            plan_changed,
         });
     }
     (rows, checks)

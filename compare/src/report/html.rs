@@ -149,16 +149,17 @@ fn charts(out: &mut String, c: &Comparison) {
         ));
     }
     if !c.queries.is_empty() {
-        out.push_str("<h2>Queries</h2><table><tr><th>query_hash</th><th>class</th><th>executions</th><th>duration / exec</th><th>CPU / exec</th><th>text</th></tr>");
+        out.push_str("<h2>Queries</h2><table><tr><th>query_hash</th><th>class</th><th>plan</th><th>executions</th><th>duration / exec</th><th>CPU / exec</th><th>text</th></tr>");
         for q in &c.queries {
             let g = |s: &Option<crate::model::QuerySide>, f: fn(&crate::model::QuerySide) -> f64, u: &str| {
                 s.as_ref().map_or("–".into(), |s| show(f(s), u))
             };
             let _ = write!(
                 out,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{} → {}</td><td>{} → {}</td><td>{} → {}</td><td>{}</td></tr>",
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{} → {}</td><td>{} → {}</td><td>{} → {}</td><td>{}</td></tr>",
                 esc(&q.query_hash),
                 q.class.label(),
+                q.plan_label(),
                 g(&q.baseline, |s| s.executions, "1"),
                 g(&q.candidate, |s| s.executions, "1"),
                 g(&q.baseline, |s| s.duration_ms, "ms"),

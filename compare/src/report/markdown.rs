@@ -73,7 +73,7 @@ pub fn render(c: &Comparison) -> String {
         let _ = writeln!(out, "\n## Queries\n");
         let _ = writeln!(
             out,
-            "| query_hash | class | executions | duration/exec | cpu/exec | text |\n|---|---|---|---|---|---|"
+            "| query_hash | class | plan | executions | duration/exec | cpu/exec | text |\n|---|---|---|---|---|---|---|"
         );
         for q in &c.queries {
             let g = |s: &Option<crate::model::QuerySide>, f: fn(&crate::model::QuerySide) -> f64, u: &str| {
@@ -91,9 +91,10 @@ pub fn render(c: &Comparison) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} → {} | {} → {} | {} → {} | {} |",
+                "| `{}` | {} | {} | {} → {} | {} → {} | {} → {} | {} |",
                 q.query_hash,
                 q.class.label(),
+                q.plan_label(),
                 g(&q.baseline, |s| s.executions, "1"),
                 g(&q.candidate, |s| s.executions, "1"),
                 g(&q.baseline, |s| s.duration_ms, "ms"),

@@ -49,7 +49,9 @@ pub fn render(c: &Comparison) -> String {
     }
     if !c.queries.is_empty() {
         let classes: Vec<String> = class_counts(c.queries.iter().map(|q| q.class));
-        let _ = writeln!(out, "queries: {}", classes.join(", "));
+        let changed = c.queries.iter().filter(|q| q.plan_changed == Some(true)).count();
+        let plans = if changed > 0 { format!("; {changed} with a changed plan") } else { String::new() };
+        let _ = writeln!(out, "queries: {}{plans}", classes.join(", "));
     }
     out
 }
