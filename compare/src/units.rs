@@ -21,7 +21,11 @@ pub fn show(value: f64, unit: &str) -> String {
 }
 
 fn ms(v: f64) -> String {
-    if v.abs() >= 100.0 {
+    if v.abs() >= 10_000.0 {
+        format!("{:.0} s", v / 1e3)
+    } else if v.abs() >= 1_000.0 {
+        format!("{:.2} s", v / 1e3)
+    } else if v.abs() >= 100.0 {
         format!("{v:.0} ms")
     } else if v.abs() >= 1.0 {
         format!("{v:.1} ms")
@@ -54,6 +58,9 @@ mod tests {
     #[test]
     fn readable() {
         assert_eq!(show(0.007, "seconds"), "7.0 ms");
+        assert_eq!(show(0.25, "seconds"), "250 ms");
+        assert_eq!(show(1.5, "seconds"), "1.50 s");
+        assert_eq!(show(300.0, "seconds"), "300 s");
         assert_eq!(show(85.0, "percent"), "85.0%");
         assert_eq!(show(3_100_000.0, "bytes/s"), "3.1 MB/s");
         assert_eq!(show(15.0, "1"), "15");

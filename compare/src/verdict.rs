@@ -86,27 +86,33 @@ pub fn judge(rule: &Rule, ev: &Evidence) -> Judgement {
     }
     let unit = ev.unit.as_str();
     let (bs, cs) = (if b.is_nan() { "not measured".into() } else { show(b, unit) }, show(c, unit));
-    if let Some(max) = rule.limits.max_value.filter(|max| c > *max) {
-        return Judgement {
-            verdict: finding(rule.severity),
-            class: Class::Degraded,
-            change_pct,
-            reason: format!(
-                "the candidate's {m} of {cs} is above the limit of {} (baseline {bs})",
-                show(max, unit)
-            ),
+    // Beyond an absolute limit: a finding whatever the baseline did; degraded only when the
+    // candidate is also worse than the baseline (or the baseline did not measure it).
+    let worse_than_baseline = b.is_nan()
+        || match rule.better {
+            Better::Lower => c > b,
+            Better::Higher => c < b,
         };
+    let breach = |reason: String| Judgement {
+        verdict: finding(rule.severity),
+        class: if worse_than_baseline { Class::Degraded } else { Class::Unchanged },
+        change_pct,
+        reason,
+    };
+    let also = |beyond: bool| if beyond { ", beyond it too" } else { "" };
+    if let Some(max) = rule.limits.max_value.filter(|max| c > *max) {
+        let limit = show(max, unit);
+        return breach(format!(
+            "the candidate's {m} of {cs} is above the limit of {limit} (baseline {bs}{})",
+            also(b > max)
+        ));
     }
     if let Some(min) = rule.limits.min_value.filter(|min| c < *min) {
-        return Judgement {
-            verdict: finding(rule.severity),
-            class: Class::Degraded,
-            change_pct,
-            reason: format!(
-                "the candidate's {m} of {cs} is below the minimum of {} (baseline {bs})",
-                show(min, unit)
-            ),
-        };
+        let limit = show(min, unit);
+        return breach(format!(
+            "the candidate's {m} of {cs} is below the minimum of {limit} (baseline {bs}{})",
+            also(b < min)
+        ));
     }
     let Some(allowed) = rule.limits.max_increase_pct else {
         let limit =
@@ -147,12 +153,13 @@ fn relative(rule: &Rule, ev: &Evidence, b: f64, c: f64, allowed: f64, change_pct
         Better::Lower => "fell",
         Better::Higher => "rose",
     };
-    let pct_text = if worse_pct.is_finite() {
-        format!("{:.0}%", ((c - b) / b.abs() * 100.0).abs())
+    let what = if c == b {
+        format!("{m} unchanged at {}", show(c, unit))
     } else {
-        "from zero".into()
+        let pct =
+            if b != 0.0 { format!("{:.0}%", ((c - b) / b.abs() * 100.0).abs()) } else { "from zero".into() };
+        format!("{m} {moved} {pct} ({} → {})", show(b, unit), show(c, unit))
     };
-    let what = format!("{m} {moved} {pct_text} ({} → {})", show(b, unit), show(c, unit));
     let noise = match ev.test {
         Some(t) => format!("Mann-Whitney p = {}", fmt_p(t.p)),
         None => "no test possible".into(),
@@ -259,5 +266,33 @@ mod tests {
         let j = judge(&rule(&limits), &e);
         assert_eq!(j.verdict, Verdict::Fail);
         assert!(j.reason.contains("above the limit of 80.0%"), "{}", j.reason);
+        assert_eq!(j.class, Class::Degraded);
+    }
+
+    #[test]
+    fn a_limit_the_baseline_already_broke_is_a_finding_but_not_a_degradation() {
+        let limits = Limits { min_value: Some(300.0), ..Default::default() };
+        let mut e = ev(10.0, 24.0, 0.5, 0.5);
+        e.unit = "seconds".into();
+        e.measure = "avg".into();
+        let j = judge(&Rule { better: Better::Higher, ..rule(&limits) }, &e);
+        assert_eq!((j.verdict, j.class), (Verdict::Fail, Class::Unchanged));
+        assert_eq!(
+            j.reason,
+            "the candidate's avg of 24 s is below the minimum of 300 s (baseline 10 s, beyond it too)"
+        );
+    }
+
+    #[test]
+    fn nothing_on_either_side_reads_as_unchanged() {
+        let limits = Limits { max_increase_pct: Some(100.0), min_delta: 0.05, ..Default::default() };
+        let mut e = ev(0.0, 0.0, 1.0, 0.5);
+        e.unit = "seconds/s".into();
+        e.measure = "avg".into();
+        let j = judge(&rule(&limits), &e);
+        assert_eq!(
+            (j.verdict, j.reason.as_str()),
+            (Verdict::Pass, "avg unchanged at 0.000 s/s, within the 100% allowed")
+        );
     }
 }
