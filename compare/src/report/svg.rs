@@ -86,7 +86,7 @@ pub fn lines(
             sy(y),
             L - 4.0,
             sy(y) + 3.0,
-            esc(&y_fmt(y))
+            if i == 0 { "0".to_string() } else { esc(&y_fmt(y)) }
         );
     }
     let ticks: Vec<(f64, String)> = match axis {
@@ -128,11 +128,14 @@ pub fn lines(
             "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.8\" points=\"{}\"/>",
             path.join(" ")
         );
-        let lx = W - R - 150.0 + i as f64 * 80.0;
+        // Bottom left, beside the axis label, so a long title never runs under it.
+        let lx = L + i as f64 * 80.0;
         let _ = write!(
             out,
-            "<rect x=\"{lx:.0}\" y=\"8\" width=\"10\" height=\"10\" fill=\"{colour}\"/><text x=\"{:.0}\" y=\"17\" font-size=\"11\">{}</text>",
+            "<rect x=\"{lx:.0}\" y=\"{:.0}\" width=\"10\" height=\"10\" fill=\"{colour}\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\">{}</text>",
+            H - 15.0,
             lx + 14.0,
+            H - 6.0,
             esc(label)
         );
     }
