@@ -45,7 +45,7 @@ pub enum DiffKind {
     CountDiffers,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowDifference {
     pub kind: DiffKind,
     /// Key column → value as text; for keyless tables `row_sha256` → the row hash.
@@ -56,6 +56,42 @@ pub struct RowDifference {
     pub source_count: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_count: Option<u64>,
+}
+
+/// Differences list by kind, then by key as a person reads it: numbers in numeric order
+/// (`customer_id=9` before `customer_id=10`), other text in text order.
+impl Ord for RowDifference {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.kind
+            .cmp(&other.kind)
+            .then_with(|| natural_keys(&self.key, &other.key))
+            .then_with(|| self.columns.cmp(&other.columns))
+            .then_with(|| {
+                (self.source_count, self.target_count).cmp(&(other.source_count, other.target_count))
+            })
+    }
+}
+
+impl PartialOrd for RowDifference {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+fn natural_keys(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> std::cmp::Ordering {
+    a.iter()
+        .zip(b)
+        .map(|((ka, va), (kb, vb))| ka.cmp(kb).then_with(|| natural(va, vb)))
+        .find(|o| o.is_ne())
+        .unwrap_or_else(|| a.len().cmp(&b.len()))
+}
+
+/// Numeric order when both values are numbers (ties broken by text, so the order stays total).
+fn natural(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.total_cmp(&y).then_with(|| a.cmp(b)),
+        _ => a.cmp(b),
+    }
 }
 
 impl RowDifference {
@@ -343,4 +379,27 @@ fn verdict_word(v: Verdict) -> &'static str {
 
 fn xml(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    fn changed(id: &str) -> RowDifference {
+        RowDifference {
+            kind: DiffKind::Changed,
+            key: BTreeMap::from([("customer_id".to_string(), id.to_string())]),
+            columns: Vec::new(),
+            source_count: None,
+            target_count: None,
+        }
+    }
+
+    #[test]
+    fn differences_list_numeric_keys_in_numeric_order() {
+        let mut found: Vec<RowDifference> = ["100", "9", "10", "abc", "-3"].map(changed).to_vec();
+        found.sort();
+        let keys: Vec<&str> = found.iter().map(|d| d.key["customer_id"].as_str()).collect();
+        assert_eq!(keys, ["-3", "9", "10", "100", "abc"]);
+    }
 }
