@@ -541,16 +541,14 @@ pub const FAMILIES: &[Family] = &[
     Family {
         name: "query_stats",
         tier: Tier::Queries,
-        variants: &[all(
-            "SELECT TOP (500) CONVERT(nvarchar(18), query_hash, 1) AS query_hash, \
+        variants: &[all("SELECT TOP (500) CONVERT(nvarchar(18), query_hash, 1) AS query_hash, \
              CONVERT(nvarchar(18), query_plan_hash, 1) AS query_plan_hash, SUM(execution_count) AS executions, \
              SUM(total_worker_time) AS cpu_us, SUM(total_elapsed_time) AS duration_us, \
              SUM(total_logical_reads) AS logical_reads, SUM(total_physical_reads) AS physical_reads, \
              SUM(total_logical_writes) AS writes, SUM(total_rows) AS row_count \
              FROM sys.dm_exec_query_stats AS qs CROSS APPLY sys.dm_exec_sql_text(qs.sql_handle) AS st \
              WHERE st.text NOT LIKE N'/* cutover collector */%' \
-             GROUP BY query_hash, query_plan_hash ORDER BY SUM(total_worker_time) DESC OPTION (MAXDOP 1)",
-        )],
+             GROUP BY query_hash, query_plan_hash ORDER BY SUM(total_worker_time) DESC OPTION (MAXDOP 1)")],
         shape: Shape::QueryStats,
     },
 ];
