@@ -45,6 +45,7 @@ fn known_regressions_give_exactly_the_expected_verdicts() {
         s(Verdict::Warn, "io_write_latency_seconds{database=shop,file_type=LOG}", "p95"),
         s(Verdict::Fail, "wait_category_seconds{category=Buffer IO}", "avg"),
         s(Verdict::Warn, "wait_category_seconds{category=Tran Log IO}", "avg"),
+        s(Verdict::Fail, "log_flushed_bytes", "p95"),
         s(
             Verdict::Fail,
             "0x02 SELECT region, SUM(total) FROM dbo.orders GROUP BY region",
@@ -58,7 +59,7 @@ fn known_regressions_give_exactly_the_expected_verdicts() {
     .collect();
     assert_eq!(got, expected, "{}", cutover_compare::render(&c, cutover_compare::Format::Terminal));
     assert!(!c.passed());
-    assert_eq!(c.failures(), 3);
+    assert_eq!(c.failures(), 4);
     // Worst first, and every verdict says why in one sentence.
     assert_eq!(c.checks[0].verdict, Verdict::Fail);
     for k in &c.checks {
@@ -74,6 +75,11 @@ fn known_regressions_give_exactly_the_expected_verdicts() {
         "{}",
         slow.reason
     );
+    // The log-rate ceiling comes from the candidate's own cap (a Managed Instance's
+    // instance_max_log_rate, 25 MiB/s here): 90% of it.
+    let log = c.checks.iter().find(|k| k.subject == "log_flushed_bytes").unwrap();
+    assert!(log.threshold.contains("90% of the candidate's instance_max_log_rate"), "{}", log.threshold);
+    assert!(log.reason.contains("above the limit of 23592960"), "{}", log.reason);
     let few = c.checks.iter().find(|k| k.subject.starts_with("0x04")).unwrap();
     assert!(few.reason.contains("only 9 executions") && few.reason.contains("at least 15"), "{}", few.reason);
     // Classes as DEA: 0x02 degraded, 0x04 indeterminate, 0x01 unchanged, 0x05 matched by text.

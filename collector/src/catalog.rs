@@ -606,6 +606,14 @@ pub const CONFIG_QUERIES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Read with [`CONFIG_QUERIES`] on Managed Instance only: the instance's governance caps
+/// (log rate in bytes/s, CPU cap, workers), which compare's policy can size limits from.
+pub const MI_CONFIG_QUERIES: &[(&str, &str)] = &[(
+    "resource_governance",
+    "SELECT instance_cap_cpu, instance_max_log_rate, instance_max_worker_threads \
+     FROM sys.dm_instance_resource_governance",
+)];
+
 /// physical_database_name → name (Managed Instance counter instance names are GUIDs).
 pub const PHYSICAL_NAMES_SQL: &str = marked!("SELECT physical_database_name, name FROM sys.databases");
 

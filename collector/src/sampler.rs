@@ -443,7 +443,10 @@ impl InstanceSampler {
     async fn config_round(&mut self, round: &mut Round) -> Result<(), Error> {
         let conn = self.conn.as_mut().ok_or_else(|| Error::Broken { server: self.target.to_string() })?;
         let mut config = serde_json::Map::new();
-        for (name, sql) in catalog::CONFIG_QUERIES {
+        let on_mi =
+            self.identity.as_ref().is_some_and(|i| i.family == cutover_mssql::EditionFamily::ManagedInstance);
+        let mi_only = if on_mi { catalog::MI_CONFIG_QUERIES } else { &[] };
+        for (name, sql) in catalog::CONFIG_QUERIES.iter().chain(mi_only) {
             round.queries += 1;
             round.round_trips += 1;
             match conn.query_rows(&catalog::marked(sql), &[]).await {

@@ -143,7 +143,7 @@ pub fn compare_baselines(
         (baseline, candidate.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     });
     let (lb, lk) = (lb?, lk?);
-    let metrics = baseline::compare::compare(&lb, &lk, policy);
+    let metrics = baseline::compare::compare(&lb, &lk, policy, &k.caps());
     let (queries, qchecks) = baseline::queries::compare(&lb, &lk, &b.query_info(), &k.query_info(), policy);
     let common = metrics.rows.iter().filter(|r| r.baseline.is_some() && r.candidate.is_some()).count()
         + queries.iter().filter(|q| q.baseline.is_some() && q.candidate.is_some()).count();

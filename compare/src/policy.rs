@@ -67,8 +67,29 @@ pub struct MetricRule {
     /// Why the rule exists, quoted in reports.
     #[serde(default)]
     pub why: String,
+    /// A limit set by the candidate itself: the value must stay at or below `max_share` of
+    /// this governance cap of the candidate (Managed Instance `sys.dm_instance_resource_governance`:
+    /// `instance_max_log_rate` in bytes/s, `instance_cap_cpu`, …). Skipped when the candidate
+    /// reports no such cap (not a Managed Instance).
+    pub max_share_of: Option<String>,
+    /// The share of `max_share_of` allowed (default 1.0).
+    #[serde(default = "whole")]
+    pub max_share: f64,
     #[serde(flatten)]
     pub limits: Limits,
+}
+
+impl MetricRule {
+    /// The limits to apply given the candidate's caps; `None` when the rule names a cap the
+    /// candidate does not have.
+    pub fn limits_for(&self, caps: &std::collections::BTreeMap<String, f64>) -> Option<Limits> {
+        let Some(cap) = &self.max_share_of else { return Some(self.limits.clone()) };
+        let allowed = self.max_share * caps.get(cap)?;
+        Some(Limits {
+            max_value: Some(self.limits.max_value.map_or(allowed, |v| v.min(allowed))),
+            ..self.limits.clone()
+        })
+    }
 }
 
 /// `[[query]]`: per-execution figures of each query in the two baselines.
@@ -126,6 +147,9 @@ pub struct Policy {
     pub templates: Vec<TemplateRule>,
 }
 
+fn whole() -> f64 {
+    1.0
+}
 fn p95() -> String {
     "p95".into()
 }

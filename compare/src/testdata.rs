@@ -101,6 +101,8 @@ pub struct SynthBaseline {
     pub series: Vec<SynthSeries>,
     pub queries: Vec<SynthQuery>,
     pub seed: u64,
+    /// `baseline.json`'s `configuration` for the instance (Managed Instance caps).
+    pub configuration: Option<serde_json::Value>,
 }
 
 impl SynthBaseline {
@@ -111,6 +113,7 @@ impl SynthBaseline {
             name: self.instance.clone(),
             query_text: self.queries.iter().map(|q| (q.hash.clone(), q.text.clone())).collect(),
             query_plans: self.queries.iter().map(|q| (q.hash.clone(), [q.plan.clone()].into())).collect(),
+            configuration: self.configuration.clone(),
             ..Default::default()
         });
         let mut rng = Rng::new(self.seed);
@@ -312,6 +315,7 @@ pub mod scenario {
                 ),
                 s("perf_counters", "page_life_expectancy_seconds", &[], "seconds", 5000.0, 0.05),
                 s("perf_counters", "batch_requests", &[], "1/s", 300.0, 0.1),
+                s("perf_counters", "log_flushed_bytes", &[], "1/s", 2_000_000.0, 0.1),
                 s("waits", "wait_time_seconds", &[("wait_type", "PAGEIOLATCH_SH")], "seconds/s", 0.02, 0.3),
                 s("waits", "wait_time_seconds", &[("wait_type", "WRITELOG")], "seconds/s", 0.01, 0.3),
                 s(
@@ -332,14 +336,18 @@ pub mod scenario {
                 q("0x05", "UPDATE dbo.orders SET status = 'paid' WHERE order_id = 7", 50.0, 0.5, 1.0, 0),
             ],
             seed,
+            configuration: None,
         }
     }
 
     /// The target as Managed Instance General Purpose with the same load and only noise:
-    /// CPU from sys.server_resource_stats, opaque file names, same figures.
+    /// CPU from sys.server_resource_stats, opaque file names, same figures, a 25 MiB/s log cap.
     pub fn target_same(seed: u64) -> SynthBaseline {
         let mut t = source(seed);
         t.instance = "mi-prod".into();
+        t.configuration = Some(serde_json::json!({
+            "resource_governance": [{"instance_cap_cpu": 8, "instance_max_log_rate": 26_214_400, "instance_max_worker_threads": 1640}]
+        }));
         for s in &mut t.series {
             if s.family == "cpu" {
                 *s = SynthSeries::new(
@@ -361,7 +369,7 @@ pub mod scenario {
     }
 
     /// The target with known regressions: data reads at 12 ms, log writes at 4 ms,
-    /// PAGEIOLATCH ×15, WRITELOG ×10, query 0x02 60% slower with a new plan, query 0x03 50%
+    /// PAGEIOLATCH ×15, WRITELOG ×10, log writes at 24 MB/s against the 25 MiB/s cap, query 0x02 60% slower with a new plan, query 0x03 50%
     /// more CPU, query 0x05 re-hashed (matched by text).
     pub fn target_regressed(seed: u64) -> SynthBaseline {
         let mut t = target_same(seed);
@@ -372,6 +380,7 @@ pub mod scenario {
                 ("io_write_latency_seconds", _) => s.mean = 0.004,
                 ("wait_time_seconds", "PAGEIOLATCH_SH") => s.mean = 0.3,
                 ("wait_time_seconds", "WRITELOG") => s.mean = 0.1,
+                ("log_flushed_bytes", _) => s.mean = 24_000_000.0,
                 _ => {}
             }
         }
@@ -477,5 +486,6 @@ pub fn day_at_one_second(instance: &str, scale: f64, seed: u64) -> SynthBaseline
         series: two_hundred_series(scale),
         queries: Vec::new(),
         seed,
+        configuration: None,
     }
 }

@@ -4,7 +4,7 @@
 //! autocorrelated); every `[[metric]]` rule of the policy becomes checks on the series it
 //! matches.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::series::{Loaded, Series};
 use crate::model::{Area, Check, MetricRow, Overlay};
@@ -48,8 +48,9 @@ pub fn windows(values: &[f64], max: usize) -> Vec<f64> {
     values.chunks(k).map(|c| c.iter().sum::<f64>() / c.len() as f64).collect()
 }
 
-/// Compares the metric series of two baselines.
-pub fn compare(base: &Loaded, cand: &Loaded, policy: &Policy) -> MetricsResult {
+/// Compares the metric series of two baselines; `caps` are the candidate's governance caps
+/// (for rules with `max_share_of`).
+pub fn compare(base: &Loaded, cand: &Loaded, policy: &Policy, caps: &BTreeMap<String, f64>) -> MetricsResult {
     let mut out = MetricsResult::default();
     let keys: BTreeSet<&str> = base.series.iter().chain(&cand.series).map(|s| s.key.as_str()).collect();
     for key in keys.into_iter().filter(|k| !k.starts_with("query:")) {
@@ -65,12 +66,14 @@ pub fn compare(base: &Loaded, cand: &Loaded, policy: &Policy) -> MetricsResult {
             _ => {}
         }
         for (i, r) in policy.metrics.iter().enumerate().filter(|(_, r)| glob(&r.pattern, key)) {
-            let absolute_only = r.limits.max_increase_pct.is_none();
+            let Some(limits) = r.limits_for(caps) else { continue };
+            let absolute_only = limits.max_increase_pct.is_none();
             let judgeable = c.is_some() && (b.is_some() || absolute_only);
             if !judgeable && !r.require {
                 continue;
             }
-            out.checks.push(check(i, r, key, &unit, b.as_ref(), c.as_ref(), test, policy));
+            let rule = Judged { index: i, rule: r, limits: &limits, caps };
+            out.checks.push(check(&rule, key, &unit, b.as_ref(), c.as_ref(), test, policy));
         }
         out.rows.push(MetricRow {
             key: key.to_string(),
@@ -85,10 +88,16 @@ pub fn compare(base: &Loaded, cand: &Loaded, policy: &Policy) -> MetricsResult {
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check(
+/// One rule as applied to one key: its place in the policy and its limits given the caps.
+struct Judged<'a> {
     index: usize,
-    r: &crate::policy::MetricRule,
+    rule: &'a crate::policy::MetricRule,
+    limits: &'a crate::policy::Limits,
+    caps: &'a BTreeMap<String, f64>,
+}
+
+fn check(
+    judged: &Judged,
     key: &str,
     unit: &str,
     b: Option<&Side>,
@@ -96,6 +105,7 @@ fn check(
     test: Option<MannWhitney>,
     policy: &Policy,
 ) -> Check {
+    let (index, r, limits) = (judged.index, judged.rule, judged.limits);
     let ev = Evidence {
         baseline: b.and_then(|s| s.stats.get(&r.stat)),
         candidate: c.and_then(|s| s.stats.get(&r.stat)),
@@ -107,8 +117,7 @@ fn check(
         unit: unit.into(),
         measure: r.stat.clone(),
     };
-    let j =
-        judge(&Rule { limits: &r.limits, better: r.better, severity: r.severity, alpha: policy.alpha }, &ev);
+    let j = judge(&Rule { limits, better: r.better, severity: r.severity, alpha: policy.alpha }, &ev);
     Check {
         id: format!("metric:{key}:{}:{index}", r.stat),
         area: Area::Metric,
@@ -121,8 +130,23 @@ fn check(
         unit: unit.into(),
         change_pct: j.change_pct,
         p_value: test.map(|t| t.p),
-        threshold: threshold_text(&r.limits, unit, &r.why),
+        threshold: threshold_text(limits, unit, &cap_why(r, judged.caps)),
         reason: j.reason,
+    }
+}
+
+/// The rule's reason, with the cap it was sized from.
+fn cap_why(r: &crate::policy::MetricRule, caps: &BTreeMap<String, f64>) -> String {
+    match r.max_share_of.as_ref().and_then(|cap| Some((cap, caps.get(cap)?))) {
+        Some((cap, value)) => {
+            let share = format!(
+                "{:.0}% of the candidate's {cap} = {}",
+                r.max_share * 100.0,
+                crate::units::show(*value, "")
+            );
+            if r.why.is_empty() { share } else { format!("{share}; {}", r.why) }
+        }
+        None => r.why.clone(),
     }
 }
 

@@ -42,6 +42,10 @@ pub struct InstanceMeta {
     pub identity: Option<serde_json::Value>,
     #[serde(default)]
     pub query_text: BTreeMap<String, String>,
+    /// Static configuration (`sys.configurations`, databases, and on Managed Instance the
+    /// governance caps under `resource_governance`).
+    #[serde(default)]
+    pub configuration: Option<serde_json::Value>,
     /// query_hash → query_plan_hash values seen (absent in baselines before plans were kept).
     #[serde(default)]
     pub query_plans: BTreeMap<String, BTreeSet<String>>,
@@ -118,6 +122,15 @@ impl Baseline {
     }
 
     /// Statement text by query_hash, over every instance.
+    /// The governance caps the first instance that has them reports
+    /// (`configuration.resource_governance`, Managed Instance only): name → value.
+    pub fn caps(&self) -> BTreeMap<String, f64> {
+        let rows = self.meta.instances.iter().find_map(|i| {
+            i.configuration.as_ref()?.get("resource_governance")?.as_array()?.first()?.as_object().cloned()
+        });
+        rows.into_iter().flatten().filter_map(|(k, v)| Some((k, v.as_f64()?))).collect()
+    }
+
     /// Statement text and plan hashes by query_hash, over every instance.
     pub fn query_info(&self) -> super::queries::QueryInfo {
         let mut info = super::queries::QueryInfo::default();
