@@ -29,7 +29,7 @@ use cutover_workloads::Workload;
 use cutover_workloads::clock::TokioClock;
 use cutover_workloads::engine::run_workload;
 use cutover_workloads::executor::{Connector, ExecError, Executor, Job, MssqlConnector};
-use cutover_workloads::recorder::{Recorder, Timing};
+use cutover_workloads::recorder::{Recorder, Spares, Timing};
 use cutover_workloads::report::{Reporter, RunResult};
 use cutover_workloads::units::Shard;
 
@@ -97,6 +97,9 @@ struct Fake {
     done: Arc<AtomicU64>,
     marks: Arc<Mutex<Vec<(u64, f64)>>>,
     at: &'static [u64],
+    /// Units at which to note the time (the steady-state window of `templates`).
+    window: [u64; 2],
+    times: Arc<Mutex<Vec<Instant>>>,
 }
 
 struct FakeExec(Fake, u32);
@@ -114,6 +117,9 @@ impl Executor for FakeExec {
         if self.0.at.contains(&n) {
             self.0.marks.lock().unwrap().push((n, rss_mb()));
         }
+        if self.0.window.contains(&n) {
+            self.0.times.lock().unwrap().push(Instant::now());
+        }
         // Let the other workers and the reporter run now and then, as a real reply would.
         self.1 = self.1.wrapping_add(1);
         if self.1.is_multiple_of(16) {
@@ -128,7 +134,13 @@ impl Executor for FakeExec {
 }
 
 fn fake(at: &'static [u64]) -> Fake {
-    Fake { done: Arc::new(AtomicU64::new(0)), marks: Arc::new(Mutex::new(Vec::new())), at }
+    Fake {
+        done: Arc::new(AtomicU64::new(0)),
+        marks: Arc::new(Mutex::new(Vec::new())),
+        at,
+        window: [0; 2],
+        times: Arc::new(Mutex::new(Vec::new())),
+    }
 }
 
 fn rss_mb() -> f64 {
@@ -161,25 +173,100 @@ fn memory(rt: &tokio::runtime::Runtime) {
     );
 }
 
-/// 1 vs 1,000 templates: engine throughput with the fake executor, and one interval's drain.
+/// Units per timed run of `templates` (about 3 s, several reporter intervals).
+const TEMPLATE_RUN_UNITS: u64 = 8_000_000;
+/// Alternating pairs of `templates` runs.
+const TEMPLATE_PAIRS: usize = 7;
+
+/// One `templates` run: units per second over the whole run (setup and teardown included)
+/// and in the steady-state window (from the first quarter of the units to the last quarter:
+/// interval drains included, setup not), and process CPU µs per unit over the whole run.
+struct TemplateRun {
+    whole: f64,
+    steady: f64,
+    cpu: f64,
+}
+
+/// One closed-loop run of `n` units over `k` templates with the fake executor.
+fn template_run(rt: &tokio::runtime::Runtime, k: usize, n: u64) -> TemplateRun {
+    let w = workload("concurrency = 8\nwarmup = \"0s\"", &format!("count = {n}"), k);
+    let mut f = fake(&[]);
+    f.window = [n / 4, n - n / 4];
+    let cpu0 = process_cpu_secs();
+    let started = Instant::now();
+    let r = rt.block_on(run(&w, &f));
+    let secs = started.elapsed().as_secs_f64();
+    let cpu = process_cpu_secs() - cpu0;
+    assert_eq!(r.totals().ok, n);
+    let times = f.times.lock().unwrap().clone();
+    let steady = (n - 2 * (n / 4)) as f64 / (times[1] - times[0]).as_secs_f64();
+    TemplateRun { whole: n as f64 / secs, steady, cpu: cpu * 1e6 / n as f64 }
+}
+
+/// User + system CPU of this process, in seconds (Linux; NaN elsewhere).
+fn process_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// 1 vs 1,000 templates: engine throughput with the fake executor in alternating pairs (the
+/// order flips each pair), the median of the pairwise rate ratios, steady state and whole run;
+/// then one interval's drain. `REPLAY_SCALE_TEMPLATES=K [REPLAY_SCALE_N=N]` runs K templates
+/// once and exits (for `valgrind --tool=callgrind` or `perf record`).
 fn templates(rt: &tokio::runtime::Runtime) {
-    const N: u64 = 2_000_000;
-    let mut rates = Vec::new();
-    for k in [1usize, 1000] {
-        let w = workload("concurrency = 8\nwarmup = \"0s\"", &format!("count = {N}"), k);
-        let f = fake(&[]);
-        let started = Instant::now();
-        let r = rt.block_on(run(&w, &f));
-        let secs = started.elapsed().as_secs_f64();
-        assert_eq!(r.totals().ok, N);
-        rates.push(N as f64 / secs);
+    if let Some(k) = std::env::var("REPLAY_SCALE_TEMPLATES").ok().and_then(|v| v.parse().ok()) {
+        let n =
+            std::env::var("REPLAY_SCALE_N").ok().and_then(|v| v.parse().ok()).unwrap_or(TEMPLATE_RUN_UNITS);
+        let r = template_run(rt, k, n);
         println!(
-            "templates_{k}: {:.0} units/s ({:.2} µs per unit of engine time, 8 workers on 2 cores)",
-            N as f64 / secs,
-            secs * 1e6 / N as f64
+            "templates_{k}: {n} units, {:.0} units/s (steady state {:.0}), {:.3} µs CPU per unit",
+            r.whole, r.steady, r.cpu
+        );
+        return;
+    }
+    let n = TEMPLATE_RUN_UNITS;
+    let (mut one, mut many) = (Vec::new(), Vec::new());
+    for i in 0..TEMPLATE_PAIRS {
+        if i % 2 == 0 {
+            one.push(template_run(rt, 1, n));
+            many.push(template_run(rt, 1000, n));
+        } else {
+            many.push(template_run(rt, 1000, n));
+            one.push(template_run(rt, 1, n));
+        }
+    }
+    let pick = |v: &[TemplateRun], f: fn(&TemplateRun) -> f64| median(v.iter().map(f).collect());
+    for (k, runs) in [(1, &one), (1000, &many)] {
+        println!(
+            "templates_{k}: steady state {:.0} units/s, whole run {:.0} units/s, {:.3} µs CPU per unit (median of \
+             {TEMPLATE_PAIRS} runs of {n}; fake executor, 8 workers)",
+            pick(runs, |r| r.steady),
+            pick(runs, |r| r.whole),
+            pick(runs, |r| r.cpu)
         );
     }
-    println!("templates_1000_vs_1: {:.3} of the 1-template rate (goal: no slowdown)", rates[1] / rates[0]);
+    for (name, f) in [
+        ("steady state", (|r: &TemplateRun| r.steady) as fn(&TemplateRun) -> f64),
+        ("whole run", |r| r.whole),
+    ] {
+        let mut ratios: Vec<f64> = one.iter().zip(&many).map(|(a, b)| f(b) / f(a)).collect();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "templates_1000_vs_1 ({name}): {:.3} of the 1-template rate (median of {TEMPLATE_PAIRS} alternating \
+             pairs; range {:.3}..{:.3}; goal >= 0.9)",
+            ratios[TEMPLATE_PAIRS / 2],
+            ratios[0],
+            ratios[TEMPLATE_PAIRS - 1]
+        );
+    }
     drain_1000();
 }
 
@@ -194,38 +281,41 @@ fn fill_interval(rec: &mut Recorder) {
     }
 }
 
-/// The reporter's drain with 1,000 templates: the part under the recorder's lock (recycle the
-/// spares, swap), first interval and steady state, and the part outside it (empty for reuse).
+/// The reporter's drain with 1,000 templates, as `Reporter::run` does it: under the recorder's
+/// lock (read the shapes; recycle the spares and swap), and outside it (fit the spares, empty
+/// the drained histograms for reuse); the first interval (no spares yet, histograms grown) and
+/// the median of the next 5.
 fn drain_1000() {
     let tags: Vec<String> = (0..1000).map(|i| format!("t{i}")).collect();
     let mut rec = Recorder::new(tags, Duration::ZERO, Duration::from_millis(10));
-    fill_interval(&mut rec);
-    let started = Instant::now();
-    let first = rec.drain();
-    let first_ms = started.elapsed().as_secs_f64() * 1e3;
-    let mut spares = first.into_spares();
-    let mut steady = Vec::new();
-    let mut outside = Vec::new();
-    for _ in 0..5 {
+    let mut spares = None;
+    let (mut under, mut outside) = (Vec::new(), Vec::new());
+    let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
+    for _ in 0..6 {
         fill_interval(&mut rec);
-        let started = Instant::now();
-        rec.recycle(spares);
+        let t = Instant::now();
+        let shapes = rec.shapes();
+        let mut locked = ms(t);
+        let t = Instant::now();
+        let fitted = Spares::fit(spares.take(), &shapes);
+        let mut free = ms(t);
+        let t = Instant::now();
+        rec.recycle(fitted);
         let drained = rec.drain();
-        steady.push(started.elapsed().as_secs_f64() * 1e3);
+        locked += ms(t);
         assert_eq!(drained.histograms.len(), 1000);
-        let started = Instant::now();
-        spares = drained.into_spares();
-        outside.push(started.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        spares = Some(drained.into_spares());
+        free += ms(t);
+        under.push(locked);
+        outside.push(free);
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
+    let (first_under, first_outside) = (under.remove(0), outside.remove(0));
     println!(
         "templates_1000_drain: under the recorder lock {:.3} ms per interval (median of 5; first interval \
-         {first_ms:.2} ms, new histograms); emptying for reuse outside the lock {:.2} ms",
-        median(&mut steady),
-        median(&mut outside)
+         {first_under:.3} ms); outside the lock (fit spares, empty for reuse) {:.2} ms (first {first_outside:.2} ms)",
+        median(under),
+        median(outside)
     );
 }
 

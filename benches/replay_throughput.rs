@@ -3,7 +3,7 @@
 //!
 //! `cargo bench --bench replay_throughput` runs two criterion benches (`raw_tiberius_loop`,
 //! `replay_engine`: a closed loop of 8 workers through `run_workload`, HdrHistograms and all),
-//! then alternates the two for 12 fixed-size rounds and prints `replay_vs_raw_ratio`, the
+//! then alternates the two for 24 fixed-size rounds and prints `replay_vs_raw_ratio`, the
 //! median of the pairwise engine/raw throughput ratios (target ≥ 0.95, figures in
 //! BENCHMARKS.md), with the process CPU per query of each side. Both sides send the query the
 //! same way: tiberius `query` (RPC, `sp_executesql`) with every row drained and none kept.
@@ -31,7 +31,7 @@ use cutover_workloads::units::Shard;
 use futures_util::TryStreamExt;
 
 const CONCURRENCY: usize = 8;
-const ROUNDS: usize = 12;
+const ROUNDS: usize = 24;
 const ROUND_QUERIES: u64 = 10_000;
 
 /// The 8 connections, lent to one side at a time.
@@ -190,9 +190,14 @@ fn ratio(rt: &tokio::runtime::Runtime, pool: &Pool) {
         median(raw_cpu),
         median(replay_cpu)
     );
+    let mut sorted = ratios.clone();
+    sorted.sort_by(f64::total_cmp);
     println!(
-        "replay_vs_raw_ratio {:.3} (median of {ROUNDS} alternating pairs of {ROUND_QUERIES}; target >= 0.95)",
-        median(ratios)
+        "replay_vs_raw_ratio {:.3} (median of {ROUNDS} alternating pairs of {ROUND_QUERIES}; quartiles {:.3}..{:.3}; \
+         target >= 0.95)",
+        median(ratios),
+        sorted[ROUNDS / 4],
+        sorted[ROUNDS * 3 / 4]
     );
 }
 

@@ -71,6 +71,7 @@ pub async fn run_workload<C: Connector, K: Clock>(
         clock: clock.clone(),
         recorder: recorder.clone(),
         timeout: workload.timeout,
+        stopped_at_start: *stop.borrow(),
         stop: stop.clone(),
     };
     let (done_tx, done_rx) = watch::channel(false);
@@ -94,6 +95,8 @@ struct Ctx<K: Clock> {
     recorder: Arc<Mutex<Recorder>>,
     timeout: Option<Duration>,
     stop: watch::Receiver<bool>,
+    /// The stop signal's value when the run started (see [`Ctx::is_stopped`]).
+    stopped_at_start: bool,
 }
 
 impl<K: Clock> Clone for Ctx<K> {
@@ -104,13 +107,20 @@ impl<K: Clock> Clone for Ctx<K> {
             recorder: self.recorder.clone(),
             timeout: self.timeout,
             stop: self.stop.clone(),
+            stopped_at_start: self.stopped_at_start,
         }
     }
 }
 
 impl<K: Clock> Ctx<K> {
+    /// Checked once or twice per unit by every worker: an atomic load of the channel's version
+    /// while nothing was sent (`borrow` takes the channel's read lock, whose counter every core
+    /// writes), the value itself once something was.
     fn is_stopped(&self) -> bool {
-        *self.stop.borrow()
+        match self.stop.has_changed() {
+            Ok(false) => self.stopped_at_start,
+            _ => *self.stop.borrow(),
+        }
     }
 
     /// Sends one unit (resetting a broken connection first) and records it.

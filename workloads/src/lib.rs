@@ -18,6 +18,7 @@
 //! | [`clock`] | the injected clock |
 //! | [`setup`], [`bundled`] | schema and deterministic data for `cutover workload init` |
 //! | [`units`] | durations, rates, shards |
+//! | [`weights`] | O(1) weighted draws (the template mix) |
 
 pub mod bundled;
 pub mod capture;
@@ -37,6 +38,7 @@ pub mod spec;
 pub mod trace;
 pub mod units;
 pub mod value;
+pub mod weights;
 pub mod zipf;
 
 pub use error::{Error, Result};

@@ -10,10 +10,10 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::generator::pick_weighted;
 use crate::spec::{Arrival, Template, Workload};
 use crate::units::Shard;
 use crate::value::ParamValue;
+use crate::weights::Weights;
 
 /// One unit of work.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,7 +35,7 @@ const ARRIVAL_SALT: u64 = 0x9E37_79B9_7F4A_7C15;
 #[derive(Debug)]
 pub struct Planner {
     templates: Arc<[Template]>,
-    cumulative: Vec<u64>,
+    weights: Weights,
     values_rng: StdRng,
     arrivals: Option<(Arrival, f64, StdRng)>,
     next_index: u64,
@@ -47,15 +47,7 @@ pub struct Planner {
 impl Planner {
     /// A planner for `workload` (arrivals when it is open-loop), taking `shard`'s share.
     pub fn new(workload: &Workload, shard: Shard) -> Self {
-        let mut total = 0;
-        let cumulative = workload
-            .templates
-            .iter()
-            .map(|t| {
-                total += t.weight;
-                total
-            })
-            .collect();
+        let weights = Weights::new(workload.templates.iter().map(|t| t.weight));
         let arrivals = match workload.load {
             crate::spec::Load::Open { rate, arrival, .. } => {
                 Some((arrival, rate, StdRng::seed_from_u64(workload.seed ^ ARRIVAL_SALT)))
@@ -68,7 +60,7 @@ impl Planner {
         };
         Planner {
             templates: workload.templates.clone().into(),
-            cumulative,
+            weights,
             values_rng: StdRng::seed_from_u64(workload.seed),
             arrivals,
             next_index: 0,
@@ -99,7 +91,7 @@ impl Planner {
             };
             self.next_arrival += Duration::from_secs_f64(gap);
         }
-        let template = pick_weighted(&self.cumulative, &mut self.values_rng);
+        let template = self.weights.pick(&mut self.values_rng);
         let t = &self.templates[template];
         let values = t.generators.iter().map(|g| g.generate(&mut self.values_rng, index)).collect();
         Some(Unit { index, template, values, intended })

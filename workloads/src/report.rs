@@ -159,11 +159,12 @@ impl Reporter {
                 _ = stopped(done.clone()) => true,
             };
             let now = clock.now();
+            // Spares that fit are built outside the lock; under it the drain swaps pointers.
+            let shapes = lock(&recorder).shapes();
+            let spares = Spares::fit(self.spares.take(), &shapes);
             let (drained, finished_units, errors, live) = {
                 let mut r = lock(&recorder);
-                if let Some(spares) = self.spares.take() {
-                    r.recycle(spares);
-                }
+                r.recycle(spares);
                 let errors: u64 = r.counts().iter().map(|c| c.errors).sum();
                 let live = self.metrics.is_some().then(|| (r.counts().to_vec(), r.fidelity()));
                 (r.drain(), r.finished(), errors, live)
