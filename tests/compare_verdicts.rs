@@ -79,7 +79,7 @@ fn known_regressions_give_exactly_the_expected_verdicts() {
     // instance_max_log_rate, 25 MiB/s here): 90% of it.
     let log = c.checks.iter().find(|k| k.subject == "log_flushed_bytes").unwrap();
     assert!(log.threshold.contains("90% of the candidate's instance_max_log_rate"), "{}", log.threshold);
-    assert!(log.reason.contains("above the limit of 23592960"), "{}", log.reason);
+    assert!(log.reason.contains("above the limit of 23.6 MB/s"), "{}", log.reason);
     let few = c.checks.iter().find(|k| k.subject.starts_with("0x04")).unwrap();
     assert!(few.reason.contains("only 9 executions") && few.reason.contains("at least 15"), "{}", few.reason);
     // Classes as DEA: 0x02 degraded, 0x04 indeterminate, 0x01 unchanged, 0x05 matched by text.

@@ -267,7 +267,7 @@ impl CounterState {
             if let Some(f) = friendly(&v.key) {
                 let scale = if v.kind == CounterKind::PerSecond { 1.0 } else { f.5 };
                 let unit = if v.kind == CounterKind::PerSecond {
-                    "1/s"
+                    if f.3.ends_with("_bytes") { "bytes/s" } else { "1/s" }
                 } else if f.3.ends_with("_bytes") {
                     "bytes"
                 } else if f.3.ends_with("_seconds") {

@@ -315,7 +315,7 @@ pub mod scenario {
                 ),
                 s("perf_counters", "page_life_expectancy_seconds", &[], "seconds", 5000.0, 0.05),
                 s("perf_counters", "batch_requests", &[], "1/s", 300.0, 0.1),
-                s("perf_counters", "log_flushed_bytes", &[], "1/s", 2_000_000.0, 0.1),
+                s("perf_counters", "log_flushed_bytes", &[], "bytes/s", 2_000_000.0, 0.1),
                 s("waits", "wait_time_seconds", &[("wait_type", "PAGEIOLATCH_SH")], "seconds/s", 0.02, 0.3),
                 s("waits", "wait_time_seconds", &[("wait_type", "WRITELOG")], "seconds/s", 0.01, 0.3),
                 s(

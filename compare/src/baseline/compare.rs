@@ -130,24 +130,22 @@ fn check(
         unit: unit.into(),
         change_pct: j.change_pct,
         p_value: test.map(|t| t.p),
-        threshold: threshold_text(limits, unit, &cap_why(r, judged.caps)),
+        threshold: threshold_text(limits, unit, &cap_why(r, judged.caps, unit)),
         reason: j.reason,
     }
 }
 
-/// The rule's reason, with the cap it was sized from.
-fn cap_why(r: &crate::policy::MetricRule, caps: &BTreeMap<String, f64>) -> String {
-    match r.max_share_of.as_ref().and_then(|cap| Some((cap, caps.get(cap)?))) {
-        Some((cap, value)) => {
-            let share = format!(
-                "{:.0}% of the candidate's {cap} = {}",
-                r.max_share * 100.0,
-                crate::units::show(*value, "")
-            );
-            if r.why.is_empty() { share } else { format!("{share}; {}", r.why) }
-        }
-        None => r.why.clone(),
-    }
+/// The rule's reason, with the cap it was sized from (in the metric's unit).
+fn cap_why(r: &crate::policy::MetricRule, caps: &BTreeMap<String, f64>, unit: &str) -> String {
+    let Some((cap, value)) = r.max_share_of.as_ref().and_then(|cap| Some((cap, caps.get(cap)?))) else {
+        return r.why.clone();
+    };
+    let share = format!(
+        "{:.0}% of the candidate's {cap} of {}",
+        r.max_share * 100.0,
+        crate::units::show(*value, unit)
+    );
+    if r.why.is_empty() { share } else { format!("{share}; {}", r.why) }
 }
 
 /// `require = true` rules whose pattern matched nothing at all.
