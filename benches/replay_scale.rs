@@ -173,14 +173,15 @@ fn memory(rt: &tokio::runtime::Runtime) {
     );
 }
 
-/// Units per timed run of `templates` (about 3 s, several reporter intervals).
-const TEMPLATE_RUN_UNITS: u64 = 8_000_000;
+/// Units per timed run of `templates` (about 1 s: short runs, many pairs, so that a change in
+/// the machine's load hits both sides of a pair alike).
+const TEMPLATE_RUN_UNITS: u64 = 3_000_000;
 /// Alternating pairs of `templates` runs.
-const TEMPLATE_PAIRS: usize = 7;
+const TEMPLATE_PAIRS: usize = 15;
 
 /// One `templates` run: units per second over the whole run (setup and teardown included)
 /// and in the steady-state window (from the first quarter of the units to the last quarter:
-/// interval drains included, setup not), and process CPU µs per unit over the whole run.
+/// setup and the last drain not included), and process CPU µs per unit over the whole run.
 struct TemplateRun {
     whole: f64,
     steady: f64,

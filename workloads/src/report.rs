@@ -158,10 +158,11 @@ impl Reporter {
                 _ = clock.sleep_until(self.last + self.interval) => false,
                 _ = stopped(done.clone()) => true,
             };
-            let now = clock.now();
-            // Spares that fit are built outside the lock; under it the drain swaps pointers.
+            // Spares that fit are built outside the lock; under it the drain swaps pointers. The
+            // interval ends after that (units finished meanwhile belong to it).
             let shapes = lock(&recorder).shapes();
             let spares = Spares::fit(self.spares.take(), &shapes);
+            let now = clock.now();
             let (drained, finished_units, errors, live) = {
                 let mut r = lock(&recorder);
                 r.recycle(spares);
