@@ -102,7 +102,7 @@ impl SimHost {
 
     /// The simulators' CPU so far, in seconds.
     fn cpu_secs(&self) -> f64 {
-        cpu_secs_of(&format!("/proc/{}/stat", self.child.id()))
+        support::cpu_secs_of(&format!("/proc/{}/stat", self.child.id()))
     }
 }
 
@@ -121,20 +121,6 @@ fn fast_only(interval: Duration) -> Settings {
         config_interval: Duration::from_secs(86_400),
         ..Settings::default()
     }
-}
-
-/// User + system CPU of this process, in seconds (Linux; NaN elsewhere).
-fn process_cpu_secs() -> f64 {
-    cpu_secs_of("/proc/self/stat")
-}
-
-fn cpu_secs_of(stat_path: &str) -> f64 {
-    let stat = std::fs::read_to_string(stat_path).unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN);
-    // Fields 14 and 15 (utime, stime) are at 11 and 12 after the command name; 100 ticks/s.
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn rss_kb() -> f64 {
@@ -163,14 +149,15 @@ fn round(rt: &tokio::runtime::Runtime) {
     });
     let (mut trips, mut queries, mut points) = (0u64, 0u64, 0usize);
     let n = 500;
-    let (cpu0, sim0, t0) = (process_cpu_secs(), host.cpu_secs(), Instant::now());
+    let (cpu0, sim0, t0) = (support::process_cpu_secs(), host.cpu_secs(), Instant::now());
     for _ in 0..n {
         let r = rt.block_on(sampler.round(Instant::now()));
         trips += r.round_trips;
         queries += r.queries;
         points += r.points.len();
     }
-    let (cpu, sim, wall) = (process_cpu_secs() - cpu0, host.cpu_secs() - sim0, t0.elapsed().as_secs_f64());
+    let (cpu, sim, wall) =
+        (support::process_cpu_secs() - cpu0, host.cpu_secs() - sim0, t0.elapsed().as_secs_f64());
     let per = |secs: f64| secs * 1000.0 / f64::from(n);
     println!("round_trips_per_round {:.2} (target ≤ 2)", trips as f64 / f64::from(n));
     println!("queries_per_round {:.1}", queries as f64 / f64::from(n));
@@ -249,14 +236,14 @@ fn fleet_options(servers: Vec<(String, ServerTarget)>) -> Options {
 fn fleet(rt: &tokio::runtime::Runtime) {
     let host = SimHost::start(50);
     let servers = host.targets.iter().enumerate().map(|(i, t)| (format!("sim{i:02}"), t.clone())).collect();
-    let (cpu0, sim0) = (process_cpu_secs(), host.cpu_secs());
+    let (cpu0, sim0) = (support::process_cpu_secs(), host.cpu_secs());
     let report = rt.block_on(run::run(fleet_options(servers), std::future::pending())).expect("runs");
     println!(
         "fleet_50_at_1s_30s (simulators in a child process): rounds {} (expected 1500), late {} (target 0), \
          collector cpu {:.1} s, simulators cpu {:.1} s, of 60 core-seconds",
         report.rounds,
         report.late,
-        process_cpu_secs() - cpu0,
+        support::process_cpu_secs() - cpu0,
         host.cpu_secs() - sim0
     );
 }
@@ -271,14 +258,14 @@ fn fleet_shared(rt: &tokio::runtime::Runtime) {
             keep.push(server);
             servers.push((format!("sim{i:02}"), target));
         }
-        let cpu0 = process_cpu_secs();
+        let cpu0 = support::process_cpu_secs();
         let report = run::run(fleet_options(servers), std::future::pending()).await.expect("runs");
         println!(
             "fleet_50_at_1s_30s (simulators on the same runtime): rounds {} (expected 1500), late {} (target 0), \
              cpu {:.1} s of 60 core-seconds",
             report.rounds,
             report.late,
-            process_cpu_secs() - cpu0
+            support::process_cpu_secs() - cpu0
         );
     });
 }

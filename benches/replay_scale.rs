@@ -193,29 +193,15 @@ fn template_run(rt: &tokio::runtime::Runtime, k: usize, n: u64) -> TemplateRun {
     let w = workload("concurrency = 8\nwarmup = \"0s\"", &format!("count = {n}"), k);
     let mut f = fake(&[]);
     f.window = [n / 4, n - n / 4];
-    let cpu0 = process_cpu_secs();
+    let cpu0 = support::process_cpu_secs();
     let started = Instant::now();
     let r = rt.block_on(run(&w, &f));
     let secs = started.elapsed().as_secs_f64();
-    let cpu = process_cpu_secs() - cpu0;
+    let cpu = support::process_cpu_secs() - cpu0;
     assert_eq!(r.totals().ok, n);
     let times = f.times.lock().unwrap().clone();
     let steady = (n - 2 * (n / 4)) as f64 / (times[1] - times[0]).as_secs_f64();
     TemplateRun { whole: n as f64 / secs, steady, cpu: cpu * 1e6 / n as f64 }
-}
-
-/// User + system CPU of this process, in seconds (Linux; NaN elsewhere).
-fn process_cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// 1 vs 1,000 templates: engine throughput with the fake executor in alternating pairs (the
@@ -244,7 +230,7 @@ fn templates(rt: &tokio::runtime::Runtime) {
             one.push(template_run(rt, 1, n));
         }
     }
-    let pick = |v: &[TemplateRun], f: fn(&TemplateRun) -> f64| median(v.iter().map(f).collect());
+    let pick = |v: &[TemplateRun], f: fn(&TemplateRun) -> f64| support::median(v.iter().map(f).collect());
     for (k, runs) in [(1, &one), (1000, &many)] {
         println!(
             "templates_{k}: steady state {:.0} units/s, whole run {:.0} units/s, {:.3} µs CPU per unit (median of \
@@ -315,8 +301,8 @@ fn drain_1000() {
     println!(
         "templates_1000_drain: under the recorder lock {:.3} ms per interval (median of 5; first interval \
          {first_under:.3} ms); outside the lock (fit spares, empty for reuse) {:.2} ms (first {first_outside:.2} ms)",
-        median(under),
-        median(outside)
+        support::median(under),
+        support::median(outside)
     );
 }
 

@@ -142,25 +142,11 @@ async fn engine(pool: &Pool, n: u64) -> Duration {
     elapsed
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// User + system CPU of this process (simulator included), in seconds (Linux; NaN elsewhere).
-fn process_cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 /// One timed round: (queries per second, CPU µs per query).
 fn timed(rt: &tokio::runtime::Runtime, f: impl std::future::Future<Output = Duration>) -> (f64, f64) {
-    let cpu0 = process_cpu_secs();
+    let cpu0 = support::process_cpu_secs();
     let wall = rt.block_on(f);
-    let cpu = process_cpu_secs() - cpu0;
+    let cpu = support::process_cpu_secs() - cpu0;
     (ROUND_QUERIES as f64 / wall.as_secs_f64(), cpu * 1e6 / ROUND_QUERIES as f64)
 }
 
@@ -183,19 +169,22 @@ fn ratio(rt: &tokio::runtime::Runtime, pool: &Pool) {
         raw_cpu.push(r.1);
         replay_cpu.push(e.1);
     }
-    println!("raw_tiberius_queries_per_second {:.0} (SELECT 1, concurrency {CONCURRENCY})", median(raw));
-    println!("replay_engine_queries_per_second {:.0}", median(replay));
+    println!(
+        "raw_tiberius_queries_per_second {:.0} (SELECT 1, concurrency {CONCURRENCY})",
+        support::median(raw)
+    );
+    println!("replay_engine_queries_per_second {:.0}", support::median(replay));
     println!(
         "cpu_us_per_query raw {:.1}, replay {:.1} (process CPU, simulator included)",
-        median(raw_cpu),
-        median(replay_cpu)
+        support::median(raw_cpu),
+        support::median(replay_cpu)
     );
     let mut sorted = ratios.clone();
     sorted.sort_by(f64::total_cmp);
     println!(
         "replay_vs_raw_ratio {:.3} (median of {ROUNDS} alternating pairs of {ROUND_QUERIES}; quartiles {:.3}..{:.3}; \
          target >= 0.95)",
-        median(ratios),
+        support::median(ratios),
         sorted[ROUNDS / 4],
         sorted[ROUNDS * 3 / 4]
     );

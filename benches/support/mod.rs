@@ -112,3 +112,24 @@ pub async fn insert_wide(client: &mut Client<Compat<TcpStream>>, rows: u64) -> f
     }
     started.elapsed().as_secs_f64()
 }
+
+/// User + system CPU of this process, in seconds (Linux; NaN elsewhere).
+pub fn process_cpu_secs() -> f64 {
+    cpu_secs_of("/proc/self/stat")
+}
+
+/// User + system CPU of the process whose `/proc/<pid>/stat` this is, in seconds.
+pub fn cpu_secs_of(stat_path: &str) -> f64 {
+    let stat = std::fs::read_to_string(stat_path).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    // Fields 14 and 15 (utime, stime) are at 11 and 12 after the command name; 100 ticks/s.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The median (upper middle for an even count) of `v`.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
