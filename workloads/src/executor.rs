@@ -183,7 +183,8 @@ impl MssqlExecutor {
                         .filter_map(|&i| job.values.get(i))
                         .map(|v| v as &dyn ToSql)
                         .collect();
-                    let stream = self.conn.query(&statement.sql, &params).await.map_err(exec_error)?;
+                    let client = self.conn.client_mut();
+                    let stream = client.query(&statement.sql, &params).await.map_err(|e| driver_error(&e))?;
                     // Drain every result without collecting rows: the server's work, not ours.
                     let mut stream = stream.into_row_stream();
                     while stream.try_next().await.map_err(|e| driver_error(&e))?.is_some() {}
@@ -234,34 +235,58 @@ fn exec_error(e: cutover_mssql::Error) -> ExecError {
     let kind = e.kind();
     ExecError {
         number: e.sql().map(|s| s.number),
-        kind: serde_json::to_value(kind)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_else(|| "other".into()),
+        kind: kind_name(kind),
         message: cutover_mssql::redact(&e.to_string()),
         broken: matches!(kind, ErrorKind::Connection | ErrorKind::Timeout),
         retryable: kind.is_retryable(),
     }
 }
 
+/// An error straight from tiberius (queries go to the client directly: its per-response
+/// `command_timeout`, set from the target, bounds every wait for the server, so a second
+/// timer around the call would only cost time).
 fn driver_error(e: &tiberius::error::Error) -> ExecError {
-    match e {
-        tiberius::error::Error::Server(token) => ExecError {
-            retryable: cutover_mssql::classify::kind_of_number(token.code()).is_retryable(),
-            number: Some(token.code()),
-            kind: serde_json::to_value(cutover_mssql::classify::kind_of_number(token.code()))
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_else(|| "other".into()),
-            message: cutover_mssql::redact(token.message()),
-            broken: false,
-        },
-        other => ExecError {
-            number: None,
-            kind: "connection".into(),
-            message: cutover_mssql::redact(&other.to_string()),
-            broken: true,
-            retryable: ErrorKind::Connection.is_retryable(),
-        },
+    use tiberius::error::Error as Tds;
+    let (number, kind, message) = match e {
+        Tds::Server(token) => (
+            Some(token.code()),
+            cutover_mssql::classify::kind_of_number(token.code()),
+            token.message().to_string(),
+        ),
+        Tds::Io { kind: std::io::ErrorKind::TimedOut, .. } => {
+            (None, ErrorKind::Timeout, format!("no reply within the connection's command timeout ({e})"))
+        }
+        other => (None, ErrorKind::Connection, other.to_string()),
+    };
+    ExecError {
+        number,
+        kind: kind_name(kind),
+        message: cutover_mssql::redact(&message),
+        broken: number.is_none(),
+        retryable: kind.is_retryable(),
+    }
+}
+
+/// The error kind as errors.jsonl and the summary name it (`timeout`, `connection`, …).
+fn kind_name(kind: ErrorKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_else(|| "other".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hung_server_is_a_timeout_and_a_dropped_link_a_connection_error_and_both_break_it() {
+        let hung =
+            tiberius::error::Error::Io { kind: std::io::ErrorKind::TimedOut, message: "timed out".into() };
+        let e = driver_error(&hung);
+        assert_eq!((e.kind.as_str(), e.broken, e.number), ("timeout", true, None));
+        let reset =
+            tiberius::error::Error::Io { kind: std::io::ErrorKind::ConnectionReset, message: "reset".into() };
+        assert_eq!((driver_error(&reset).kind.as_str(), driver_error(&reset).broken), ("connection", true));
     }
 }
