@@ -1,13 +1,14 @@
 //! Loading a baseline's Parquet parts: polars scans a chunk of parts at a time (projected,
-//! decoded in parallel) so memory stays bounded whatever the run length; each row's raw series
-//! `(instance, family, metric, labels, unit)` is looked up once per distinct series
-//! ([`RawKeys`]) and mapped to its canonical keys ([`super::align`]); values go straight onto
-//! per-key vectors in row order. Keys fed by several raw series (files summed per database,
-//! waits per category) are combined per timestamp at the end, by sum or mean.
+//! decoded in parallel) so memory stays bounded whatever the run length. Each row's raw series
+//! `(instance, family, metric, labels, unit)` is matched on its five Arrow string views within
+//! the array; the text itself is read once per raw series and array, found in [`RawKeys`] and
+//! mapped to its canonical keys ([`super::align`]). Values go straight onto per-key vectors in
+//! row order. Keys fed by several raw series (files summed per database, waits per category)
+//! are combined per timestamp at the end, by sum or mean.
 //!
 //! Why not a polars join: joining 17M rows a side to their mapping on four text columns and
-//! grouping by key and timestamp took 19 s of a 30 s comparison (BENCHMARKS.md, issue 7); one
-//! hash lookup per row over the decoded columns takes a fraction of that.
+//! grouping by key and timestamp took 19 s of a 30 s comparison (BENCHMARKS.md, issue 7); the
+//! lookups here take a fraction of that.
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
