@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{PASSWORD, sim};
+use common::sim;
 use cutover_sim::server::TlsMode;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 fn out_dir(test: &str) -> PathBuf {
@@ -16,15 +16,10 @@ fn out_dir(test: &str) -> PathBuf {
 }
 
 fn spawn_collect(conn: &str, dir: &Path, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(["collect", "--server", conn, "--interval", "1s", "--flush", "1s", "--out"])
-        .arg(dir)
-        .args(extra)
-        .env("CUTOVER_PASSWORD", PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs")
+    let mut args = vec!["collect", "--server", conn, "--interval", "1s", "--flush", "1s", "--out"];
+    args.push(dir.to_str().unwrap());
+    args.extend_from_slice(extra);
+    common::cli::spawn_cutover(&args)
 }
 
 fn read_json(dir: &Path) -> serde_json::Value {

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::cli::{json, out_dir, scratch_dir, spawn_cutover};
+use common::cli::{json, out_dir, scratch_dir, spawn_replay};
 use common::sim;
 use cutover_sim::server::TlsMode;
 
@@ -56,17 +56,7 @@ async fn a_scrape_mid_run_shows_throughput_errors_and_latency_per_template() {
     let out = out_dir("listen");
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
-    let child = spawn_cutover(&[
-        "replay",
-        "--server",
-        &server.conn,
-        "--workload",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--listen",
-        &listen,
-    ]);
+    let child = spawn_replay(&server.conn, &file, &out, &["--listen", &listen]);
 
     // Mid-run: wait until the first intervals are published, well before the 5 s end.
     let body = tokio::task::spawn_blocking(move || {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::cli::{args, cutover_async, json, scratch_dir as out_dir, spawn_cutover, text};
+use common::cli::{args, cutover_async, json, scratch_dir as out_dir, spawn_replay, text};
 use common::sim;
 use cutover_sim::server::TlsMode;
 use std::path::Path;
@@ -37,16 +37,7 @@ async fn ctrl_c_mid_run_leaves_complete_readable_output() {
     let file = dir.join("trivial.toml");
     std::fs::write(&file, TRIVIAL).unwrap();
     let results = dir.join("out");
-    let child = spawn_cutover(&[
-        "replay",
-        "--server",
-        &server.conn,
-        "--workload",
-        file.to_str().unwrap(),
-        "--out",
-        results.to_str().unwrap(),
-        "--json",
-    ]);
+    let child = spawn_replay(&server.conn, &file, &results, &["--json"]);
     // Wait until the run is under way (run.json says running), then let it send for a while.
     let deadline = Instant::now() + Duration::from_secs(30);
     while !results.join("run.json").exists() {

@@ -2,9 +2,9 @@
 //! its event session, and reading a capture back as per-session statement sequences.
 #![allow(dead_code)]
 
-use super::common::{PASSWORD, TestServer, connect};
+use super::common::{TestServer, connect};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// The table the workload reads.
@@ -22,14 +22,9 @@ pub async fn prepare(server: &TestServer) {
 
 /// `cutover capture --server … --out FILE EXTRA…` in the background.
 pub fn spawn_capture(server: &TestServer, out: &Path, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(["capture", "--server", &server.conn, "--out", out.to_str().unwrap()])
-        .args(extra)
-        .env("CUTOVER_PASSWORD", PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts")
+    let mut args = vec!["capture", "--server", &server.conn, "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    super::common::cli::spawn_cutover(&args)
 }
 
 /// Names of the capture's event sessions: (started, defined).

@@ -26,6 +26,14 @@ pub fn spawn_cutover<S: AsRef<OsStr>>(args: &[S]) -> Child {
         .expect("the binary starts")
 }
 
+/// `cutover replay --server CONN --workload FILE --out DIR EXTRA…` in the background.
+pub fn spawn_replay(conn: &str, workload: &Path, out: &Path, extra: &[&str]) -> Child {
+    let mut args = vec!["replay", "--server", conn, "--workload", workload.to_str().unwrap()];
+    args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+    args.extend_from_slice(extra);
+    spawn_cutover(&args)
+}
+
 /// [`cutover`] off the async runtime, so an in-process simulator keeps serving meanwhile.
 pub async fn cutover_async(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || cutover(&args)).await.unwrap()

@@ -11,7 +11,6 @@
 //! lookups here take a fraction of that.
 
 use std::collections::HashMap;
-use std::hash::BuildHasher;
 use std::path::PathBuf;
 
 use polars::prelude::*;
@@ -99,30 +98,8 @@ const KEY_COLUMNS: [&str; 5] = ["instance", "family", "metric", "labels", "unit"
 /// A raw series' name: `(instance, family, metric, labels, unit)`.
 type RawName<'a> = [&'a str; 5];
 
-/// Raw series seen so far, found by a hash of their five names (foldhash, no allocation per
-/// row) and confirmed by comparing the names.
-#[derive(Default)]
-struct RawKeys {
-    state: foldhash::fast::FixedState,
-    by_hash: HashMap<u64, Vec<usize>, foldhash::fast::FixedState>,
-    names: Vec<[String; 5]>,
-}
-
-impl RawKeys {
-    /// The name's hash, and its index when seen before.
-    fn find(&self, name: RawName) -> (u64, Option<usize>) {
-        let hash = self.state.hash_one(name);
-        let same = |&id: &usize| self.names[id].iter().zip(name).all(|(a, b)| a == b);
-        (hash, self.by_hash.get(&hash).and_then(|ids| ids.iter().copied().find(same)))
-    }
-
-    fn insert(&mut self, hash: u64, name: RawName) -> usize {
-        let id = self.names.len();
-        self.names.push(name.map(str::to_string));
-        self.by_hash.entry(hash).or_default().push(id);
-        id
-    }
-}
+/// Raw series seen so far by name (looked up once per raw series and array, not per row).
+type RawKeys = HashMap<[String; 5], usize>;
 
 /// Builds one side's series, chunk by chunk.
 #[derive(Default)]
@@ -174,9 +151,10 @@ impl Loader {
 
     /// The raw series of this name, new or seen before.
     fn raw_id(&mut self, name: RawName) -> usize {
-        match self.raw.find(name) {
-            (_, Some(raw)) => raw,
-            (hash, None) => self.new_raw(hash, name),
+        let owned = name.map(str::to_string);
+        match self.raw.get(&owned) {
+            Some(&raw) => raw,
+            None => self.new_raw(owned),
         }
     }
 
@@ -200,8 +178,8 @@ impl Loader {
     }
 
     /// Maps a raw series not seen before to its canonical series (creating those new).
-    fn new_raw(&mut self, hash: u64, name: RawName) -> usize {
-        let [instance, family, metric, labels, unit] = name;
+    fn new_raw(&mut self, name: [String; 5]) -> usize {
+        let [instance, family, metric, labels, unit] = &name;
         let feeds = targets(family, metric, labels, unit)
             .into_iter()
             .map(|t| {
@@ -216,8 +194,10 @@ impl Loader {
                 id
             })
             .collect();
+        let raw = self.feeds.len();
         self.feeds.push(feeds);
-        self.raw.insert(hash, name)
+        self.raw.insert(name, raw);
+        raw
     }
 
     fn finish(mut self) -> Loaded {
