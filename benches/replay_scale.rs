@@ -6,15 +6,15 @@
 //! cargo bench --bench replay_scale -- open      # 2,000/s open loop against the simulator, 20 s
 //! cargo bench --bench replay_scale -- memory    # RSS at 1M, 5M and 10M queries (fake executor)
 //! cargo bench --bench replay_scale -- templates # 1 vs 1,000 templates: engine cost per unit,
-//!                                               # and the reporter's interval drain (lock held)
+//!                                               # and the reporter's interval (lock held)
 //! ```
 //!
 //! `open` runs the whole engine (fixed arrivals, 8 connections, HdrHistograms, reporter) against
 //! the in-process simulator with `SELECT 1`, 2 s warm-up then 20 s measured: achieved rate against
 //! the target (goal within 1%) and the schedule-lag p99 (goal < 5 ms). `memory` and `templates`
 //! use a fake executor that answers at once (no server), so the engine's own bookkeeping is all
-//! that is measured: the planner, the recorder's histograms, the reporter draining them each
-//! second. Its throughput is the engine's ceiling.
+//! that is measured: the planner, the recorder, the reporter building the histograms from
+//! its samples. Its throughput is the engine's ceiling.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -29,7 +29,8 @@ use cutover_workloads::Workload;
 use cutover_workloads::clock::TokioClock;
 use cutover_workloads::engine::run_workload;
 use cutover_workloads::executor::{Connector, ExecError, Executor, Job, MssqlConnector};
-use cutover_workloads::recorder::{Recorder, Spares, Timing};
+use cutover_workloads::histograms::Histograms;
+use cutover_workloads::recorder::{Recorder, Timing};
 use cutover_workloads::report::{Reporter, RunResult};
 use cutover_workloads::units::Shard;
 
@@ -181,7 +182,7 @@ const TEMPLATE_PAIRS: usize = 15;
 
 /// One `templates` run: units per second over the whole run (setup and teardown included)
 /// and in the steady-state window (from the first quarter of the units to the last quarter:
-/// setup and the last drain not included), and process CPU µs per unit over the whole run.
+/// setup and the last interval not included), and process CPU µs per unit over the whole run.
 struct TemplateRun {
     whole: f64,
     steady: f64,
@@ -206,7 +207,7 @@ fn template_run(rt: &tokio::runtime::Runtime, k: usize, n: u64) -> TemplateRun {
 
 /// 1 vs 1,000 templates: engine throughput with the fake executor in alternating pairs (the
 /// order flips each pair), the median of the pairwise rate ratios, steady state and whole run;
-/// then one interval's drain. `REPLAY_SCALE_TEMPLATES=K [REPLAY_SCALE_N=N]` runs K templates
+/// then one interval of 1,000 templates. `REPLAY_SCALE_TEMPLATES=K [REPLAY_SCALE_N=N]` runs K templates
 /// once and exits (for `valgrind --tool=callgrind` or `perf record`).
 fn templates(rt: &tokio::runtime::Runtime) {
     if let Some(k) = std::env::var("REPLAY_SCALE_TEMPLATES").ok().and_then(|v| v.parse().ok()) {
@@ -254,7 +255,7 @@ fn templates(rt: &tokio::runtime::Runtime) {
             ratios[TEMPLATE_PAIRS - 1]
         );
     }
-    drain_1000();
+    interval_1000();
 }
 
 /// One interval with 1,000 templates, each with 50 units spread from 100 µs to 100 ms.
@@ -268,39 +269,36 @@ fn fill_interval(rec: &mut Recorder) {
     }
 }
 
-/// The reporter's drain with 1,000 templates, as `Reporter::run` does it: under the recorder's
-/// lock (read the shapes; recycle the spares and swap), and outside it (fit the spares, empty
-/// the drained histograms for reuse); the first interval (no spares yet, histograms grown) and
-/// the median of the next 5.
-fn drain_1000() {
+/// The reporter's interval with 1,000 templates, as `Reporter::run` does it: under the
+/// recorder's lock it swaps sample buffers; outside it, it records the samples into the
+/// interval's histograms, adds them to the totals and empties them. The first interval
+/// (histograms growing) and the median of the next 5.
+fn interval_1000() {
     let tags: Vec<String> = (0..1000).map(|i| format!("t{i}")).collect();
     let mut rec = Recorder::new(tags, Duration::ZERO, Duration::from_millis(10));
-    let mut spares = None;
+    let (mut interval, mut totals) = (Histograms::new(1000), Histograms::new(1000));
+    let mut spare = Vec::new();
     let (mut under, mut outside) = (Vec::new(), Vec::new());
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
     for _ in 0..6 {
         fill_interval(&mut rec);
         let t = Instant::now();
-        let shapes = rec.shapes();
-        let mut locked = ms(t);
+        let taken = rec.take(std::mem::take(&mut spare));
+        under.push(ms(t));
         let t = Instant::now();
-        let fitted = Spares::fit(spares.take(), &shapes);
-        let mut free = ms(t);
-        let t = Instant::now();
-        rec.recycle(fitted);
-        let drained = rec.drain();
-        locked += ms(t);
-        assert_eq!(drained.histograms.len(), 1000);
-        let t = Instant::now();
-        spares = Some(drained.into_spares());
-        free += ms(t);
-        under.push(locked);
-        outside.push(free);
+        interval.absorb(&taken.samples);
+        assert_eq!(interval.active().count(), 1000);
+        totals.add(&interval);
+        interval.clear();
+        spare = taken.samples;
+        spare.clear();
+        outside.push(ms(t));
     }
     let (first_under, first_outside) = (under.remove(0), outside.remove(0));
     println!(
-        "templates_1000_drain: under the recorder lock {:.3} ms per interval (median of 5; first interval \
-         {first_under:.3} ms); outside the lock (fit spares, empty for reuse) {:.2} ms (first {first_outside:.2} ms)",
+        "templates_1000_interval: under the recorder lock {:.4} ms per interval (median of 5; first interval \
+         {first_under:.4} ms); outside the lock (record 50,000 samples, add to totals, empty) {:.2} ms (first \
+         {first_outside:.2} ms)",
         support::median(under),
         support::median(outside)
     );

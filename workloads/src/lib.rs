@@ -11,7 +11,7 @@
 //! | [`plan`] | the deterministic unit sequence: template, values, intended start; shards |
 //! | [`engine`] | open loop (fixed/Poisson) and closed loop over an [`executor::Executor`] |
 //! | [`executor`] | the seam to the server; [`executor::MssqlExecutor`] sends typed RPC |
-//! | [`recorder`], [`report`], [`output`] | HdrHistograms, interval logs, summary and run files |
+//! | [`recorder`], [`histograms`], [`report`], [`output`] | counts and samples, HdrHistograms, interval logs, summary and run files |
 //! | [`metrics`] | live Prometheus `/metrics` (`--listen`), published by the reporter each interval |
 //! | [`trace`] | trace-driven replay: the JSON Lines event file and its per-session player |
 //! | [`capture`] | Extended Events / Query Store capture into trace and workload files |
@@ -27,6 +27,7 @@ pub mod engine;
 pub mod error;
 pub mod executor;
 pub mod generator;
+pub mod histograms;
 pub mod metrics;
 pub mod output;
 pub mod plan;

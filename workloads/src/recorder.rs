@@ -1,30 +1,33 @@
 //! [`Recorder`]: where every finished, failed, late or skipped unit is counted.
 //!
-//! Per tag (template or query fingerprint) two HdrHistograms in microseconds: **response
-//! time** from the intended start (the schedule) and **service time** from the actual send;
-//! plus one **schedule-lag** histogram (actual send − intended start). Histograms here cover
-//! the current interval only; the [`crate::report::Reporter`] drains them each interval into
-//! the interval log and adds them to the run totals, so memory stays flat however long the run.
-//! Units whose intended start falls inside the warm-up are executed but not recorded.
+//! Workers share it behind a mutex and do as little as they can under it: bump the tag's
+//! counters and append the unit's timings, one 32-byte [`Sample`], to a buffer. The
+//! HdrHistograms (per tag **response time** from the intended start and **service time** from
+//! the actual send, in microseconds, plus one **schedule-lag** histogram) are built from the
+//! samples by the [`crate::report::Reporter`], outside the lock ([`crate::intervals`]). So a
+//! unit costs the workers the same with 1 template or 1,000: an append to one contiguous buffer,
+//! where recording straight into 2,000 separate 16 KB histograms missed the cache twice a unit.
 //!
-//! Draining is a double buffer: [`Recorder::drain`] swaps each used histogram for an empty one
-//! of the same shape that the reporter gave back ([`Recorder::recycle`]), so the workers wait
-//! on the lock for pointer moves only, however many templates; the reporter encodes, adds and
-//! empties the drained histograms outside the lock ([`Drained::into_spares`]), and before each
-//! drain replaces, still outside the lock, the spares that no longer fit ([`Spares::fit`]). An empty
-//! histogram of the same shape (range and highest trackable value) behaves exactly as the
-//! cleared original would, so the interval log is the same byte for byte.
+//! The reporter takes the buffer each interval, and sooner when it holds [`SAMPLE_BATCH`]
+//! samples (the recorder wakes it), so memory stays flat however long or fast the run; taking
+//! it swaps in the reporter's emptied buffer (a pointer move). Units whose intended start falls
+//! inside the warm-up are executed but not sampled.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
+use tokio::sync::Notify;
 
 use crate::executor::ExecError;
 
 /// Error events kept for `errors.jsonl` per run; beyond this only counts grow.
 pub const ERROR_LOG_LIMIT: u64 = 10_000;
+
+/// Samples after which the recorder wakes the reporter to take them (1 MiB of samples).
+pub const SAMPLE_BATCH: usize = 32 * 1024;
 
 /// A new auto-resizing histogram with 3 significant digits.
 pub fn histogram() -> Histogram<u64> {
@@ -38,67 +41,6 @@ pub fn record(h: &mut Histogram<u64>, v: u64) {
     if h.record(v).is_err() {
         h.saturating_record(v);
     }
-}
-
-/// An empty histogram shaped exactly like `h` (range, highest trackable value, auto-resize),
-/// as `h.clone()` then `reset()` would be, without copying the counts.
-pub fn blank_like(h: &Histogram<u64>) -> Histogram<u64> {
-    Histogram::new_from(h)
-}
-
-/// True when `spare` can stand in for `h` once `h` is taken: empty and of the same shape.
-fn same_shape(spare: &Histogram<u64>, h: &Histogram<u64>) -> bool {
-    spare.is_empty() && spare.high() == h.high() && spare.distinct_values() == h.distinct_values()
-}
-
-/// Takes what `h` holds, leaving `spare` in its place when it has the same shape (a pointer
-/// swap), else a blank like `h` (only when `h` grew since the spare was emptied, or at first).
-fn take(h: &mut Histogram<u64>, spare: Option<Histogram<u64>>) -> Histogram<u64> {
-    let empty = match spare {
-        Some(s) if same_shape(&s, h) => s,
-        _ => blank_like(h),
-    };
-    std::mem::replace(h, empty)
-}
-
-/// What an empty stand-in for a histogram must match: its range and precision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shape {
-    low: u64,
-    high: u64,
-    sigfig: u8,
-}
-
-impl Shape {
-    /// The shape of `h`.
-    pub fn of(h: &Histogram<u64>) -> Self {
-        Shape { low: h.low(), high: h.high(), sigfig: h.sigfig() }
-    }
-
-    /// An empty auto-resizing histogram of this shape: what [`blank_like`] makes of a histogram
-    /// of this shape (`new_from` builds from the same three bounds).
-    pub fn blank(self) -> Histogram<u64> {
-        let mut h = Histogram::new_with_bounds(self.low, self.high, self.sigfig)
-            .expect("the bounds of an existing histogram are valid");
-        h.auto(true);
-        h
-    }
-
-    /// `spare` if it is empty and of this shape, else a new blank.
-    fn fit(self, spare: Option<Histogram<u64>>) -> Histogram<u64> {
-        match spare {
-            Some(s) if s.is_empty() && Shape::of(&s) == self => s,
-            _ => self.blank(),
-        }
-    }
-}
-
-/// The shapes of the recorder's histograms at one instant ([`Recorder::shapes`]): per tag,
-/// `None` when the tag has nothing this interval.
-#[derive(Clone, Debug)]
-pub struct Shapes {
-    tags: Vec<Option<(Shape, Shape)>>,
-    lag: Shape,
 }
 
 /// Microseconds, saturating.
@@ -161,7 +103,7 @@ pub struct ErrorEvent {
     pub message: String,
 }
 
-/// The histograms of one tag for one interval.
+/// The histograms of one tag.
 #[derive(Clone, Debug)]
 pub struct TagHistograms {
     /// Response time from the intended start, µs.
@@ -171,8 +113,15 @@ pub struct TagHistograms {
 }
 
 impl TagHistograms {
-    fn new() -> Self {
+    /// Two empty histograms.
+    pub fn new() -> Self {
         TagHistograms { response: histogram(), service: histogram() }
+    }
+}
+
+impl Default for TagHistograms {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -187,17 +136,41 @@ pub struct Timing {
     pub done: Duration,
 }
 
-/// Interval histograms and run counters, shared by the workers behind a mutex.
+/// One started unit's timings in microseconds, as the histograms take them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    /// The tag's index.
+    pub tag: u32,
+    /// Completed without error: only then do response and service time count.
+    pub ok: bool,
+    /// Schedule lag: sent − intended.
+    pub lag: u64,
+    /// Response time: done − intended.
+    pub response: u64,
+    /// Service time: done − sent.
+    pub service: u64,
+}
+
+impl Sample {
+    fn new(tag: usize, t: Timing, ok: bool) -> Self {
+        Sample {
+            tag: u32::try_from(tag).expect("fewer than 2^32 tags"),
+            ok,
+            lag: micros(t.sent.saturating_sub(t.intended)),
+            response: micros(t.done.saturating_sub(t.intended)),
+            service: micros(t.done.saturating_sub(t.sent)),
+        }
+    }
+}
+
+/// Run counters and this interval's samples, shared by the workers behind a mutex.
 #[derive(Debug)]
 pub struct Recorder {
     tags: Vec<String>,
     warmup: Duration,
     tolerance: Duration,
-    interval: Vec<TagHistograms>,
-    /// Emptied histograms from the reporter, per tag, swapped in at the next drain.
-    spare: Vec<Option<TagHistograms>>,
-    lag: Histogram<u64>,
-    spare_lag: Option<Histogram<u64>>,
+    samples: Vec<Sample>,
+    batch_ready: Arc<Notify>,
     counts: Vec<Counts>,
     on_time: u64,
     started: u64,
@@ -205,70 +178,13 @@ pub struct Recorder {
     errors_logged: u64,
 }
 
-/// What the reporter takes each interval.
+/// What the reporter takes from the recorder.
 #[derive(Debug)]
-pub struct Drained {
-    /// Per tag (same order as the tags), only tags with data this interval.
-    pub histograms: Vec<(usize, TagHistograms)>,
-    /// Schedule lag this interval.
-    pub lag: Histogram<u64>,
-    /// Error events since the last drain.
+pub struct Taken {
+    /// Samples since the last take, in the order they were recorded.
+    pub samples: Vec<Sample>,
+    /// Error events since the last take.
     pub errors: Vec<ErrorEvent>,
-}
-
-impl Drained {
-    /// Empties the histograms (outside the recorder's lock) so [`Recorder::recycle`] can swap
-    /// them in at the next drain.
-    pub fn into_spares(self) -> Spares {
-        let mut histograms = self.histograms;
-        for (_, h) in &mut histograms {
-            h.response.reset();
-            h.service.reset();
-        }
-        let mut lag = self.lag;
-        lag.reset();
-        Spares { histograms, lag }
-    }
-}
-
-/// Emptied histograms going back from the reporter to the recorder (see [`Drained::into_spares`]).
-#[derive(Debug)]
-pub struct Spares {
-    histograms: Vec<(usize, TagHistograms)>,
-    lag: Histogram<u64>,
-}
-
-impl Spares {
-    /// Spares for the next drain, built outside the recorder's lock: `spares` (last interval's,
-    /// emptied; none at the first drain) where they still fit `shapes`, new blanks where they do
-    /// not (a histogram that grew, or none yet), so the drain under the lock only swaps
-    /// pointers. Building 2,000 blanks under the lock at the first drain stalled every worker
-    /// for ~100 ms.
-    pub fn fit(spares: Option<Spares>, shapes: &Shapes) -> Spares {
-        let mut by_tag: Vec<Option<TagHistograms>> = shapes.tags.iter().map(|_| None).collect();
-        let mut lag = None;
-        if let Some(s) = spares {
-            for (i, h) in s.histograms {
-                if let Some(slot) = by_tag.get_mut(i) {
-                    *slot = Some(h);
-                }
-            }
-            lag = Some(s.lag);
-        }
-        let histograms = by_tag
-            .into_iter()
-            .zip(&shapes.tags)
-            .enumerate()
-            .filter_map(|(i, (spare, wanted))| match wanted {
-                None => spare.map(|h| (i, h)),
-                Some((response, service)) => {
-                    let (r, s) = spare.map_or((None, None), |h| (Some(h.response), Some(h.service)));
-                    Some((i, TagHistograms { response: response.fit(r), service: service.fit(s) }))
-                }
-            })
-            .collect();
-        Spares { histograms, lag: shapes.lag.fit(lag) }
-    }
 }
 
 impl Recorder {
@@ -279,10 +195,8 @@ impl Recorder {
             tags,
             warmup,
             tolerance,
-            interval: (0..n).map(|_| TagHistograms::new()).collect(),
-            spare: (0..n).map(|_| None).collect(),
-            lag: histogram(),
-            spare_lag: None,
+            samples: Vec::with_capacity(SAMPLE_BATCH),
+            batch_ready: Arc::new(Notify::new()),
             counts: vec![Counts::default(); n],
             on_time: 0,
             started: 0,
@@ -296,6 +210,11 @@ impl Recorder {
         &self.tags
     }
 
+    /// Notified each time [`SAMPLE_BATCH`] samples are waiting to be taken.
+    pub fn batch_ready(&self) -> Arc<Notify> {
+        self.batch_ready.clone()
+    }
+
     /// Records a unit that was sent and came back (with or without error).
     pub fn record(
         &mut self,
@@ -305,25 +224,22 @@ impl Recorder {
         result: Result<(), &ExecError>,
     ) {
         let counts = &mut self.counts[tag];
-        let lag = t.sent.saturating_sub(t.intended);
         if t.intended < self.warmup {
             counts.warmup += 1;
             return;
         }
         self.started += 1;
-        if lag <= self.tolerance {
+        if t.sent.saturating_sub(t.intended) <= self.tolerance {
             self.on_time += 1;
         } else {
             counts.late += 1;
         }
-        record(&mut self.lag, micros(lag));
+        self.samples.push(Sample::new(tag, t, result.is_ok()));
+        if self.samples.len() == SAMPLE_BATCH {
+            self.batch_ready.notify_one();
+        }
         match result {
-            Ok(()) => {
-                counts.ok += 1;
-                let h = &mut self.interval[tag];
-                record(&mut h.response, micros(t.done.saturating_sub(t.intended)));
-                record(&mut h.service, micros(t.done.saturating_sub(t.sent)));
-            }
+            Ok(()) => counts.ok += 1,
             Err(e) => {
                 counts.errors += 1;
                 *counts.errors_by_number.entry(e.key()).or_default() += 1;
@@ -381,50 +297,14 @@ impl Recorder {
         self.counts.iter().map(|c| c.errors).sum::<u64>().saturating_sub(self.errors_logged)
     }
 
-    /// The shapes of this interval's histograms (reads only; see [`Spares::fit`]).
-    pub fn shapes(&self) -> Shapes {
-        let tags = self
-            .interval
-            .iter()
-            .map(|h| {
-                let empty = h.response.is_empty() && h.service.is_empty();
-                (!empty).then(|| (Shape::of(&h.response), Shape::of(&h.service)))
-            })
-            .collect();
-        Shapes { tags, lag: Shape::of(&self.lag) }
-    }
-
-    /// Takes this interval's histograms and error events, leaving empty ones: the spares from
-    /// [`Recorder::recycle`] where they still fit (pointer swaps), new ones otherwise.
-    pub fn drain(&mut self) -> Drained {
-        let mut histograms = Vec::new();
-        for (i, h) in self.interval.iter_mut().enumerate() {
-            if h.response.is_empty() && h.service.is_empty() {
-                continue;
-            }
-            let spare = self.spare[i].take();
-            let (response, service) = match spare {
-                Some(s) => (Some(s.response), Some(s.service)),
-                None => (None, None),
-            };
-            let taken = TagHistograms {
-                response: take(&mut h.response, response),
-                service: take(&mut h.service, service),
-            };
-            histograms.push((i, taken));
+    /// Takes the samples and error events recorded since the last take, leaving `empty` (the
+    /// reporter's emptied buffer, so its capacity is reused) in the samples' place.
+    pub fn take(&mut self, empty: Vec<Sample>) -> Taken {
+        debug_assert!(empty.is_empty());
+        Taken {
+            samples: std::mem::replace(&mut self.samples, empty),
+            errors: std::mem::take(&mut self.errors),
         }
-        let lag = take(&mut self.lag, self.spare_lag.take());
-        Drained { histograms, lag, errors: std::mem::take(&mut self.errors) }
-    }
-
-    /// Keeps the reporter's emptied histograms to swap in at the next drain (pointer moves).
-    pub fn recycle(&mut self, spares: Spares) {
-        for (i, h) in spares.histograms {
-            if let Some(slot) = self.spare.get_mut(i) {
-                *slot = Some(h);
-            }
-        }
-        self.spare_lag = Some(spares.lag);
     }
 }
 

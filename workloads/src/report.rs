@@ -1,8 +1,9 @@
-//! [`Reporter`]: every interval it drains the [`Recorder`], appends the interval histograms to
-//! the HdrHistogram interval log (`latency.hlog`, one tag per template and kind), appends error
-//! events to `errors.jsonl`, adds the interval into the run totals and moves the progress bar.
-//! Under the recorder's lock it only swaps histograms (giving back last interval's, emptied);
-//! encoding, adding and emptying happen outside it, so workers never wait on that work.
+//! [`Reporter`]: it takes the [`Recorder`]'s samples into this interval's [`Histograms`] (each
+//! interval, and sooner when a batch of samples is waiting), then at the end of each interval
+//! appends those histograms to the HdrHistogram interval log (`latency.hlog`, one tag per
+//! template and kind), appends error events to `errors.jsonl`, adds the interval into the run
+//! totals and moves the progress bar. Under the recorder's lock it only swaps sample buffers;
+//! recording, encoding and adding happen outside it, so workers never wait on that work.
 //! At the end, [`Reporter::finish`] gives the [`RunResult`] the summary is computed from.
 
 use std::fs::File;
@@ -20,8 +21,9 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::engine::{lock, stopped};
 use crate::error::{Error, Result};
+use crate::histograms::Histograms;
 use crate::metrics::LiveMetrics;
-use crate::recorder::{Counts, Drained, Recorder, Spares, TagHistograms, histogram};
+use crate::recorder::{Counts, ErrorEvent, Recorder, Sample, TagHistograms, Taken};
 
 /// File names in the output directory.
 pub const HLOG: &str = "latency.hlog";
@@ -51,9 +53,10 @@ pub struct Reporter {
     interval: Duration,
     files: Option<Files>,
     progress: ProgressBar,
-    totals: Vec<TagHistograms>,
-    lag: Histogram<u64>,
-    spares: Option<Spares>,
+    interval_histograms: Histograms,
+    totals: Histograms,
+    /// The sample buffer taken last time, emptied, to give back at the next take.
+    spare: Vec<Sample>,
     last: Duration,
     metrics: Option<Arc<LiveMetrics>>,
 }
@@ -123,9 +126,9 @@ impl Reporter {
             interval: interval.max(Duration::from_millis(10)),
             files,
             progress,
-            totals: Vec::new(),
-            lag: histogram(),
-            spares: None,
+            interval_histograms: Histograms::new(0),
+            totals: Histograms::new(0),
+            spare: Vec::new(),
             last: Duration::ZERO,
             metrics: None,
         })
@@ -143,40 +146,45 @@ impl Reporter {
             .expect("a reporter without files cannot fail")
     }
 
-    /// Drains `recorder` every interval until `done` turns true, then once more.
+    /// Takes the recorder's samples every interval (and whenever a batch is waiting) until
+    /// `done` turns true, then once more.
     pub async fn run<K: Clock>(
         mut self,
         recorder: Arc<Mutex<Recorder>>,
         clock: K,
         done: watch::Receiver<bool>,
     ) -> Result<Self> {
-        let tags: Vec<String> = lock(&recorder).tags().to_vec();
-        self.totals =
-            tags.iter().map(|_| TagHistograms { response: histogram(), service: histogram() }).collect();
+        let (tags, batch_ready) = {
+            let r = lock(&recorder);
+            (r.tags().to_vec(), r.batch_ready())
+        };
+        self.interval_histograms = Histograms::new(tags.len());
+        self.totals = Histograms::new(tags.len());
         loop {
             let finished = tokio::select! {
                 _ = clock.sleep_until(self.last + self.interval) => false,
+                _ = batch_ready.notified() => {
+                    let taken = self.swap(&mut lock(&recorder));
+                    self.absorb(taken)?;
+                    continue;
+                }
                 _ = stopped(done.clone()) => true,
             };
-            // Spares that fit are built outside the lock; under it the drain swaps pointers. The
-            // interval ends after that (units finished meanwhile belong to it).
-            let shapes = lock(&recorder).shapes();
-            let spares = Spares::fit(self.spares.take(), &shapes);
+            // The interval ends before the last take: units finished meanwhile belong to it.
             let now = clock.now();
-            let (drained, finished_units, errors, live) = {
+            let (taken, finished_units, error_count, live) = {
                 let mut r = lock(&recorder);
-                r.recycle(spares);
-                let errors: u64 = r.counts().iter().map(|c| c.errors).sum();
+                let error_count: u64 = r.counts().iter().map(|c| c.errors).sum();
                 let live = self.metrics.is_some().then(|| (r.counts().to_vec(), r.fidelity()));
-                (r.drain(), r.finished(), errors, live)
+                (self.swap(&mut r), r.finished(), error_count, live)
             };
-            self.absorb(&tags, &drained, now)?;
-            self.spares = Some(drained.into_spares());
+            self.absorb(taken)?;
+            self.end_interval(&tags, now)?;
             if let (Some(m), Some((counts, fidelity))) = (&self.metrics, live) {
-                m.publish(&tags, &counts, &self.totals, &self.lag, fidelity, now);
+                m.publish(&tags, &counts, &self.totals.tags, &self.totals.lag, fidelity, now);
             }
             self.progress.set_position(finished_units);
-            self.progress.set_message(format!("{errors} errors"));
+            self.progress.set_message(format!("{error_count} errors"));
             if finished {
                 break;
             }
@@ -189,42 +197,66 @@ impl Reporter {
         Ok(self)
     }
 
-    fn absorb(&mut self, tags: &[String], drained: &Drained, now: Duration) -> Result<()> {
+    /// Takes the recorder's samples and error events, giving back the emptied sample buffer
+    /// (under the recorder's lock: pointer moves only).
+    fn swap(&mut self, recorder: &mut Recorder) -> Taken {
+        recorder.take(std::mem::take(&mut self.spare))
+    }
+
+    /// Records what [`Reporter::swap`] took into this interval's histograms and writes its
+    /// error events (outside the recorder's lock).
+    fn absorb(&mut self, taken: Taken) -> Result<()> {
+        self.interval_histograms.absorb(&taken.samples);
+        self.spare = taken.samples;
+        self.spare.clear();
+        self.write_errors(&taken.errors)
+    }
+
+    /// Writes this interval's histograms to the interval log, adds them to the totals and
+    /// empties them for the next interval.
+    fn end_interval(&mut self, tags: &[String], now: Duration) -> Result<()> {
         let (start, length) = (self.last, now.saturating_sub(self.last));
         self.last = now;
-        for (i, h) in &drained.histograms {
-            let total = &mut self.totals[*i];
-            // Same-configuration auto-resizing histograms always add.
-            let _ = total.response.add(&h.response);
-            let _ = total.service.add(&h.service);
-        }
-        let _ = self.lag.add(&drained.lag);
+        self.totals.add(&self.interval_histograms);
+        let written = self.write_interval(tags, start, length);
+        self.interval_histograms.clear();
+        written
+    }
+
+    fn write_interval(&mut self, tags: &[String], start: Duration, length: Duration) -> Result<()> {
         let Some(f) = &mut self.files else { return Ok(()) };
         let hlog_err =
-            |path: &PathBuf, e: String| Error::Write { path: path.clone(), source: std::io::Error::other(e) };
-        {
-            let mut writer = IntervalLogWriterBuilder::new()
-                .begin_log_with(&mut f.hlog, &mut f.serializer)
-                .map_err(|source| Error::Write { path: f.hlog_path.clone(), source })?;
-            for (i, h) in &drained.histograms {
-                for (kind, hist) in [("response", &h.response), ("service", &h.service)] {
-                    if hist.is_empty() {
-                        continue;
-                    }
-                    let name = tag(&tags[*i], kind);
-                    writer
-                        .write_histogram(hist, start, length, Tag::new(&name))
-                        .map_err(|e| hlog_err(&f.hlog_path, e.to_string()))?;
+            |e: String| Error::Write { path: f.hlog_path.clone(), source: std::io::Error::other(e) };
+        let mut writer = IntervalLogWriterBuilder::new()
+            .begin_log_with(&mut f.hlog, &mut f.serializer)
+            .map_err(|e| hlog_err(e.to_string()))?;
+        let h = &self.interval_histograms;
+        for (i, th) in h.active() {
+            for (kind, hist) in [("response", &th.response), ("service", &th.service)] {
+                if hist.is_empty() {
+                    continue;
                 }
-            }
-            if !drained.lag.is_empty() {
+                let name = tag(&tags[i], kind);
                 writer
-                    .write_histogram(&drained.lag, start, length, Tag::new("lag"))
-                    .map_err(|e| hlog_err(&f.hlog_path, e.to_string()))?;
+                    .write_histogram(hist, start, length, Tag::new(&name))
+                    .map_err(|e| hlog_err(e.to_string()))?;
             }
         }
-        for event in &drained.errors {
-            let line = serde_json::to_string(event).map_err(|e| hlog_err(&f.errors_path, e.to_string()))?;
+        if !h.lag.is_empty() {
+            writer
+                .write_histogram(&h.lag, start, length, Tag::new("lag"))
+                .map_err(|e| hlog_err(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    fn write_errors(&mut self, events: &[ErrorEvent]) -> Result<()> {
+        let Some(f) = &mut self.files else { return Ok(()) };
+        for event in events {
+            let line = serde_json::to_string(event).map_err(|e| Error::Write {
+                path: f.errors_path.clone(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
             writeln!(f.errors, "{line}")
                 .map_err(|source| Error::Write { path: f.errors_path.clone(), source })?;
         }
@@ -236,8 +268,8 @@ impl Reporter {
         let (on_time, started) = recorder.fidelity();
         RunResult {
             tags: recorder.tags().to_vec(),
-            totals: self.totals,
-            lag: self.lag,
+            totals: self.totals.tags,
+            lag: self.totals.lag,
             counts: recorder.counts().to_vec(),
             on_time,
             started,

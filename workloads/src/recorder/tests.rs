@@ -1,140 +1,77 @@
-//! The recorder's double buffer must be invisible in the output: every drained histogram
-//! serialises (V2, header included) exactly as the clone the single-buffer recorder took, and
-//! the histograms left behind are in the same state as the cleared originals, across intervals
-//! in which histograms grow and spares go stale.
+//! The recorder counts every unit and keeps one sample per started unit after the warm-up,
+//! hands them over whole, and wakes the reporter when a batch is waiting.
 
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Serializer, V2Serializer};
-
 use super::*;
 
-fn bytes(h: &Histogram<u64>) -> Vec<u8> {
-    let mut out = Vec::new();
-    V2Serializer::new().serialize(h, &mut out).expect("serialises");
-    out
+fn recorder(warmup: u64) -> Recorder {
+    Recorder::new(vec!["a".into(), "b".into()], Duration::from_millis(warmup), Duration::from_millis(10))
 }
 
-/// What the recorder did before the double buffer: one histogram per tag, cloned then reset.
-struct Model {
-    response: Vec<Histogram<u64>>,
-    service: Vec<Histogram<u64>>,
-    lag: Histogram<u64>,
-}
-
-/// Units per interval: (tag, lag µs, service µs), with values that make histograms grow in
-/// later intervals (so spares emptied earlier no longer fit) and a tag idle now and then.
-fn intervals() -> Vec<Vec<(usize, u64, u64)>> {
-    vec![
-        vec![(0, 3, 40), (0, 5, 900), (1, 10, 50_000)],
-        vec![(0, 2, 10_000_000), (1, 1, 70), (2, 8, 300)],
-        vec![(0, 4, 20), (1, 2_000_000, 400_000_000)],
-        vec![(1, 1, 5), (2, 3, 6)],
-        vec![(0, 1, 7), (1, 1, 8), (2, 9_000, 123_456_789)],
-        // Many units on two tags, growing as they go.
-        (0..19).map(|k| (k as usize % 2, k, 10 + k * k * 997)).collect(),
-    ]
+fn at(intended: u64, sent: u64, done: u64) -> Timing {
+    let ms = Duration::from_millis;
+    Timing { intended: ms(intended), sent: ms(sent), done: ms(done) }
 }
 
 #[test]
-fn drained_histograms_serialise_byte_for_byte_as_the_clones_did() {
-    let tags = vec!["a".to_string(), "b".to_string(), "c".to_string()];
-    let mut rec = Recorder::new(tags, Duration::ZERO, Duration::from_millis(10));
-    let mut model = Model {
-        response: (0..3).map(|_| histogram()).collect(),
-        service: (0..3).map(|_| histogram()).collect(),
-        lag: histogram(),
-    };
-    for (n, units) in intervals().into_iter().enumerate() {
-        for (k, &(tag, lag, service)) in units.iter().enumerate() {
-            let sent = Duration::from_micros(lag);
-            let t = Timing { intended: Duration::ZERO, sent, done: sent + Duration::from_micros(service) };
-            rec.record(tag, &k, t, Ok(()));
-            record(&mut model.response[tag], micros(t.done));
-            record(&mut model.service[tag], micros(t.done - t.sent));
-            record(&mut model.lag, micros(sent));
-        }
-        let drained = rec.drain();
-        let mut active: Vec<usize> = units.iter().map(|u| u.0).collect();
-        active.sort_unstable();
-        active.dedup();
-        let drained_tags: Vec<usize> = drained.histograms.iter().map(|(i, _)| *i).collect();
-        assert_eq!(drained_tags, active, "interval {n}: only tags with data are drained");
-        for (i, h) in &drained.histograms {
-            assert_eq!(bytes(&h.response), bytes(&model.response[*i]), "interval {n} tag {i} response");
-            assert_eq!(bytes(&h.service), bytes(&model.service[*i]), "interval {n} tag {i} service");
-            model.response[*i].reset();
-            model.service[*i].reset();
-        }
-        assert_eq!(bytes(&drained.lag), bytes(&model.lag), "interval {n} lag");
-        model.lag.reset();
-        rec.recycle(drained.into_spares());
-        for i in 0..3 {
-            assert_eq!(format!("{:?}", rec.interval[i].response), format!("{:?}", model.response[i]));
-            assert_eq!(format!("{:?}", rec.interval[i].service), format!("{:?}", model.service[i]));
-        }
-        assert_eq!(format!("{:?}", rec.lag), format!("{:?}", model.lag), "interval {n} lag left behind");
+fn a_unit_becomes_one_sample_of_lag_response_and_service_time() {
+    let mut rec = recorder(0);
+    rec.record(1, &7, at(100, 130, 135), Ok(()));
+    let failed = ExecError::timeout(Duration::from_secs(1));
+    rec.record(0, &8, at(200, 201, 1201), Err(&failed));
+    let taken = rec.take(Vec::new());
+    assert_eq!(
+        taken.samples,
+        vec![
+            Sample { tag: 1, ok: true, lag: 30_000, response: 35_000, service: 5_000 },
+            Sample { tag: 0, ok: false, lag: 1_000, response: 1_001_000, service: 1_000_000 },
+        ]
+    );
+    assert_eq!(taken.errors.len(), 1);
+    assert_eq!((taken.errors[0].tag.as_str(), taken.errors[0].unit.as_str()), ("a", "8"));
+    assert_eq!(rec.fidelity(), (1, 2), "30 ms late is beyond the 10 ms tolerance");
+    assert_eq!((rec.counts()[1].ok, rec.counts()[1].late, rec.counts()[0].errors), (1, 1, 1));
+    assert!(rec.take(Vec::new()).samples.is_empty(), "taken samples are gone");
+}
+
+#[test]
+fn warm_up_units_are_counted_but_not_sampled() {
+    let mut rec = recorder(1_000);
+    rec.record(0, &1, at(999, 999, 1_500), Ok(()));
+    rec.record(0, &2, at(1_000, 1_000, 1_001), Ok(()));
+    rec.skip(1, Duration::from_millis(10));
+    assert_eq!(rec.take(Vec::new()).samples.len(), 1);
+    assert_eq!((rec.counts()[0].warmup, rec.counts()[0].ok, rec.counts()[1].warmup), (1, 1, 1));
+    assert_eq!(rec.finished(), 3, "warm-up units count as finished, skipped ones too");
+}
+
+#[test]
+fn a_full_batch_wakes_the_reporter_once_and_the_buffer_given_back_is_reused() {
+    let mut rec = recorder(0);
+    let ready = rec.batch_ready();
+    for k in 0..SAMPLE_BATCH - 1 {
+        rec.record(k % 2, &k, at(0, 0, 1), Ok(()));
     }
+    let woken = || futures_now(ready.notified());
+    assert!(!woken(), "not before the batch is full");
+    rec.record(0, &0, at(0, 0, 1), Ok(()));
+    rec.record(0, &0, at(0, 0, 1), Ok(()));
+    assert!(woken(), "woken when the batch is full");
+    assert!(!woken(), "once per batch");
+    let mut taken = rec.take(Vec::new()).samples;
+    assert_eq!(taken.len(), SAMPLE_BATCH + 1);
+    let (capacity, pointer) = (taken.capacity(), taken.as_ptr());
+    taken.clear();
+    rec.take(taken);
+    rec.record(0, &0, at(0, 0, 1), Ok(()));
+    let again = rec.take(Vec::new()).samples;
+    assert_eq!((again.capacity(), again.as_ptr()), (capacity, pointer), "the same buffer, not a new one");
 }
 
-#[test]
-fn a_spare_of_the_right_shape_is_swapped_in_and_a_stale_one_is_not() {
-    let mut grown = histogram();
-    record(&mut grown, 5_000_000);
-    let mut cleared = grown.clone();
-    cleared.reset();
-    assert_eq!(format!("{:?}", blank_like(&grown)), format!("{cleared:?}"));
-    assert!(same_shape(&blank_like(&grown), &grown));
-    assert!(!same_shape(&histogram(), &grown), "a spare emptied before the histogram grew is stale");
-    assert!(!same_shape(&grown.clone(), &grown), "a spare must be empty");
-}
-
-#[test]
-fn spares_fitted_outside_the_lock_stand_in_exactly_as_the_cleared_originals_would() {
-    let tags = vec!["a".to_string(), "b".to_string(), "c".to_string()];
-    let mut rec = Recorder::new(tags, Duration::ZERO, Duration::from_millis(10));
-    let mut model: Vec<Histogram<u64>> = (0..3).map(|_| histogram()).collect();
-    let mut spares = None;
-    let at = |service: u64| Timing {
-        intended: Duration::ZERO,
-        sent: Duration::ZERO,
-        done: Duration::from_micros(service),
-    };
-    // Interval 1: no spares yet; tag 0 stays in the initial range, tag 1 grows, tag 2 is idle.
-    // Interval 2: tag 0 grows after the shapes were read (the drain makes that blank itself).
-    for (n, (before, after)) in
-        [(vec![(0, 40), (0, 900), (1, 30_000_000)], vec![]), (vec![(1, 5)], vec![(0, 7_000_000)])]
-            .into_iter()
-            .enumerate()
-    {
-        for &(tag, service) in &before {
-            rec.record(tag, &n, at(service), Ok(()));
-            record(&mut model[tag], service);
-        }
-        let shapes = rec.shapes();
-        let fitted = Spares::fit(spares.take(), &shapes);
-        for (i, h) in &fitted.histograms {
-            if let Some((response, service)) = shapes.tags[*i] {
-                assert_eq!((Shape::of(&h.response), Shape::of(&h.service)), (response, service), "tag {i}");
-                assert!(h.response.is_empty() && h.service.is_empty());
-            }
-        }
-        let with_data = shapes.tags.iter().filter(|t| t.is_some()).count();
-        assert!(fitted.histograms.len() >= with_data, "a spare for every tag with data");
-        for &(tag, service) in &after {
-            rec.record(tag, &n, at(service), Ok(()));
-            record(&mut model[tag], service);
-        }
-        rec.recycle(fitted);
-        let drained = rec.drain();
-        let active: Vec<usize> = (0..3).filter(|&i| !model[i].is_empty()).collect();
-        assert_eq!(drained.histograms.iter().map(|(i, _)| *i).collect::<Vec<_>>(), active);
-        for (i, h) in &drained.histograms {
-            assert_eq!(bytes(&h.response), bytes(&model[*i]), "interval {n} tag {i}");
-            model[*i].reset();
-            assert_eq!(format!("{:?}", rec.interval[*i].response), format!("{:?}", model[*i]), "left behind");
-        }
-        spares = Some(drained.into_spares());
-    }
+/// Whether `f` is ready at its first poll.
+fn futures_now(f: impl std::future::Future<Output = ()>) -> bool {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    f.as_mut().poll(&mut cx).is_ready()
 }
