@@ -189,10 +189,9 @@ impl<K: Clock> Player<K> {
         if let Err(err) = &result {
             *broken |= err.broken;
         }
-        let unit = format!("{}:{}", self.trace.file, e.line);
         lock(&self.recorder).record(
             e.tag,
-            &unit,
+            &format_args!("{}:{}", self.trace.file, e.line),
             Timing { intended: due, sent, done },
             result.as_ref().map(|_| ()),
         );
