@@ -35,6 +35,8 @@ async fn probe_identifies_the_server_and_its_permissions() {
     );
     assert!(stdout.contains("VIEW SERVER STATE"), "permissions shown: {stdout}");
     assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD), "the password never prints");
+    assert_eq!(stderr.matches("TrustServerCertificate=true").count(), 1, "warned once: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "no colour codes when stderr is not a terminal: {stderr:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -19,7 +19,7 @@ fn the_demo_tells_the_whole_story_and_finds_the_planted_difference() {
     let stdout = String::from_utf8_lossy(&result.stdout);
     assert!(
         stdout.contains(
-            "Validation found it: dbo.customers: 1 differing row(s), first (customer_id=42) changed: email"
+            "Validation found it: dbo.customers: 1 differing row, first (customer_id=42) changed: email"
         ),
         "{stdout}"
     );

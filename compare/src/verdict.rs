@@ -161,7 +161,7 @@ fn relative(rule: &Rule, ev: &Evidence, b: f64, c: f64, allowed: f64, change_pct
         format!("{m} {moved} {pct} ({} → {})", show(b, unit), show(c, unit))
     };
     let noise = match ev.test {
-        Some(t) => format!("Mann-Whitney p = {}", fmt_p(t.p)),
+        Some(t) => format!("Mann-Whitney {}", p_is(t.p)),
         None => "no test possible".into(),
     };
     let j = |verdict, class, reason| Judgement { verdict, class, change_pct, reason };
@@ -199,6 +199,11 @@ pub fn fmt_p(p: f64) -> String {
     if p < 1e-4 { "< 0.0001".into() } else { format!("{p:.4}") }
 }
 
+/// `p = 0.0304`, or `p < 0.0001` (never `p = < 0.0001`), for a sentence.
+pub fn p_is(p: f64) -> String {
+    if p < 1e-4 { "p < 0.0001".into() } else { format!("p = {p:.4}") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,7 +234,7 @@ mod tests {
         assert_eq!((j.verdict, j.class), (Verdict::Fail, Class::Degraded));
         assert_eq!(
             j.reason,
-            "response p95 rose 50% (10.0 ms → 15.0 ms), beyond the 10% allowed and outside noise (Mann-Whitney p = < 0.0001)"
+            "response p95 rose 50% (10.0 ms → 15.0 ms), beyond the 10% allowed and outside noise (Mann-Whitney p < 0.0001)"
         );
     }
 

@@ -88,8 +88,11 @@ impl GateReport {
             let more = warnings - TERMINAL_WARNINGS;
             let _ = writeln!(s, "  … and {more} more warnings (every check is in gate.md and gate.json)");
         }
-        for (what, path) in &self.files {
-            let _ = writeln!(s, "  {what:<22} {path}");
+        if !self.files.is_empty() {
+            let _ = writeln!(s, "  written:");
+        }
+        for path in self.files.values() {
+            let _ = writeln!(s, "    {path}");
         }
         s
     }

@@ -136,7 +136,8 @@ fn one(subject: &str, c: &serde_json::Value, diffs: &[String]) -> Check {
     let summary = match status {
         Status::Pass => format!("{subject}: {name} identical"),
         Status::Fail if !diffs.is_empty() && (name == "checksum" || name == "query") => {
-            format!("{subject}: {} differing row(s), first {}", diffs.len(), diffs[0])
+            let rows = if diffs.len() == 1 { "row" } else { "rows" };
+            format!("{subject}: {} differing {rows}, first {}", diffs.len(), diffs[0])
         }
         Status::Fail => format!("{subject}: {name} differs"),
         Status::Warn => format!("{subject}: {name} differs (informational)"),
@@ -186,7 +187,7 @@ mod tests {
         assert_eq!(checks[2].status, Status::Fail);
         assert_eq!(
             checks[2].summary,
-            "dbo.customers: 1 differing row(s), first (customer_id=42) changed: email"
+            "dbo.customers: 1 differing row, first (customer_id=42) changed: email"
         );
         assert_eq!(checks[1].details, ["source 1000, target 1000"]);
     }

@@ -12,7 +12,7 @@ use super::run::{Counts, RunSide};
 use crate::model::{Area, Check, Class, Latency, TemplateRow, TemplateSide, Verdict};
 use crate::policy::{Better, Policy, TemplateRule, glob};
 use crate::stats::{MannWhitney, mann_whitney, mann_whitney_hist};
-use crate::verdict::{Evidence, Rule, fmt_p, judge};
+use crate::verdict::{Evidence, Rule, judge, p_is};
 
 /// Quantiles drawn in the percentile curve.
 pub const CURVE: &[f64] = &[0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999, 1.0];
@@ -227,13 +227,13 @@ fn error_rate_check(
         (
             v,
             Class::Degraded,
-            format!("{what}, beyond the {allowed} points allowed and outside noise (p = {})", fmt_p(p)),
+            format!("{what}, beyond the {allowed} points allowed and outside noise ({})", p_is(p)),
         )
     } else if points > allowed {
         (
             Verdict::Indeterminate,
             Class::Indeterminate,
-            format!("{what}, beyond the {allowed} points allowed but within noise (p = {})", fmt_p(p)),
+            format!("{what}, beyond the {allowed} points allowed but within noise ({})", p_is(p)),
         )
     } else {
         (Verdict::Pass, Class::Unchanged, format!("{what}, within the {allowed} points allowed"))
