@@ -138,6 +138,27 @@ fn a_writing_workload_is_refused_without_the_flag() {
 }
 
 #[test]
+fn a_run_no_longer_than_its_warm_up_is_refused_before_it_starts() {
+    let dir = out_dir("all-warm-up");
+    let out = cutover(&[
+        "replay",
+        "--server",
+        "Server=tcp:127.0.0.1,1;User Id=x",
+        "--workload",
+        "orders",
+        "--duration",
+        "5s",
+        "--allow-writes",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("5s warm-up") && stderr.contains("--warmup 0s"), "{stderr}");
+    assert!(!dir.exists(), "nothing was written or run");
+}
+
+#[test]
 fn a_malformed_workload_file_exits_2_with_file_and_line() {
     let dir = out_dir("malformed");
     std::fs::create_dir_all(&dir).unwrap();

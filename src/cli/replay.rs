@@ -289,12 +289,14 @@ fn render(s: &cutover_workloads::output::Summary) -> String {
     }
     let tot = &s.totals;
     out.push_str(&format!(
-        "total: {} ok, {} errors, {} late, {} skipped, {} cancelled; schedule lag p99 {} ms (times in ms)\n",
+        "total: {} ok, {} errors, {} late, {} skipped, {} cancelled, {} in the warm-up (not measured); \
+         schedule lag p99 {} ms (times in ms)\n",
         tot.ok,
         tot.errors,
         tot.late,
         tot.skipped,
         tot.cancelled,
+        tot.warmup,
         ms(s.lag_us.p99)
     ));
     out

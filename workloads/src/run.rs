@@ -126,7 +126,22 @@ impl Overrides {
         if let Some(db) = &self.database {
             w.database = Some(db.clone());
         }
-        Ok(())
+        measures_something(w)
+    }
+}
+
+/// A run that stops before its warm-up ends would run and measure nothing: refused up front.
+fn measures_something(w: &Workload) -> Result<()> {
+    match w.stop {
+        Stop::Duration(d) if d <= w.warmup => Err(Error::setting(
+            "--duration",
+            format!(
+                "{:?} ends within the workload's {:?} warm-up, so nothing would be measured: give a \
+                 --duration longer than the warm-up, or --warmup 0s",
+                d, w.warmup
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
