@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use cutover_mssql::{Encryption, Secret, ServerTarget};
 use cutover_workloads::Workload;
-use cutover_workloads::clock::TokioClock;
+use cutover_workloads::clock::SystemClock;
 use cutover_workloads::engine::run_workload;
 use cutover_workloads::executor::{Connector, ExecError, Executor, Job, MssqlConnector};
 use cutover_workloads::histograms::Histograms;
@@ -45,7 +45,7 @@ fn workload(load: &str, stop: &str, templates: usize) -> Workload {
 async fn run(w: &Workload, connector: &impl Connector) -> RunResult {
     let (_stop_tx, stop) = tokio::sync::watch::channel(false);
     let reporter = Reporter::silent(Duration::from_secs(1));
-    run_workload(w, Shard::ALL, connector, TokioClock::start, stop, reporter).await.expect("replay")
+    run_workload(w, Shard::ALL, connector, SystemClock::start, stop, reporter).await.expect("replay")
 }
 
 /// 2,000 queries/s open loop against the simulator. The simulator runs on its own runtime (its

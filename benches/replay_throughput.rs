@@ -23,7 +23,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use cutover_mssql::{Connection, Encryption, Secret, ServerTarget};
 use cutover_sim::server::SimServer;
 use cutover_workloads::Workload;
-use cutover_workloads::clock::TokioClock;
+use cutover_workloads::clock::SystemClock;
 use cutover_workloads::engine::run_workload;
 use cutover_workloads::executor::{Connector, ExecError, Executor, Job, MssqlExecutor};
 use cutover_workloads::report::Reporter;
@@ -134,7 +134,7 @@ async fn engine(pool: &Pool, n: u64) -> Duration {
     let (_stop_tx, stop) = tokio::sync::watch::channel(false);
     let reporter = Reporter::silent(Duration::from_secs(1));
     let started = Instant::now();
-    let result = run_workload(&w, Shard::ALL, &Lender(pool.clone()), TokioClock::start, stop, reporter)
+    let result = run_workload(&w, Shard::ALL, &Lender(pool.clone()), SystemClock::start, stop, reporter)
         .await
         .expect("replay");
     let elapsed = started.elapsed();

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use tokio::sync::watch;
 
-use crate::clock::TokioClock;
+use crate::clock::SystemClock;
 use crate::engine::run_workload;
 use crate::error::{Error, Result};
 use crate::executor::MssqlConnector;
@@ -294,7 +294,7 @@ pub async fn replay(w: &Workload, o: &ReplayOptions, stop: watch::Receiver<bool>
     let reporter = Reporter::new(o.interval, Some(&o.out), progress_bar(w, o.shard, o.progress), started)?
         .with_metrics(metrics);
     let connector = MssqlConnector { target: o.target.clone(), database: w.database.clone() };
-    let result = run_workload(w, o.shard, &connector, TokioClock::start, stop, reporter).await?;
+    let result = run_workload(w, o.shard, &connector, SystemClock::start, stop, reporter).await?;
     let tags: Vec<TagInfo> = w
         .templates
         .iter()
@@ -376,7 +376,7 @@ pub async fn replay_trace(
         trace.texts.iter().map(|t| TagInfo { text: Some(t.clone()), ..TagInfo::default() }).collect();
     let trace = std::sync::Arc::new(trace);
     let result =
-        crate::trace::engine::run_trace(trace, settings, &connector, TokioClock::start, stop, reporter)
+        crate::trace::engine::run_trace(trace, settings, &connector, SystemClock::start, stop, reporter)
             .await?;
     let summary = Summary::new(&result, &tags);
     write_json(&o.out, "summary.json", &summary)?;

@@ -373,3 +373,78 @@ fn retries_out_of_range_fail_with_file_and_line() {
     let e = Workload::parse("retry.toml", text, Path::new(".")).unwrap_err().to_string();
     assert!(e.starts_with("retry.toml:9:") && e.contains("retries"), "{e}");
 }
+
+/// Answers at once and notes when each call came, on the real clock.
+#[derive(Clone)]
+struct Stopwatch {
+    clock: crate::clock::SystemClock,
+    calls: Arc<std::sync::Mutex<Vec<Duration>>>,
+}
+
+impl Executor for Stopwatch {
+    async fn execute<'a>(&'a mut self, _job: Job<'a>) -> Result<(), ExecError> {
+        self.calls.lock().unwrap().push(self.clock.now());
+        Ok(())
+    }
+
+    async fn reset(&mut self) -> Result<(), ExecError> {
+        Ok(())
+    }
+}
+
+impl Connector for Stopwatch {
+    type Exec = Stopwatch;
+    async fn open(&self, _worker: usize) -> Result<Stopwatch, crate::Error> {
+        Ok(self.clone())
+    }
+}
+
+async fn run_real(w: &Workload, fake: &Stopwatch, stop: watch::Receiver<bool>) -> RunResult {
+    let clock = fake.clock;
+    run_workload(w, Shard::ALL, fake, move || clock, stop, Reporter::silent(Duration::from_secs(1)))
+        .await
+        .unwrap()
+}
+
+/// On the real clock the open loop is dispatched from its own thread (precise sleeps): every
+/// unit still runs, and none before it is due. By time t only the units due by t were handed
+/// out, so the k-th call (in time order) comes no earlier than unit k's intended start k/R.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_real_clock_dispatcher_sends_every_unit_and_none_early() {
+    let clock = crate::clock::SystemClock::start();
+    let fake = Stopwatch { clock, calls: Arc::default() };
+    let (rate, n) = (2_000u64, 300u64);
+    let w = workload(
+        &format!("rate = {rate}\narrival = \"fixed\"\nconnections = 4"),
+        &format!("count = {n}"),
+        "",
+    );
+    let result = run_real(&w, &fake, no_stop()).await;
+    assert_eq!(result.totals().ok, n, "{:?}", result.totals());
+    let mut calls = fake.calls.lock().unwrap().clone();
+    calls.sort_unstable();
+    for (k, at) in calls.iter().enumerate() {
+        let due = Duration::from_secs_f64(k as f64 / rate as f64);
+        assert!(*at >= due, "call {k} at {at:?}, before unit {k} was due at {due:?}");
+    }
+}
+
+/// A stop ends a real-clock open loop promptly even when the next arrival is far off: the
+/// dispatch thread sleeps in short steps and looks at the stop signal between them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stop_ends_the_real_clock_dispatcher_between_distant_arrivals() {
+    let fake = Stopwatch { clock: crate::clock::SystemClock::start(), calls: Arc::default() };
+    let w = workload("rate = \"1/s\"\narrival = \"fixed\"\nconnections = 1", "duration = \"60s\"", "");
+    let (tx, rx) = watch::channel(false);
+    let started = std::time::Instant::now();
+    let stopper = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        tx.send(true).unwrap();
+        tx
+    });
+    let result = run_real(&w, &fake, rx).await;
+    let _tx = stopper.await.unwrap();
+    assert!(result.interrupted);
+    assert_eq!(result.totals().ok, 1, "the unit due at 0 ran, the next (at 1 s) did not");
+    assert!(started.elapsed() < Duration::from_secs(1), "stopped after {:?}", started.elapsed());
+}
