@@ -133,6 +133,17 @@ pub struct TableReport {
 }
 
 impl TableReport {
+    /// The exact row count for the terminal: `1000 rows`, `1000 → 999 rows` when the sides
+    /// differ, empty when it was not counted.
+    pub fn rows_text(&self) -> String {
+        let count = self.checks.iter().find(|c| c.check == "row_count_exact");
+        match count.map(|c| (c.source.as_deref(), c.target.as_deref())) {
+            Some((Some(a), Some(b))) if a == b => format!("{a} {}", if a == "1" { "row" } else { "rows" }),
+            Some((Some(a), Some(b))) => format!("{a} → {b} rows"),
+            _ => String::new(),
+        }
+    }
+
     pub fn status(&self) -> Status {
         if self.checks.iter().any(|c| c.status == Status::Error) {
             Status::Error
@@ -215,14 +226,16 @@ impl Report {
                 let _ = writeln!(s, "database {}: {:?} {}", c.check, c.status, c.details.join("; "));
             }
         }
+        let width = self.entries().map(|t| t.table.chars().count()).max().unwrap_or(0);
         for t in self.entries() {
             let checks: Vec<String> =
                 t.checks.iter().map(|c| format!("{} {}", c.check, status_word(c.status))).collect();
             let _ = writeln!(
                 s,
-                "{:<9} {}  [{}]",
+                "{:<9} {:<width$}  {:>15}  [{}]",
                 status_word(t.status()).to_uppercase(),
                 t.table,
+                t.rows_text(),
                 checks.join(", ")
             );
             for c in t.checks.iter().filter(|c| c.status != Status::Pass) {
@@ -382,7 +395,7 @@ fn xml(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod order_tests {
+mod tests {
     use super::*;
 
     fn changed(id: &str) -> RowDifference {
@@ -401,5 +414,36 @@ mod order_tests {
         found.sort();
         let keys: Vec<&str> = found.iter().map(|d| d.key["customer_id"].as_str()).collect();
         assert_eq!(keys, ["-3", "9", "10", "100", "abc"]);
+    }
+
+    fn counted(a: &str, b: &str) -> TableReport {
+        let status = if a == b { Status::Pass } else { Status::Fail };
+        TableReport {
+            table: "dbo.t".into(),
+            key: None,
+            checks: vec![Check {
+                check: "row_count_exact".into(),
+                status,
+                source: Some(a.into()),
+                target: Some(b.into()),
+                details: vec![],
+            }],
+            differences: vec![],
+            differences_total: 0,
+            not_compared: vec![],
+            segments_compared: 0,
+            rows_merged: 0,
+            seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn the_terminal_shows_each_table_s_row_count_and_both_when_they_differ() {
+        assert_eq!(counted("1000", "1000").rows_text(), "1000 rows");
+        assert_eq!(counted("1", "1").rows_text(), "1 row");
+        assert_eq!(counted("1000", "999").rows_text(), "1000 → 999 rows");
+        let mut uncounted = counted("1", "1");
+        uncounted.checks.clear();
+        assert_eq!(uncounted.rows_text(), "");
     }
 }
