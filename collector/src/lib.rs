@@ -10,6 +10,7 @@
 //! | [`delta`] | deltas on the server's clock; intervals dropped and marked on restart, reset, gap |
 //! | [`sketch`] | bounded quantile sketch (relative error 0.5 %) behind the run summary |
 //! | [`waits`] | the wait category table (governance mapped explicitly, benign waits as data) |
+//! | [`units`] | values for people by unit (`7.0 ms`, `3.1 MB/s`): the run summary here, compare's reports |
 
 pub mod baseline;
 pub mod catalog;
@@ -24,4 +25,5 @@ pub mod sample;
 pub mod sampler;
 pub mod sketch;
 pub mod summary;
+pub mod units;
 pub mod waits;

@@ -79,16 +79,19 @@ impl Summaries {
     }
 }
 
-/// The summary as a terminal table: the series without labels (instance-wide metrics).
+/// The summary as a terminal table: the series without labels (instance-wide metrics), each
+/// value in its unit for people (`6.3 MB`, `0.510 ms`, `120/s`).
 pub fn render(summaries: &[Summary]) -> String {
     let mut out = format!(
-        "{:<12} {:<34} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}  unit\n",
+        "{:<16} {:<34} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}\n",
         "instance", "metric", "min", "avg", "p50", "p95", "p99", "max"
     );
     for s in summaries.iter().filter(|s| s.labels.is_empty()) {
+        let [min, avg, p50, p95, p99, max] =
+            [s.min, s.avg, s.p50, s.p95, s.p99, s.max].map(|v| crate::units::show(v, &s.unit));
         out.push_str(&format!(
-            "{:<12} {:<34} {:>11.3} {:>11.3} {:>11.3} {:>11.3} {:>11.3} {:>11.3}  {}\n",
-            s.instance, s.metric, s.min, s.avg, s.p50, s.p95, s.p99, s.max, s.unit
+            "{:<16} {:<34} {min:>11} {avg:>11} {p50:>11} {p95:>11} {p99:>11} {max:>11}\n",
+            s.instance, s.metric
         ));
     }
     out
@@ -128,5 +131,25 @@ mod tests {
         let want = 600.0 + 500.0 * (0.45 * std::f64::consts::PI).sin();
         assert!((sum.p95 - want).abs() <= RELATIVE_ERROR * want + 0.5, "{} vs {want}", sum.p95);
         assert!((sum.min - 100.0).abs() < 0.01 && (sum.max - 1100.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn the_terminal_table_shows_values_in_their_units() {
+        let mut s = Summaries::default();
+        for (metric, unit, value) in [
+            ("tempdb_free_bytes", "bytes", 6_291_456.0),
+            ("io_stall", "seconds", 0.00051),
+            ("waits", "1", 3.0),
+        ] {
+            s.record(
+                "src",
+                &Point { family: "f", metric: metric.into(), labels: Default::default(), value, unit },
+            );
+        }
+        let table = render(&s.summarise());
+        let line = |m: &str| table.lines().find(|l| l.contains(m)).unwrap_or_default().to_string();
+        assert!(line("tempdb_free_bytes").contains("6.3 MB"), "{table}");
+        assert!(line("io_stall").contains("0.510 ms"), "{table}");
+        assert!(line("waits").trim_end().ends_with(" 3"), "{table}");
     }
 }

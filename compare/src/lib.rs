@@ -25,8 +25,9 @@ pub mod report;
 pub mod stats;
 #[doc(hidden)]
 pub mod testdata;
-pub mod units;
 pub mod verdict;
+/// Values for people by unit; shared with the collector's run summary.
+pub use cutover_collector::units;
 
 use std::path::{Path, PathBuf};
 

@@ -21,7 +21,9 @@ pub fn show(value: f64, unit: &str) -> String {
 }
 
 fn ms(v: f64) -> String {
-    if v.abs() >= 10_000.0 {
+    if v == 0.0 {
+        "0 ms".into()
+    } else if v.abs() >= 10_000.0 {
         format!("{:.0} s", v / 1e3)
     } else if v.abs() >= 1_000.0 {
         format!("{:.2} s", v / 1e3)
@@ -35,6 +37,9 @@ fn ms(v: f64) -> String {
 }
 
 fn bytes(v: f64) -> String {
+    if v == 0.0 {
+        return "0 B".into();
+    }
     let (n, u) = if v.abs() >= 1e9 {
         (v / 1e9, "GB")
     } else if v.abs() >= 1e6 {
@@ -64,5 +69,8 @@ mod tests {
         assert_eq!(show(85.0, "percent"), "85.0%");
         assert_eq!(show(3_100_000.0, "bytes/s"), "3.1 MB/s");
         assert_eq!(show(15.0, "1"), "15");
+        assert_eq!(show(0.0, "seconds"), "0 ms");
+        assert_eq!(show(0.0, "bytes/s"), "0 B/s");
+        assert_eq!(show(6_291_456.0, "bytes"), "6.3 MB");
     }
 }
