@@ -190,6 +190,9 @@ impl CutoverConfig {
 /// Resolves a `--server` argument: a connection string (anything with `=`, or
 /// `jdbc:`) is parsed; anything else is looked up in `config`.
 pub fn resolve(arg: &str, config: Option<&CutoverConfig>, env: &dyn Env) -> Result<Parsed, Error> {
+    if arg.trim().is_empty() {
+        return Err(Error::EmptyServer);
+    }
     if looks_like_connection_string(arg) {
         let mut parsed = parse_connection_string(arg, env)?;
         apply_password_fallback(&mut parsed.target, env);
@@ -269,6 +272,12 @@ password_file = "pw.txt"
     fn missing_env_var_names_server_and_variable() {
         let err = resolve("src", Some(&config()), &env(&[])).unwrap_err().to_string();
         assert!(err.contains("`src`") && err.contains("SRC_PASSWORD"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_server_says_so_instead_of_looking_it_up() {
+        let err = resolve("  ", Some(&config()), &env(&[])).unwrap_err().to_string();
+        assert!(err.contains("empty") && err.contains("unset shell variable"), "{err}");
     }
 
     #[test]

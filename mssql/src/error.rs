@@ -100,6 +100,12 @@ pub enum Error {
         /// What is wrong.
         problem: String,
     },
+    /// An empty `--server` argument (often an unset shell variable).
+    #[error(
+        "the server is empty (an unset shell variable?): pass a connection string (Server=tcp:host,1433;…) \
+         or a server name from cutover.toml"
+    )]
+    EmptyServer,
     /// A `--server` argument that is neither a connection string nor a known name.
     #[error("`{name}` is not a connection string and {detail}")]
     UnknownServer {
