@@ -2,10 +2,11 @@
 //! run's origin. [`TokioClock`] is tokio's clock: in tests started with tokio's paused time
 //! (`#[tokio::test(start_paused = true)]`) it is a virtual clock that advances only when every
 //! task waits, so schedules and latencies are exact and runs are deterministic.
-//! [`SystemClock`] is the operating system's monotonic clock, for real runs: tokio's timers
-//! tick once a millisecond, so an open loop dispatched by them starts each unit up to 1 ms
-//! late; on this clock the engine dispatches arrivals from a thread of its own that sleeps to
-//! the microsecond ([`Clock::precise_origin`]).
+//! [`SystemClock`] is the operating system's monotonic clock, for real runs. tokio's timers
+//! tick once a millisecond, so a unit they wake starts up to 1 ms late; this clock's sleeps end
+//! on a [`timer::Timer`] thread that sleeps to the due instant itself.
+
+mod timer;
 
 use std::future::Future;
 use std::time::Duration;
@@ -16,11 +17,6 @@ pub trait Clock: Clone + Send + Sync + 'static {
     fn now(&self) -> Duration;
     /// Waits until `at` (returns at once when it has passed).
     fn sleep_until(&self, at: Duration) -> impl Future<Output = ()> + Send;
-    /// The origin as an instant of the OS's monotonic clock when this clock is that clock, so
-    /// a thread may sleep to a due time precisely; `None` for a virtual clock.
-    fn precise_origin(&self) -> Option<std::time::Instant> {
-        None
-    }
 }
 
 /// tokio's monotonic clock, from the moment it was created.
@@ -46,16 +42,22 @@ impl Clock for TokioClock {
     }
 }
 
-/// The operating system's monotonic clock, from the moment it was created (real runs).
-#[derive(Clone, Copy, Debug)]
+/// The operating system's monotonic clock, from the moment it was created (real runs). Its
+/// sleeps end on its timer thread, to tens of microseconds (tokio's timers, a fallback if
+/// the thread cannot start, round up to the next millisecond).
+#[derive(Clone, Debug)]
 pub struct SystemClock {
     origin: std::time::Instant,
+    timer: Option<std::sync::Arc<timer::Timer>>,
 }
 
 impl SystemClock {
-    /// A clock whose origin is now.
+    /// A clock whose origin is now, with its timer thread.
     pub fn start() -> Self {
-        SystemClock { origin: std::time::Instant::now() }
+        SystemClock {
+            origin: std::time::Instant::now(),
+            timer: timer::Timer::start().map(std::sync::Arc::new),
+        }
     }
 }
 
@@ -65,10 +67,18 @@ impl Clock for SystemClock {
     }
 
     fn sleep_until(&self, at: Duration) -> impl Future<Output = ()> + Send {
-        tokio::time::sleep_until(tokio::time::Instant::from_std(self.origin + at))
-    }
-
-    fn precise_origin(&self) -> Option<std::time::Instant> {
-        Some(self.origin)
+        let due = self.origin + at;
+        // None: already due. Err: no timer thread, so tokio's timer.
+        let wait = (std::time::Instant::now() < due)
+            .then(|| self.timer.as_ref().and_then(|t| t.wake_at(due)).ok_or(due));
+        async move {
+            match wait {
+                None => {}
+                Some(Ok(woken)) => {
+                    let _ = woken.await;
+                }
+                Some(Err(due)) => tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await,
+            }
+        }
     }
 }

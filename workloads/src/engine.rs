@@ -216,45 +216,6 @@ async fn open_loop<E: Executor, K: Clock>(
         }));
     }
     drop(rx);
-    let thread = match ctx.clock.precise_origin() {
-        Some(origin) => {
-            let ctx = ctx.clone();
-            let spawned = std::thread::Builder::new()
-                .name("cutover-dispatch".into())
-                .spawn(move || dispatch_precisely(&ctx, origin, planner, tx, end));
-            match spawned {
-                Ok(handle) => Some(handle),
-                Err(e) => {
-                    tracing::error!(error = %e, "could not start the dispatch thread; no unit was sent");
-                    None
-                }
-            }
-        }
-        None => {
-            dispatch(ctx, planner, tx, end).await;
-            None
-        }
-    };
-    for w in workers {
-        if let Err(e) = w.await {
-            tracing::error!(error = %e, "a replay worker failed");
-        }
-    }
-    // The workers end when the dispatcher has dropped its sender, so the thread has ended.
-    if let Some(handle) = thread
-        && handle.join().is_err()
-    {
-        tracing::error!("the dispatch thread failed");
-    }
-}
-
-/// Hands each unit to the pool at its intended start, on tokio's timers (the clock is virtual).
-async fn dispatch<K: Clock>(
-    ctx: &Ctx<K>,
-    planner: Planner,
-    tx: tokio::sync::mpsc::Sender<Unit>,
-    end: Option<Duration>,
-) {
     for unit in planner {
         if end.is_some_and(|e| unit.intended >= e) || ctx.is_stopped() {
             break;
@@ -268,39 +229,10 @@ async fn dispatch<K: Clock>(
             _ = stopped(ctx.stop.clone()) => break,
         }
     }
-}
-
-/// Longest single sleep of the dispatch thread, so a stop is seen within this even between
-/// arrivals far apart.
-const STOP_CHECK: Duration = Duration::from_millis(20);
-
-/// [`dispatch`] on a thread of its own that sleeps to each unit's intended start with the OS's
-/// timer (tens of microseconds late, where tokio's timer wheel rounds up to the next
-/// millisecond). A full backlog blocks it, as it waits in the async dispatcher.
-fn dispatch_precisely<K: Clock>(
-    ctx: &Ctx<K>,
-    origin: std::time::Instant,
-    planner: Planner,
-    tx: tokio::sync::mpsc::Sender<Unit>,
-    end: Option<Duration>,
-) {
-    for unit in planner {
-        if end.is_some_and(|e| unit.intended >= e) {
-            return;
-        }
-        let due = origin + unit.intended;
-        loop {
-            if ctx.is_stopped() {
-                return;
-            }
-            let now = std::time::Instant::now();
-            if now >= due {
-                break;
-            }
-            std::thread::sleep((due - now).min(STOP_CHECK));
-        }
-        if tx.blocking_send(unit).is_err() {
-            return;
+    drop(tx);
+    for w in workers {
+        if let Err(e) = w.await {
+            tracing::error!(error = %e, "a replay worker failed");
         }
     }
 }

@@ -400,17 +400,17 @@ impl Connector for Stopwatch {
 }
 
 async fn run_real(w: &Workload, fake: &Stopwatch, stop: watch::Receiver<bool>) -> RunResult {
-    let clock = fake.clock;
+    let clock = fake.clock.clone();
     run_workload(w, Shard::ALL, fake, move || clock, stop, Reporter::silent(Duration::from_secs(1)))
         .await
         .unwrap()
 }
 
-/// On the real clock the open loop is dispatched from its own thread (precise sleeps): every
-/// unit still runs, and none before it is due. By time t only the units due by t were handed
+/// On the real clock the open loop's sleeps end on the clock's timer thread (precise sleeps):
+/// every unit still runs, and none before it is due. By time t only the units due by t were handed
 /// out, so the k-th call (in time order) comes no earlier than unit k's intended start k/R.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_real_clock_dispatcher_sends_every_unit_and_none_early() {
+async fn on_the_real_clock_every_unit_is_sent_and_none_early() {
     let clock = crate::clock::SystemClock::start();
     let fake = Stopwatch { clock, calls: Arc::default() };
     let (rate, n) = (2_000u64, 300u64);
@@ -430,9 +430,9 @@ async fn the_real_clock_dispatcher_sends_every_unit_and_none_early() {
 }
 
 /// A stop ends a real-clock open loop promptly even when the next arrival is far off: the
-/// dispatch thread sleeps in short steps and looks at the stop signal between them.
+/// dispatcher stops waiting for the timer thread at once.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_stop_ends_the_real_clock_dispatcher_between_distant_arrivals() {
+async fn a_stop_ends_a_real_clock_open_loop_between_distant_arrivals() {
     let fake = Stopwatch { clock: crate::clock::SystemClock::start(), calls: Arc::default() };
     let w = workload("rate = \"1/s\"\narrival = \"fixed\"\nconnections = 1", "duration = \"60s\"", "");
     let (tx, rx) = watch::channel(false);
