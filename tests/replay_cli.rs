@@ -119,43 +119,29 @@ async fn a_read_only_mix_runs_closed_loop_without_the_write_flag() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `cutover replay --workload orders EXTRA` against an unreachable server, refused before
+/// anything runs: exit 2 and nothing written. Its stderr.
+fn refused_orders_replay(name: &str, extra: &[&str]) -> String {
+    let dir = out_dir(name);
+    let server = "Server=tcp:127.0.0.1,1;User Id=x";
+    let mut all = vec!["replay", "--server", server, "--workload", "orders", "--out", dir.to_str().unwrap()];
+    all.extend_from_slice(extra);
+    let out = cutover(&all);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(!dir.exists(), "nothing was written or run");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn a_writing_workload_is_refused_without_the_flag() {
-    let dir = out_dir("refused");
-    let out = cutover(&[
-        "replay",
-        "--server",
-        "Server=tcp:127.0.0.1,1;User Id=x",
-        "--workload",
-        "orders",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused_orders_replay("refused", &[]);
     assert!(stderr.contains("--allow-writes") && stderr.contains("new_order"), "{stderr}");
-    assert!(!dir.exists(), "nothing was written or run");
 }
 
 #[test]
 fn a_run_no_longer_than_its_warm_up_is_refused_before_it_starts() {
-    let dir = out_dir("all-warm-up");
-    let out = cutover(&[
-        "replay",
-        "--server",
-        "Server=tcp:127.0.0.1,1;User Id=x",
-        "--workload",
-        "orders",
-        "--duration",
-        "5s",
-        "--allow-writes",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused_orders_replay("all-warm-up", &["--duration", "5s", "--allow-writes"]);
     assert!(stderr.contains("5s warm-up") && stderr.contains("--warmup 0s"), "{stderr}");
-    assert!(!dir.exists(), "nothing was written or run");
 }
 
 #[test]

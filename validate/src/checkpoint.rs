@@ -153,7 +153,6 @@ mod tests {
 
     fn table(name: &str) -> TableReport {
         TableReport {
-            table: name.into(),
             key: Some(vec!["id".into()]),
             checks: vec![Check {
                 check: "schema".into(),
@@ -162,12 +161,9 @@ mod tests {
                 target: None,
                 details: vec![],
             }],
-            differences: vec![],
-            differences_total: 0,
-            not_compared: vec![],
             segments_compared: 3,
-            rows_merged: 0,
             seconds: 0.5,
+            ..TableReport::new(name)
         }
     }
 

@@ -116,17 +116,7 @@ fn rows(n: u64) -> String {
 
 /// Compares two results; the report entry is named `query: NAME`.
 pub fn compare(name: &str, a: &Bag, b: &Bag, max_diffs: usize) -> TableReport {
-    let mut tr = TableReport {
-        table: format!("query: {name}"),
-        key: None,
-        checks: vec![],
-        differences: vec![],
-        differences_total: 0,
-        not_compared: vec![],
-        segments_compared: 0,
-        rows_merged: a.total + b.total,
-        seconds: 0.0,
-    };
+    let mut tr = TableReport { rows_merged: a.total + b.total, ..TableReport::new(format!("query: {name}")) };
     let mut check = Check {
         check: "query".into(),
         status: Status::Pass,

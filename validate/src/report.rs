@@ -133,6 +133,21 @@ pub struct TableReport {
 }
 
 impl TableReport {
+    /// An entry for `table` with nothing checked yet.
+    pub fn new(table: impl Into<String>) -> Self {
+        TableReport {
+            table: table.into(),
+            key: None,
+            checks: vec![],
+            differences: vec![],
+            differences_total: 0,
+            not_compared: vec![],
+            segments_compared: 0,
+            rows_merged: 0,
+            seconds: 0.0,
+        }
+    }
+
     /// The exact row count for the terminal: `1000 rows`, `1000 → 999 rows` when the sides
     /// differ, empty when it was not counted.
     pub fn rows_text(&self) -> String {
@@ -418,23 +433,14 @@ mod tests {
 
     fn counted(a: &str, b: &str) -> TableReport {
         let status = if a == b { Status::Pass } else { Status::Fail };
-        TableReport {
-            table: "dbo.t".into(),
-            key: None,
-            checks: vec![Check {
-                check: "row_count_exact".into(),
-                status,
-                source: Some(a.into()),
-                target: Some(b.into()),
-                details: vec![],
-            }],
-            differences: vec![],
-            differences_total: 0,
-            not_compared: vec![],
-            segments_compared: 0,
-            rows_merged: 0,
-            seconds: 0.0,
-        }
+        let count = Check {
+            check: "row_count_exact".into(),
+            status,
+            source: Some(a.into()),
+            target: Some(b.into()),
+            details: vec![],
+        };
+        TableReport { checks: vec![count], ..TableReport::new("dbo.t") }
     }
 
     #[test]

@@ -339,17 +339,7 @@ async fn validate_table(
     stats: &mut Stats,
 ) -> TableReport {
     let started = Instant::now();
-    let mut tr = TableReport {
-        table: name.to_string(),
-        key: None,
-        checks: vec![],
-        differences: vec![],
-        differences_total: 0,
-        not_compared: vec![],
-        segments_compared: 0,
-        rows_merged: 0,
-        seconds: 0.0,
-    };
+    let mut tr = TableReport::new(name);
     let (ss, ts) = match (s.tables.get(name), t.tables.get(name)) {
         (Some(a), Some(b)) => (a, b),
         (a, _) => {
