@@ -109,19 +109,14 @@ fn labels(columns: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// "1 row", "2 rows".
-fn rows(n: u64) -> String {
-    if n == 1 { "1 row".into() } else { format!("{n} rows") }
-}
-
 /// Compares two results; the report entry is named `query: NAME`.
 pub fn compare(name: &str, a: &Bag, b: &Bag, max_diffs: usize) -> TableReport {
     let mut tr = TableReport { rows_merged: a.total + b.total, ..TableReport::new(format!("query: {name}")) };
     let mut check = Check {
         check: "query".into(),
         status: Status::Pass,
-        source: Some(rows(a.total)),
-        target: Some(rows(b.total)),
+        source: Some(crate::report::rows(a.total)),
+        target: Some(crate::report::rows(b.total)),
         details: vec![],
     };
     if a.total > 0 && b.total > 0 && a.columns != b.columns {

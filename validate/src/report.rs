@@ -153,7 +153,7 @@ impl TableReport {
     pub fn rows_text(&self) -> String {
         let count = self.checks.iter().find(|c| c.check == "row_count_exact");
         match count.map(|c| (c.source.as_deref(), c.target.as_deref())) {
-            Some((Some(a), Some(b))) if a == b => format!("{a} {}", if a == "1" { "row" } else { "rows" }),
+            Some((Some(a), Some(b))) if a == b => a.parse().map_or_else(|_| format!("{a} rows"), rows),
             Some((Some(a), Some(b))) => format!("{a} → {b} rows"),
             _ => String::new(),
         }
@@ -394,6 +394,11 @@ fn status_word(s: Status) -> &'static str {
         Status::Warn => "warn",
         Status::Sampled => "sampled",
     }
+}
+
+/// "1 row", "2 rows".
+pub fn rows(n: u64) -> String {
+    if n == 1 { "1 row".into() } else { format!("{n} rows") }
 }
 
 fn verdict_word(v: Verdict) -> &'static str {

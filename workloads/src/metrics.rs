@@ -208,7 +208,7 @@ mod tests {
         let tags = vec!["point_read".to_string()];
         let mut counts = vec![Counts { ok: 5, ..Counts::default() }];
         counts[0].errors_by_number.insert("1205".into(), 2);
-        let mut h = TagHistograms { response: histogram(), service: histogram() };
+        let mut h = TagHistograms::new();
         record(&mut h.response, 2_000);
         record(&mut h.service, 1_000);
         let mut lag = histogram();
