@@ -75,3 +75,25 @@ async fn planted_blockers_are_found_with_reason_and_remediation() {
     let shown = String::from_utf8_lossy(&terminal.stdout);
     assert!(shown.contains("BLOCKER ORACLE_HR") && shown.contains("fix: "), "{shown}");
 }
+
+#[tokio::test]
+async fn a_rule_that_cannot_be_read_makes_the_assessment_incomplete_even_with_blockers() {
+    let src = sim_named(TlsMode::Disabled, "sqlserver-2019").await;
+    batch(&src, "ALTER DATABASE shop SET COMPATIBILITY_LEVEL = 90;").await;
+    // The server refuses one rule's query, as SQL Server does without VIEW ANY DEFINITION (229).
+    src.instance().faults().fail_next("sys.configurations", 229);
+    let out = cutover_async(args(&["assess", "--server", &src.conn, "--format", "json"])).await;
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    assert!(!report["unchecked"].as_array().unwrap().is_empty(), "{}", text(&out));
+    assert!(
+        !findings(&report, "compatibility-level").is_empty(),
+        "the readable rules still ran: {}",
+        text(&out)
+    );
+    assert_eq!(out.status.code(), Some(2), "a skipped rule is never a pass: {}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("could not be checked") && stderr.contains("failed among those that ran"),
+        "{stderr}"
+    );
+}

@@ -1,17 +1,15 @@
 //! `cutover collect` against a real SQL Server named by `CUTOVER_TEST_MSSQL` (an ADO.NET
 //! connection string; the password from `CUTOVER_TEST_PASSWORD` via `Password=${…}` or
-//! `CUTOVER_PASSWORD`). Without it the test prints a skip line and passes.
+//! `CUTOVER_PASSWORD`). Ignored (counted as skipped) unless run by `scripts/live-test.sh`.
 
 mod common;
 
 use std::process::Command;
 
 #[test]
+#[ignore = "needs CUTOVER_TEST_MSSQL"]
 fn live_collect_writes_a_baseline() {
-    let Some(server) = common::live() else {
-        common::skip_live("live_collect_writes_a_baseline");
-        return;
-    };
+    let server = common::live();
     let dir = std::env::temp_dir().join(format!("cutover-collect-live-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let out = Command::new(env!("CARGO_BIN_EXE_cutover"))

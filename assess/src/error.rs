@@ -4,9 +4,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AssessError {
-    #[error(
-        "could not read {path}: {source} (check the path; a baseline folder holds baseline.json and series/)"
-    )]
+    #[error("could not read {path} (check the path; a baseline folder holds baseline.json and series/)")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path} is not a cutover baseline: {detail} (write one with `cutover collect --out DIR`)")]
     Baseline { path: PathBuf, detail: String },

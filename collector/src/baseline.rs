@@ -39,13 +39,11 @@ const SCHEMA: &str = "message baseline_series {
 /// Failures writing the baseline.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    #[error(
-        "could not write {path}: {source} (check that the --out folder is writable and the disk has room)"
-    )]
+    #[error("could not write {path} (check that the --out folder is writable and the disk has room)")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("could not write Parquet file {path}: {source}")]
+    #[error("could not write Parquet file {path}")]
     Parquet { path: PathBuf, source: parquet::errors::ParquetError },
-    #[error("could not write CSV file {path}: {source}")]
+    #[error("could not write CSV file {path}")]
     Csv { path: PathBuf, source: csv::Error },
 }
 

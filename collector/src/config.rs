@@ -24,7 +24,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct CollectConfig {
     #[serde(default)]
-    pub servers: Vec<String>,
+    pub servers: Vec<cutover_mssql::ServerSpec>,
     #[serde(default, deserialize_with = "duration")]
     pub interval: Option<Duration>,
     #[serde(default, deserialize_with = "duration")]
@@ -51,7 +51,7 @@ struct FileShape {
 /// A `[collect]` section that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("could not read {path}: {source}")]
+    #[error("could not read {path}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error(
         "{path}: [collect] is not valid: {message} (keys: servers, interval, query_interval, config_interval, query_timeout, duration, flush, top, out, listen, csv; durations like \"15s\", \"5m\", \"1h\")"
@@ -120,7 +120,7 @@ mod tests {
             listen = "127.0.0.1:9399"
         "#;
         let c = CollectConfig::from_toml(text, Path::new("cutover.toml")).unwrap().unwrap();
-        assert_eq!(c.servers, ["src"]);
+        assert_eq!(c.servers, [cutover_mssql::ServerSpec::new("src")]);
         assert_eq!(c.interval, Some(Duration::from_secs(15)));
         assert_eq!(c.query_interval, Some(Duration::from_secs(300)));
         assert_eq!(c.duration, Some(Duration::from_secs(7200)));

@@ -39,7 +39,7 @@ pub struct Options {
 pub enum CollectError {
     #[error(transparent)]
     Baseline(#[from] BaselineError),
-    #[error("could not listen on {addr}: {source} (pick another --listen address or port)")]
+    #[error("could not listen on {addr} (pick another --listen address or port)")]
     Listen { addr: SocketAddr, source: std::io::Error },
 }
 
@@ -53,6 +53,8 @@ pub struct RunReport {
     pub errors: usize,
     pub summary: Vec<Summary>,
     pub refused: Vec<(String, String, String)>,
+    /// Instances never reached in the whole run (their baseline is empty), with the last error.
+    pub never_reached: Vec<(String, String)>,
 }
 
 /// Shared with the `/metrics` handler.
@@ -110,10 +112,14 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<Ru
     let mut interrupted = false;
     let (mut rounds, mut late) = (0u64, 0u64);
     let mut stopping = false;
+    let mut reached = std::collections::BTreeSet::new();
     loop {
         tokio::select! {
             got = rx.recv() => {
                 let Some((round, _)) = got else { break };
+                if round.up {
+                    reached.insert(round.instance.clone());
+                }
                 if round.setup {
                     ready += 1;
                     if ready == n && !started_schedule {
@@ -139,8 +145,24 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<Ru
         }
     }
     let ended = chrono::Utc::now().naive_utc();
-    let mut report =
-        RunReport { interrupted, rounds, late, gaps: 0, errors: 0, summary: Vec::new(), refused: Vec::new() };
+    let mut never_reached = Vec::new();
+    for s in &samplers {
+        let s = s.lock().await;
+        if !reached.contains(&s.name) {
+            let why = s.connection_error().unwrap_or("no sample completed").to_string();
+            never_reached.push((s.name.clone(), why));
+        }
+    }
+    let mut report = RunReport {
+        interrupted,
+        rounds,
+        late,
+        gaps: 0,
+        errors: 0,
+        summary: Vec::new(),
+        refused: Vec::new(),
+        never_reached,
+    };
     for s in &samplers {
         let s = s.lock().await;
         for (family, message) in &s.refused {

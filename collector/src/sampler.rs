@@ -72,6 +72,11 @@ pub struct InstanceSampler {
 }
 
 impl InstanceSampler {
+    /// Why the connection is down, while it is.
+    pub fn connection_error(&self) -> Option<&str> {
+        self.lost.as_deref()
+    }
+
     pub fn new(name: String, mut target: ServerTarget, settings: Settings) -> Self {
         target.command_timeout = Some(settings.query_timeout);
         InstanceSampler {
@@ -184,7 +189,7 @@ impl InstanceSampler {
                 self.next_connect = Some(now + self.backoff);
                 self.backoff = (self.backoff * 2).min(Duration::from_secs(30));
                 if self.lost.is_none() {
-                    self.lost = Some(e.to_string());
+                    self.lost = Some(cutover_mssql::one_line(&e));
                 }
                 Err(e)
             }
@@ -210,7 +215,7 @@ impl InstanceSampler {
             || self.conn.as_ref().is_some_and(|c| c.is_broken())
         {
             self.conn = None;
-            self.lost.get_or_insert_with(|| e.to_string());
+            self.lost.get_or_insert_with(|| cutover_mssql::one_line(&e));
             round.up = false;
         }
         self.note_error(round, "connection", &e, None);
@@ -222,7 +227,7 @@ impl InstanceSampler {
             family: family.to_string(),
             at: at.unwrap_or_else(|| chrono::Utc::now().naive_utc()),
             kind: format!("{:?}", e.kind()).to_ascii_lowercase(),
-            message: cutover_mssql::redact(&e.to_string()),
+            message: cutover_mssql::one_line(e),
         });
     }
 
@@ -320,7 +325,7 @@ impl InstanceSampler {
                 }
                 Err(e) if matches!(e.kind(), ErrorKind::Permission | ErrorKind::InvalidObject) => {
                     round.queries_failed += 1;
-                    let message = cutover_mssql::redact(&e.to_string());
+                    let message = cutover_mssql::one_line(&e);
                     tracing::warn!(instance = %self.name, family = family.name, "{message}");
                     self.refused.insert(family.name, message);
                     round.errors.push(FamilyError {
@@ -328,7 +333,7 @@ impl InstanceSampler {
                         family: family.name.into(),
                         at: chrono::Utc::now().naive_utc(),
                         kind: format!("{:?}", e.kind()).to_ascii_lowercase(),
-                        message: cutover_mssql::redact(&e.to_string()),
+                        message: cutover_mssql::one_line(&e),
                     });
                 }
                 Err(e) => return Err(e),
@@ -398,7 +403,7 @@ impl InstanceSampler {
             Ok(s) => s,
             Err(e) if matches!(e.kind(), ErrorKind::Permission | ErrorKind::InvalidObject) => {
                 round.queries_failed += 1;
-                self.refused.insert(family.name, cutover_mssql::redact(&e.to_string()));
+                self.refused.insert(family.name, cutover_mssql::one_line(&e));
                 self.note_error(round, family.name, &e, round.at);
                 return Ok(());
             }
@@ -455,10 +460,8 @@ impl InstanceSampler {
                 }
                 Err(e) if !matches!(e.kind(), ErrorKind::Connection | ErrorKind::Timeout) => {
                     round.queries_failed += 1;
-                    config.insert(
-                        (*name).into(),
-                        serde_json::json!({ "error": cutover_mssql::redact(&e.to_string()) }),
-                    );
+                    config
+                        .insert((*name).into(), serde_json::json!({ "error": cutover_mssql::one_line(&e) }));
                 }
                 Err(e) => return Err(e),
             }

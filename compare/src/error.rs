@@ -13,7 +13,7 @@ pub enum CompareError {
     NothingToCompare,
     #[error("{what} is given without its other side: give both {flags}")]
     OneSided { what: &'static str, flags: &'static str },
-    #[error("{path} does not exist or cannot be read: {source} (expected {expected})")]
+    #[error("{path} does not exist or cannot be read (expected {expected})")]
     Missing { path: PathBuf, expected: &'static str, source: std::io::Error },
     #[error("{path} is not a valid {expected}: {detail}")]
     Corrupt { path: PathBuf, expected: &'static str, detail: String },
@@ -28,7 +28,7 @@ pub enum CompareError {
     Policy { path: PathBuf, detail: String },
     #[error("could not read the Parquet series {path}: {detail}")]
     Parquet { path: PathBuf, detail: String },
-    #[error("could not write {path}: {source} (check that the --out folder is writable)")]
+    #[error("could not write {path} (check that the --out folder is writable)")]
     Write { path: PathBuf, source: std::io::Error },
 }
 

@@ -42,7 +42,7 @@ pub fn run(inputs: &Inputs, out: &Path) -> Outcome {
     let comparison = match cutover_compare::compare(&opts) {
         Ok(c) => c,
         Err(e) => {
-            let why = format!("could not compare: {}", cutover_mssql::redact(&e.to_string()));
+            let why = format!("could not compare: {}", cutover_mssql::one_line(&e));
             return Outcome {
                 checks: vec![Check::new(PHASE, "compare", Status::Error, why)],
                 ..Outcome::default()
@@ -65,7 +65,7 @@ pub fn run(inputs: &Inputs, out: &Path) -> Outcome {
             PHASE,
             "reports",
             Status::Error,
-            format!("could not write the compare reports: {}", cutover_mssql::redact(&e.to_string())),
+            format!("could not write the compare reports: {}", cutover_mssql::one_line(&e)),
         )),
     }
     Outcome { checks, html, headline: Some(comparison.headline()) }

@@ -5,6 +5,7 @@
 //! gate from any working directory.
 
 use crate::GateError;
+use cutover_mssql::ServerSpec;
 use cutover_mssql::config::ServerEntry;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -22,9 +23,9 @@ pub struct GateFile {
     #[serde(default)]
     pub out: Option<PathBuf>,
     /// A connection string (ADO.NET or JDBC) or a name from `[servers.*]` or cutover.toml.
-    pub source: String,
+    pub source: ServerSpec,
     /// A connection string or a server name, as `source`.
-    pub target: String,
+    pub target: ServerSpec,
     /// A cutover.toml to read server names from (besides `[servers.*]` in this file).
     #[serde(default)]
     pub config: Option<PathBuf>,
@@ -165,7 +166,7 @@ impl GateFile {
         let file: GateFile = toml::from_str(text).map_err(|e| GateError::Parse {
             path: path.to_path_buf(),
             // toml quotes the offending line, which may hold a password.
-            message: cutover_mssql::redact(&e.to_string()),
+            message: cutover_mssql::one_line(&e),
         })?;
         file.check().map_err(|message| GateError::Parse { path: path.to_path_buf(), message })?;
         Ok(file)

@@ -32,10 +32,10 @@ use std::path::PathBuf;
 /// What stops the gate before it can write a report.
 #[derive(Debug, thiserror::Error)]
 pub enum GateError {
-    #[error("could not read the gate file {}: {source}; check the --policy path", .path.display())]
+    #[error("could not read the gate file {}; check the --policy path", .path.display())]
     Read { path: PathBuf, source: std::io::Error },
     #[error("{}: {message} (the format is in docs/gate.md)", .path.display())]
     Parse { path: PathBuf, message: String },
-    #[error("could not write {}: {source}; check that the folder is writable or pick another --out", .path.display())]
+    #[error("could not write {}; check that the folder is writable or pick another --out", .path.display())]
     Write { path: PathBuf, source: std::io::Error },
 }

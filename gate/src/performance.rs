@@ -34,8 +34,7 @@ pub async fn produce(side: &str, run: &RunSection, server: &ServerTarget, out: &
         }
     };
     if let Err(e) = cutover_mssql::connect(server).await.map(drop) {
-        let why =
-            format!("could not connect to the {side} {server}: {}", cutover_mssql::redact(&e.to_string()));
+        let why = format!("could not connect to the {side} {server}: {}", cutover_mssql::one_line(&e));
         produced.checks.push(fail("collect", Status::Error, why.clone()));
         produced.checks.push(fail("replay", Status::Skipped, format!("not run: {why}")));
         return produced;
@@ -83,7 +82,7 @@ pub async fn produce(side: &str, run: &RunSection, server: &ServerTarget, out: &
                 produced.replay = Some(replay_dir);
             }
         }
-        Err(e) => produced.checks.push(fail("replay", Status::Error, cutover_mssql::redact(&e.to_string()))),
+        Err(e) => produced.checks.push(fail("replay", Status::Error, cutover_mssql::one_line(&e))),
     }
     match collector.await {
         Ok(Ok(report)) if report.rounds > 0 => {
@@ -100,16 +99,14 @@ pub async fn produce(side: &str, run: &RunSection, server: &ServerTarget, out: &
         Ok(Ok(_)) => {
             produced.checks.push(fail("collect", Status::Error, "the collector completed no round".into()))
         }
-        Ok(Err(e)) => {
-            produced.checks.push(fail("collect", Status::Error, cutover_mssql::redact(&e.to_string())))
-        }
+        Ok(Err(e)) => produced.checks.push(fail("collect", Status::Error, cutover_mssql::one_line(&e))),
         Err(e) => produced.checks.push(fail("collect", Status::Error, format!("the collector stopped: {e}"))),
     }
     produced
 }
 
 fn workload(run: &RunSection) -> Result<cutover_workloads::spec::Workload, String> {
-    let mut w = cutover_workloads::bundled::load(&run.workload).map_err(|e| e.to_string())?;
+    let mut w = cutover_workloads::bundled::load(&run.workload).map_err(|e| cutover_mssql::one_line(&e))?;
     let overrides = Overrides {
         rate: run.rate.clone(),
         concurrency: run.concurrency,
@@ -118,7 +115,7 @@ fn workload(run: &RunSection) -> Result<cutover_workloads::spec::Workload, Strin
         warmup: Some("0s".into()),
         ..Overrides::default()
     };
-    overrides.apply(&mut w).map_err(|e| e.to_string())?;
+    overrides.apply(&mut w).map_err(|e| cutover_mssql::one_line(&e))?;
     check_writes(&w, run.allow_writes)
         .map_err(|e| format!("{e} (in the gate file: allow_writes = true under [performance.run])"))?;
     Ok(w)

@@ -9,7 +9,7 @@ use crate::comparison::{self, Inputs};
 use crate::file::{GateFile, PolicyRef};
 use crate::report::{GateReport, SCHEMA_VERSION};
 use crate::{performance, validation};
-use cutover_mssql::{CutoverConfig, Env, ServerTarget};
+use cutover_mssql::{CutoverConfig, Env, ServerSpec, ServerTarget};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -165,20 +165,21 @@ pub async fn run(gate: &Gate<'_>, progress: &mut dyn Progress) -> Result<GateRep
 
 /// Resolves a server the way every command does, with the gate file's `[servers.*]` on top of
 /// the cutover.toml it names (or ./cutover.toml).
-fn resolve(gate: &Gate<'_>, arg: &str) -> Result<ServerTarget, String> {
-    let loaded = CutoverConfig::load_default(gate.file.config.as_deref()).map_err(|e| e.to_string())?;
+fn resolve(gate: &Gate<'_>, arg: &ServerSpec) -> Result<ServerTarget, String> {
+    let loaded =
+        CutoverConfig::load_default(gate.file.config.as_deref()).map_err(|e| cutover_mssql::one_line(&e))?;
     let mut config =
         loaded.unwrap_or_else(|| CutoverConfig { path: gate.file_path.clone(), servers: BTreeMap::new() });
     config.servers.extend(gate.file.servers.clone());
-    cutover_mssql::resolve(arg, Some(&config), gate.env)
+    cutover_mssql::resolve(arg.expose(), Some(&config), gate.env)
         .map(|p| p.target)
-        .map_err(|e| cutover_mssql::redact(&e.to_string()))
+        .map_err(|e| cutover_mssql::one_line(&e))
 }
 
-fn shown(resolved: &Result<ServerTarget, String>, arg: &str) -> String {
+fn shown(resolved: &Result<ServerTarget, String>, arg: &ServerSpec) -> String {
     match resolved {
         Ok(t) => t.to_string(),
-        Err(_) => cutover_mssql::redact(arg),
+        Err(_) => arg.to_string(),
     }
 }
 

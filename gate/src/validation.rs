@@ -154,14 +154,9 @@ fn describe(d: &serde_json::Value) -> String {
     }
 }
 
-fn could_not(what: String, e: &dyn std::error::Error) -> Check {
-    let mut chain = vec![cutover_mssql::redact(&e.to_string())];
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        chain.push(cutover_mssql::redact(&c.to_string()));
-        cause = c.source();
-    }
-    Check::new(PHASE, "run", Status::Error, format!("{what}: {}", chain[0])).with_details(chain)
+fn could_not(what: String, e: &(dyn std::error::Error + 'static)) -> Check {
+    let summary = format!("{what}: {}", cutover_mssql::one_line(e));
+    Check::new(PHASE, "run", Status::Error, summary).with_details(cutover_mssql::causes(e))
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use crate::error::Error;
 use crate::parse::{Parsed, apply_password_fallback, parse_connection_string};
 use crate::redact::redact;
 use crate::secret::{Secret, SecretSource};
+use crate::spec::ServerSpec;
 
 /// The default config file name, looked up in the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "cutover.toml";
@@ -33,8 +34,8 @@ pub const DEFAULT_CONFIG_FILE: &str = "cutover.toml";
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ServerEntry {
-    /// ADO.NET or JDBC connection string.
-    pub connection: String,
+    /// ADO.NET or JDBC connection string (prints redacted).
+    pub connection: ServerSpec,
     /// Environment variable holding the password.
     pub password_env: Option<String>,
     /// File holding the password.
@@ -98,7 +99,7 @@ impl CutoverConfig {
     pub fn target(&self, name: &str, env: &dyn Env) -> Result<Parsed, Error> {
         let entry = self.servers.get(name).ok_or_else(|| self.unknown(name))?;
         let mut parsed =
-            parse_connection_string(&entry.connection, env).map_err(|e| self.in_entry(name, e))?;
+            parse_connection_string(entry.connection.expose(), env).map_err(|e| self.in_entry(name, e))?;
         self.apply_entry_secrets(name, entry, &mut parsed, env)?;
         parsed.target.name = Some(name.to_string());
         apply_password_fallback(&mut parsed.target, env);

@@ -98,7 +98,28 @@ fn tls_error(message: String, target: &ServerTarget) -> Error {
         } else {
             "check Encrypt= (the server may not offer TLS 1.2+, or not TDS 8.0 `strict`)"
         };
-    Error::Tls { server: target.to_string(), message: redact(&message), fix: fix.to_string() }
+    Error::Tls { server: target.to_string(), message: redact(&tls_detail(&message)), fix: fix.to_string() }
+}
+
+/// What the driver says about a failed handshake, without its advice to Rust programmers
+/// (`Config::trust_cert_ca(path)`, "build tiberius with the native-tls backend"): cutover's own
+/// fix, in connection-string words, follows it.
+fn tls_detail(message: &str) -> String {
+    const REJECTED: &str = "the server's certificate was rejected during the TLS handshake: ";
+    let Some(rest) = message.strip_prefix(REJECTED) else {
+        return message.to_string();
+    };
+    let reason = rest.split(" To connect anyway").next().unwrap_or(rest);
+    let (reason, old_version) = match reason.split_once(" The SQL Server presented") {
+        Some((head, _)) => (head, true),
+        None => (reason, false),
+    };
+    let reason = reason.trim().trim_end_matches('.');
+    let mut out = format!("the server's certificate was rejected: {reason}");
+    if old_version {
+        out.push_str(" (an old X.509 version, as in the certificate SQL Server generates for itself)");
+    }
+    out
 }
 
 #[cfg(test)]
@@ -131,6 +152,22 @@ mod tests {
         assert!(err.to_string().contains("Command Timeout=") && err.to_string().contains("30 s"), "{err}");
         let io = TdsError::Io { kind: IoErrorKind::TimedOut, message: "t".into() };
         assert!(connect_error(io, &target()).to_string().contains("Connect Timeout="));
+    }
+
+    #[test]
+    fn tls_errors_carry_no_advice_for_programmers() {
+        // tiberius 0.13's rustls handshake message, as it reaches us.
+        let driver = "the server's certificate was rejected during the TLS handshake: invalid peer \
+                      certificate: UnknownIssuer. To connect anyway you can: (1) trust a specific CA \
+                      certificate with `Config::trust_cert_ca(path)`, ...; or (4) build tiberius with \
+                      the `native-tls` backend, which is more lenient toward legacy certificates.";
+        let err = connect_error(TdsError::Tls(driver.into()), &target()).to_string();
+        assert!(err.contains("invalid peer certificate: UnknownIssuer"), "{err}");
+        assert!(err.contains("TrustServerCertificateCA="), "{err}");
+        assert!(
+            !err.contains("Config::") && !err.contains("tiberius") && !err.contains("native-tls"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub enum Error {
         purpose: &'static str,
     },
     /// A secret file cannot be read.
-    #[error("cannot read the {purpose} from file {}: {source}; check the path and its permissions", .path.display())]
+    #[error("cannot read the {purpose} from file {}; check the path and its permissions", .path.display())]
     SecretFile {
         /// The file.
         path: PathBuf,
@@ -75,7 +75,7 @@ pub enum Error {
         origin: String,
     },
     /// `cutover.toml` cannot be read.
-    #[error("cannot read {}: {source}", .path.display())]
+    #[error("cannot read {}", .path.display())]
     ConfigRead {
         /// The file.
         path: PathBuf,
@@ -123,7 +123,7 @@ pub enum Error {
         fix: String,
     },
     /// The TCP connection failed.
-    #[error("cannot reach {server} at {addr}: {source}; check the host name, the port and firewalls")]
+    #[error("cannot reach {server} at {addr}; check the host name, the port and firewalls")]
     Connect {
         /// The target.
         server: String,
@@ -170,7 +170,7 @@ pub enum Error {
     #[error(transparent)]
     Sql(Box<SqlServerError>),
     /// Any other driver failure (I/O, protocol, conversion).
-    #[error("{server}: {source}{}", statement_suffix(.statement))]
+    #[error("{server}: the request failed{}", statement_suffix(.statement))]
     Driver {
         /// The target.
         server: String,

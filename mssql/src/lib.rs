@@ -3,7 +3,8 @@
 //!
 //! - **Targets**: [`resolve`] turns a `--server` argument (an ADO.NET or JDBC
 //!   connection string, or a name from `cutover.toml`) into a [`ServerTarget`]
-//!   with secrets read from the environment or files ([`Secret`] never prints).
+//!   with secrets read from the environment or files ([`Secret`] never prints);
+//!   the argument itself travels as a [`ServerSpec`], which prints redacted.
 //! - **Connections**: [`connect`] opens a [`Connection`] (TLS and certificate
 //!   validation on by default, connect and command timeouts applied);
 //!   [`retry`] retries transient failures with jittered exponential backoff.
@@ -19,6 +20,7 @@
 //! describe failures, `connect`/`retry` talk to the server, `identity`/`probe`
 //! describe it.
 
+pub mod chain;
 pub mod classify;
 pub mod config;
 pub mod connect;
@@ -33,8 +35,10 @@ pub mod probe;
 pub mod redact;
 pub mod retry;
 pub mod secret;
+pub mod spec;
 pub mod target;
 
+pub use chain::{causes, one_line};
 pub use classify::ErrorKind;
 pub use config::{CutoverConfig, ServerEntry, resolve};
 pub use connect::{Connection, TdsClient, connect};
@@ -46,4 +50,5 @@ pub use probe::{ProbeReport, probe, probe_connection};
 pub use redact::redact;
 pub use retry::{RetryPolicy, connect_with_retry, retry};
 pub use secret::{Secret, SecretSource};
+pub use spec::ServerSpec;
 pub use target::{Encryption, ServerTarget};

@@ -2,7 +2,8 @@
 //!
 //! Recognises `Password=`, `Pwd=`, `AccessToken=` (and `Access Token`,
 //! `access_token`) in any letter case, with optional spaces around `=`, and a
-//! value that is bare (up to `;`, `&`, a newline or the end), quoted (`'…'`,
+//! value that is bare (up to `;`, a newline or the end, where the connection-string
+//! parser ends it too), quoted (`'…'`,
 //! `"…"`, doubled quotes inside) or braced (`{…}`, `}}` inside). Used on every
 //! user-facing string that might have seen a connection string or SQL text.
 
@@ -58,9 +59,7 @@ fn after_equals(text: &str, at: usize) -> Option<usize> {
     let tail = &text[at..];
     let trimmed = tail.trim_start_matches([' ', '\t']);
     let after = trimmed.strip_prefix('=')?;
-    if after.starts_with('=') {
-        return None; // `==` is a comparison in SQL text, not an assignment
-    }
+    // `Password==x` is the password `=x` to the connection-string parser: mask it too.
     let value = after.trim_start_matches([' ', '\t']);
     Some(text.len() - value.len())
 }
@@ -70,7 +69,7 @@ fn value_len(text: &str) -> usize {
     match text.chars().next() {
         Some(q @ ('\'' | '"')) => quoted_len(text, q),
         Some('{') => quoted_len(text, '}'),
-        _ => text.find([';', '&', '\n', '\r']).unwrap_or(text.len()),
+        _ => text.find([';', '\n', '\r']).unwrap_or(text.len()),
     }
 }
 
@@ -127,8 +126,17 @@ mod tests {
     #[test]
     fn leaves_other_words_alone() {
         assert_eq!(redact("NoPassword=1;passwordless"), "NoPassword=1;passwordless");
-        assert_eq!(redact("if password == x"), "if password == x");
         assert_eq!(redact("Login failed for user 'sa'."), "Login failed for user 'sa'.");
+    }
+
+    #[test]
+    fn a_value_that_starts_with_equals_is_masked() {
+        assert_eq!(redact("Server=h;Password==x;Database=d"), "Server=h;Password=***;Database=d");
+    }
+
+    #[test]
+    fn a_bare_value_ends_where_the_parser_ends_it() {
+        assert_eq!(redact("Server=h;Password=p&ss-SECRET;Database=x"), "Server=h;Password=***;Database=x");
     }
 
     #[test]

@@ -3,10 +3,24 @@
 
 use std::collections::HashMap;
 
-use cutover_mssql::{ServerTarget, SqlServerError, redact};
+use cutover_mssql::{ServerSpec, ServerTarget, SqlServerError, redact};
 use proptest::prelude::*;
 
 const SECRET_CHARS: &str = "[A-Za-z0-9!#%&*()_+=;{}'\" @.,:\\-]{8,24}";
+
+/// Every printable ASCII character, space included.
+const PRINTABLE: &str = "[ -~]{8,24}";
+
+/// The three ways a password is written in an ADO.NET string: bare (only when
+/// the parser reads it back whole), quoted, braced.
+fn ado_forms(pw: &str) -> Vec<String> {
+    let mut forms = vec![ado_quote(pw), format!("\"{}\"", pw.replace('"', "\"\"")), jdbc_brace(pw)];
+    let bare_ok = !pw.contains(';') && !pw.starts_with(['\'', '"', '{']) && pw.trim() == pw;
+    if bare_ok {
+        forms.push(pw.to_string());
+    }
+    forms
+}
 
 fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -100,6 +114,34 @@ proptest! {
         };
         let text = format!("{err}\n{err:?}\n{}", serde_json::to_string(&err).unwrap());
         prop_assert!(!text.contains(&pw), "{}", text);
+    }
+
+    #[test]
+    fn server_spec_and_redact_hide_every_printable_password(pw in PRINTABLE) {
+        let neutral = "Server=tcp:sql1,1433;User Id=u;Password=***;Database=d";
+        prop_assume!(!format!("{neutral} {:?}", ServerSpec::new(neutral)).contains(&pw));
+        for form in ado_forms(&pw) {
+            let conn = format!("Server=tcp:sql1,1433;User Id=u;Password={form};Database=d");
+            let parsed = ServerTarget::parse(&conn, &env(&[])).unwrap();
+            prop_assert_eq!(parsed.target.password.as_ref().map(|s| s.expose().to_string()), Some(pw.clone()));
+            let spec = ServerSpec::new(conn.clone());
+            let shown = format!("{spec}\n{spec:?}\n{}", serde_json::to_string(&spec).unwrap());
+            prop_assert!(!shown.contains(&pw), "{} -> {}", conn, shown);
+            prop_assert!(!redact(&conn).contains(&pw), "{} -> {}", conn, redact(&conn));
+        }
+        let jdbc = format!("jdbc:sqlserver://sql1:1433;user=u;password={};databaseName=d", jdbc_brace(&pw));
+        let spec = ServerSpec::new(jdbc.clone());
+        prop_assert!(!spec.to_string().contains(&pw) && !redact(&jdbc).contains(&pw), "{}", spec);
+    }
+
+    #[test]
+    fn a_misquoted_password_is_not_shown_whole(pw in "[ -~]{4,12};[ -~]{4,12}") {
+        // An unquoted `;` ends the value: the string either does not parse (and is not shown)
+        // or parses into pieces, each masked unless it is a known, non-secret key.
+        let reference = ServerSpec::new("Server=h;Password=a;b;Database=d").to_string();
+        prop_assume!(!reference.contains(pw.trim()));
+        let shown = ServerSpec::new(format!("Server=h;Password={pw};Database=d")).to_string();
+        prop_assert!(!shown.contains(pw.trim()), "{}", shown);
     }
 
     #[test]

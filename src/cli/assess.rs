@@ -3,9 +3,10 @@
 
 use super::Outcome;
 use super::server_arg::resolve_server;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use cutover_assess::instance;
 use cutover_assess::rules::{self, report};
+use cutover_mssql::ServerSpec;
 use std::path::{Path, PathBuf};
 
 /// Check a source server for Azure SQL Managed Instance blockers and warnings.
@@ -27,7 +28,7 @@ use std::path::{Path, PathBuf};
 pub struct AssessArgs {
     /// The source: a connection string (ADO.NET or JDBC) or a server name from cutover.toml.
     #[arg(long, value_name = "CONN")]
-    server: String,
+    server: ServerSpec,
     /// terminal, markdown or json.
     #[arg(long, default_value = "terminal", value_parser = ["terminal", "markdown", "json"])]
     format: String,
@@ -72,16 +73,12 @@ pub async fn run(args: AssessArgs) -> anyhow::Result<Outcome> {
         _ => report::terminal(&result),
     };
     emit(&text, args.out.as_deref())?;
-    if result.blockers() > 0 {
-        return Ok(Outcome::Fail);
-    }
-    if !result.unchecked.is_empty() {
-        bail!(
+    Ok(Outcome::judge(result.blockers(), result.unchecked.len(), || {
+        format!(
             "{} rule(s) could not be checked; the report names each with its error",
             result.unchecked.len()
-        );
-    }
-    Ok(Outcome::Pass)
+        )
+    }))
 }
 
 /// `cutover validate --instance-objects [--script FILE]`: logins, roles, credentials, Agent
@@ -110,15 +107,11 @@ pub async fn instance_objects(
     } else {
         print!("{}", instance::report::terminal(&diff));
     }
-    if diff.has_differences() {
-        return Ok(Outcome::Fail);
-    }
-    if !diff.unreadable.is_empty() {
-        bail!(
+    Ok(Outcome::judge(usize::from(diff.has_differences()), diff.unreadable.len(), || {
+        format!(
             "{} inventory section(s) could not be read: {}",
             diff.unreadable.len(),
             diff.unreadable.join("; ")
-        );
-    }
-    Ok(Outcome::Pass)
+        )
+    }))
 }

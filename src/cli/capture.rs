@@ -4,6 +4,7 @@
 use super::Outcome;
 use super::server_arg::resolve_server;
 use anyhow::Context;
+use cutover_mssql::ServerSpec;
 use cutover_workloads::capture::query_store::{read_recent, workload_toml};
 use cutover_workloads::capture::{
     CaptureFailure, CaptureOptions, CaptureSummary, Cleanup, Filters, Stopped, TargetLocation, capture,
@@ -37,7 +38,7 @@ use std::time::Duration;
 pub struct CaptureArgs {
     /// A connection string (ADO.NET or JDBC) or a server name from cutover.toml.
     #[arg(long, value_name = "CONN")]
-    server: String,
+    server: ServerSpec,
 
     /// The trace file (Extended Events) or workload file (--from-query-store) to write.
     #[arg(long, value_name = "FILE")]

@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use cutover_collector::config::CollectConfig;
 use cutover_collector::run::{self, Options};
 use cutover_collector::sampler::Settings;
+use cutover_mssql::ServerSpec;
 use cutover_mssql::config::DEFAULT_CONFIG_FILE;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,7 +32,7 @@ pub struct CollectArgs {
     /// A connection string (ADO.NET or JDBC) or a server name from cutover.toml (repeatable;
     /// default: `servers` of [collect]).
     #[arg(long = "server", value_name = "CONN")]
-    servers: Vec<String>,
+    servers: Vec<ServerSpec>,
 
     /// Sampling interval of counters, waits, IO, CPU, memory, requests (e.g. 15s, 1m) [default: 15s].
     #[arg(long, value_parser = parse_duration)]
@@ -162,7 +163,11 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<Outcome> {
             if report.interrupted { "; interrupted by Ctrl-C" } else { "" }
         );
     }
-    Ok(Outcome::Pass)
+    let never: Vec<String> =
+        report.never_reached.iter().map(|(name, why)| format!("{name} ({why})")).collect();
+    Ok(Outcome::judge(0, never.len(), || {
+        format!("never reached in the whole run, so the baseline has no samples of: {}", never.join("; "))
+    }))
 }
 
 async fn once(

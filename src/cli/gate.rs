@@ -2,7 +2,7 @@
 //! `cutover-gate` crate; this file parses the flags, shows progress and maps the verdict).
 
 use super::Outcome;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use cutover_gate::{Gate, GateFile, GateReport, Verdict};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -62,17 +62,20 @@ pub async fn run(args: GateArgs) -> anyhow::Result<Outcome> {
     verdict(&report, &out)
 }
 
-/// The verdict as an outcome; incomplete is an error (exit 2) that says where to look.
+/// The verdict as an outcome; incomplete (exit 2) says where to look.
 pub fn verdict(report: &GateReport, out: &Path) -> anyhow::Result<Outcome> {
-    match report.verdict {
-        Verdict::Pass => Ok(Outcome::Pass),
-        Verdict::Fail => Ok(Outcome::Fail),
+    Ok(match report.verdict {
+        Verdict::Pass => Outcome::Pass,
+        Verdict::Fail => Outcome::Fail,
         Verdict::Incomplete => {
             let first =
                 report.problems().first().map(|c| format!(": first, {}", c.summary)).unwrap_or_default();
-            bail!("the gate is incomplete{first}; every check is in {}", out.join("gate.md").display())
+            Outcome::Incomplete(format!(
+                "the gate is incomplete{first}; every check is in {}",
+                out.join("gate.md").display()
+            ))
         }
-    }
+    })
 }
 
 fn default_out(policy: &Path) -> PathBuf {

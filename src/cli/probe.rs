@@ -3,6 +3,7 @@
 use super::Outcome;
 use super::server_arg::resolve_server;
 use anyhow::Context;
+use cutover_mssql::ServerSpec;
 
 /// Connect to a server, identify it, and check the permissions cutover needs.
 ///
@@ -19,7 +20,7 @@ use anyhow::Context;
 pub struct ProbeArgs {
     /// A connection string (ADO.NET or JDBC) or a server name from cutover.toml.
     #[arg(long, value_name = "CONN")]
-    server: String,
+    server: ServerSpec,
 
     /// Print the report as JSON instead of text.
     #[arg(long)]

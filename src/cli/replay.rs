@@ -2,6 +2,7 @@
 
 use super::Outcome;
 use super::server_arg::resolve_server;
+use cutover_mssql::ServerSpec;
 use cutover_workloads::run::{
     Overrides, ReplayOptions, check_trace_writes, check_writes, replay, replay_trace,
 };
@@ -37,7 +38,7 @@ use std::path::PathBuf;
 pub struct ReplayArgs {
     /// A connection string (ADO.NET or JDBC) or a server name from cutover.toml.
     #[arg(long, value_name = "CONN")]
-    server: String,
+    server: ServerSpec,
 
     /// The workload: a .toml file, or a bundled name (orders, reporting).
     #[arg(long, value_name = "FILE|NAME", required_unless_present = "trace")]

@@ -3,6 +3,7 @@
 use super::Outcome;
 use super::server_arg::resolve_server;
 use anyhow::Context;
+use cutover_mssql::ServerSpec;
 use std::path::PathBuf;
 
 /// Work with workload files.
@@ -31,7 +32,7 @@ enum WorkloadCommand {
 struct InitArgs {
     /// A connection string (ADO.NET or JDBC) or a server name from cutover.toml.
     #[arg(long, value_name = "CONN")]
-    server: String,
+    server: ServerSpec,
 
     /// The workload: a .toml file, or a bundled name (orders, reporting).
     #[arg(long, value_name = "FILE|NAME")]

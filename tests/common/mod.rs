@@ -51,6 +51,20 @@ pub async fn sim_named(tls: TlsMode, profile: &str) -> TestServer {
 }
 
 async fn sim_profile(tls: TlsMode, profile: &'static cutover_sim::profile::Profile) -> TestServer {
+    sim_with_logins(tls, profile, Vec::new()).await
+}
+
+/// As [`sim`], with extra sysadmin logins `(name, password)` besides the test's own.
+pub async fn sim_with_login(tls: TlsMode, name: &str, password: &str) -> TestServer {
+    let profile = cutover_sim::profile::Profile::default_profile();
+    sim_with_logins(tls, profile, vec![LoginDef::sysadmin(name, password)]).await
+}
+
+async fn sim_with_logins(
+    tls: TlsMode,
+    profile: &'static cutover_sim::profile::Profile,
+    extra: Vec<LoginDef>,
+) -> TestServer {
     init_logging();
     let mut readonly = LoginDef::sysadmin("reader", PASSWORD);
     readonly.can_write = false;
@@ -60,7 +74,7 @@ async fn sim_profile(tls: TlsMode, profile: &'static cutover_sim::profile::Profi
     let config = InstanceConfig {
         name: "SIM-TEST".into(),
         data_dir: None,
-        logins: vec![LoginDef::sysadmin(USER, PASSWORD), readonly, nostate],
+        logins: [vec![LoginDef::sysadmin(USER, PASSWORD), readonly, nostate], extra].concat(),
         identity: profile.identity("SIM-TEST"),
         profile,
     };
@@ -102,15 +116,15 @@ pub fn age(instance: &Instance, uptime: std::time::Duration) {
     clock.back_ms.store(0, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// The live server if `CUTOVER_TEST_MSSQL` is set, else `None` (the caller reports a skip).
-pub fn live() -> Option<TestServer> {
-    let conn = std::env::var(LIVE_VAR).ok().filter(|s| !s.trim().is_empty())?;
-    Some(TestServer { sim: None, conn })
-}
-
-/// Prints the skip line for live-only tests, in the form test logs show.
-pub fn skip_live(test: &str) {
-    eprintln!("skipped: {test}: {LIVE_VAR} is not set");
+/// The live server named by `CUTOVER_TEST_MSSQL`. Live tests are `#[ignore = "needs
+/// CUTOVER_TEST_MSSQL"]` (counted as skipped) and run by `scripts/live-test.sh`; run without the
+/// variable they fail rather than pass without testing anything.
+#[allow(dead_code, reason = "each test binary uses a part of common")]
+pub fn live() -> TestServer {
+    match std::env::var(LIVE_VAR).ok().filter(|s| !s.trim().is_empty()) {
+        Some(conn) => TestServer { sim: None, conn },
+        None => panic!("{LIVE_VAR} is not set: a live test ran without a server (scripts/live-test.sh)"),
+    }
 }
 
 /// An environment that supplies the test password (and nothing else).

@@ -217,7 +217,7 @@ pub async fn check_both(
                     details.push(format!(
                         "could not read sys.sql_modules on the {side} {}: {}",
                         conn.target(),
-                        crate::run::error_chain(&e)
+                        cutover_mssql::one_line(&e)
                     ));
                 }
             }

@@ -182,9 +182,7 @@ pub async fn run_all(
                     details: [(src.target().to_string(), a.err()), (tgt.target().to_string(), b.err())]
                         .into_iter()
                         .filter_map(|(server, e)| {
-                            e.map(|e| {
-                                cutover_mssql::redact(&format!("{server}: {}", crate::run::error_chain(&e)))
-                            })
+                            e.map(|e| format!("{server}: {}", cutover_mssql::one_line(&e)))
                         })
                         .collect(),
                 };

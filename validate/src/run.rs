@@ -178,16 +178,6 @@ fn check(name: &str, status: Status) -> Check {
     Check { check: name.into(), status, source: None, target: None, details: vec![] }
 }
 
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(&format!(": {c}"));
-        cur = c.source();
-    }
-    cutover_mssql::redact(&s)
-}
-
 fn tables(src: &Schema, tgt: &Schema, opts: &Options) -> Result<Vec<String>, ValidateError> {
     let names: BTreeSet<&String> =
         src.tables.keys().chain(tgt.tables.keys()).filter(|t| opts.selected(t)).collect();
@@ -265,7 +255,7 @@ pub async fn validate(
             Ok(pair) => extra.push(pair),
             Err(e) => lock(&ctx.progress)(&format!(
                 "running with fewer workers: could not open another connection: {}",
-                error_chain(&e)
+                cutover_mssql::one_line(&e)
             )),
         }
     }
@@ -381,7 +371,7 @@ async fn validate_table(
         }
         let attempt = retried.len() as u32 + 1;
         if e.is_retryable() && attempt < opts.retry.max_attempts {
-            retried.push(error_chain(&e));
+            retried.push(cutover_mssql::one_line(&e));
             tr.checks.truncate(schema_checks);
             tokio::time::sleep(opts.retry.ceiling(attempt - 1)).await;
             continue;
@@ -391,7 +381,7 @@ async fn validate_table(
         } else {
             "row_count_exact"
         };
-        let mut details = vec![error_chain(&e)];
+        let mut details = vec![cutover_mssql::one_line(&e)];
         if !retried.is_empty() {
             details.push(format!("gave up after {attempt} attempts"));
         }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The workload, trace or CSV file cannot be read.
-    #[error("cannot read {}: {source}; check the path and its permissions", .path.display())]
+    #[error("cannot read {}; check the path and its permissions", .path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -57,7 +57,7 @@ pub enum Error {
         source: cutover_mssql::Error,
     },
     /// Writing the output directory failed.
-    #[error("cannot write {}: {source}; check the --out directory and free space", .path.display())]
+    #[error("cannot write {}; check the --out directory and free space", .path.display())]
     Write {
         /// The file.
         path: PathBuf,

@@ -236,7 +236,7 @@ fn exec_error(e: cutover_mssql::Error) -> ExecError {
     ExecError {
         number: e.sql().map(|s| s.number),
         kind: kind_name(kind),
-        message: cutover_mssql::redact(&e.to_string()),
+        message: cutover_mssql::one_line(&e),
         broken: matches!(kind, ErrorKind::Connection | ErrorKind::Timeout),
         retryable: kind.is_retryable(),
     }

@@ -190,7 +190,7 @@ pub async fn read(conn: &mut Connection) -> Inventory {
                     inv.items.push(Item { section: section.name, key, fields });
                 }
             }
-            Err(e) => inv.unreadable.push((section.name.to_string(), cutover_mssql::redact(&e.to_string()))),
+            Err(e) => inv.unreadable.push((section.name.to_string(), cutover_mssql::one_line(&e))),
         }
     }
     inv

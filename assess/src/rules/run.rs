@@ -71,10 +71,9 @@ pub async fn assess(conn: &mut Connection, rules: &[Rule]) -> AssessReport {
             match conn.query_rows(&sql, &[]).await {
                 Ok(rows) => report.findings.extend(rows.iter().filter_map(|row| finding(rule, row))),
                 Err(e) => {
-                    report.unchecked.push(Unchecked {
-                        rule: rule.id.clone(),
-                        error: cutover_mssql::redact(&e.to_string()),
-                    });
+                    report
+                        .unchecked
+                        .push(Unchecked { rule: rule.id.clone(), error: cutover_mssql::one_line(&e) });
                     break;
                 }
             }

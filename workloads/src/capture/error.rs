@@ -14,7 +14,7 @@ pub enum CaptureError {
         source: cutover_mssql::Error,
     },
     /// The output file cannot be written.
-    #[error("cannot write {}: {source}; check the --out path and free space", .path.display())]
+    #[error("cannot write {}; check the --out path and free space", .path.display())]
     Write { path: PathBuf, source: std::io::Error },
     /// A setting cannot be used here.
     #[error("{0}")]

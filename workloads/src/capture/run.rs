@@ -263,12 +263,12 @@ impl Capture {
             if (attempt > 0 || conn.is_broken())
                 && let Err(e) = conn.reconnect().await
             {
-                last = e.to_string();
+                last = cutover_mssql::one_line(&e);
                 continue;
             }
             match self.drop_session(conn).await {
                 Ok(()) => return Cleanup::Done,
-                Err(e) => last = e.to_string(),
+                Err(e) => last = cutover_mssql::one_line(&e),
             }
         }
         Cleanup::Failed { sql: self.plan.manual_cleanup(), error: last }
