@@ -45,9 +45,21 @@ fn noise_exits_0_and_a_regression_exits_1_with_every_report() {
     for f in ["report.txt", "report.md", "report.json", "junit.xml", "report.html"] {
         assert!(report.join(f).is_file(), "{f}");
     }
-    let out = compare(&dir.join("src"), &dir.join("slow"), &report, &["--format", "json"]);
+    // --format (or --json) picks what stdout shows; --out always gets every form.
+    let out = compare(&dir.join("src"), &dir.join("slow"), &report, &["--json"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("FAIL: "), "{}", text(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    assert_eq!(
+        json,
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(report.join("report.json")).unwrap())
+            .unwrap()
+    );
+    let out = compare(&dir.join("src"), &dir.join("slow"), &report, &["--format", "markdown"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        std::fs::read_to_string(report.join("report.md")).unwrap()
+    );
 }
 
 #[test]

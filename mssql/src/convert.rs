@@ -33,6 +33,17 @@ pub fn fix_context(target: &ServerTarget) -> FixContext {
     }
 }
 
+/// The line of `sql` the server names (`line`, 1-based within the batch, as SQL Server reports
+/// it), or the first non-blank line when that one is blank or out of range: in a batch of
+/// several statements, the one that failed rather than the first.
+fn failing_line(sql: &str, line: u32) -> Option<String> {
+    let named = (line as usize).checked_sub(1).and_then(|i| sql.lines().nth(i)).filter(|l| !l.trim().is_empty());
+    match named {
+        Some(l) => statement_first_line(l),
+        None => statement_first_line(sql),
+    }
+}
+
 /// A server error with context and a fix.
 pub fn sql_error(token: &TokenError, target: &ServerTarget, statement: Option<&str>) -> SqlServerError {
     let message = redact(token.message());
@@ -44,7 +55,7 @@ pub fn sql_error(token: &TokenError, target: &ServerTarget, statement: Option<&s
         fix: fix_for(token.code(), &message, &fix_context(target)),
         server,
         message,
-        statement_first_line: statement.and_then(statement_first_line),
+        statement_first_line: statement.and_then(|sql| failing_line(sql, token.line())),
     }
 }
 
@@ -142,6 +153,14 @@ mod tests {
         );
         assert_eq!(statement_first_line(" \n "), None);
         assert!(statement_first_line(&"x".repeat(500)).unwrap().chars().count() <= MAX_STATEMENT_CHARS + 1);
+    }
+
+    #[test]
+    fn the_failing_line_of_a_batch_is_named() {
+        let batch = "SELECT SYSUTCDATETIME() AS now_utc;\nSELECT * FROM sys.dm_exec_query_stats";
+        assert_eq!(failing_line(batch, 2).as_deref(), Some("SELECT * FROM sys.dm_exec_query_stats"));
+        assert_eq!(failing_line(batch, 0).as_deref(), Some("SELECT SYSUTCDATETIME() AS now_utc;"));
+        assert_eq!(failing_line(batch, 9).as_deref(), Some("SELECT SYSUTCDATETIME() AS now_utc;"));
     }
 
     #[test]

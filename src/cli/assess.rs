@@ -2,6 +2,7 @@
 //! instance-level object comparison behind `cutover validate --instance-objects`.
 
 use super::Outcome;
+use super::output::{self, Format, FormatArgs};
 use super::server_arg::resolve_server;
 use anyhow::Context;
 use cutover_assess::instance;
@@ -22,18 +23,17 @@ use std::path::{Path, PathBuf};
 ///
 /// Examples:
 ///   CUTOVER_PASSWORD=… cutover assess --server src
-///   cutover assess --server "Server=…" --format markdown --out assessment.md
+///   cutover assess --server "Server=…" --format markdown --out assessment/   # + assess.json
 #[derive(clap::Args, Debug)]
 #[command(verbatim_doc_comment)]
 pub struct AssessArgs {
     /// The source: a connection string (ADO.NET or JDBC) or a server name from cutover.toml.
     #[arg(long, value_name = "CONN")]
     server: ServerSpec,
-    /// terminal, markdown or json.
-    #[arg(long, default_value = "terminal", value_parser = ["terminal", "markdown", "json"])]
-    format: String,
-    /// Write the output to this file instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    #[command(flatten)]
+    output: FormatArgs,
+    /// Folder to write the report into: assess.json and assess.md.
+    #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// A rules file to use instead of the bundled one (same format as assess/data/assess-rules.toml).
     #[arg(long, value_name = "FILE")]
@@ -43,13 +43,13 @@ pub struct AssessArgs {
     config: Option<PathBuf>,
 }
 
-fn emit(text: &str, out: Option<&Path>) -> anyhow::Result<()> {
-    match out {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("could not write {}", path.display()))?;
-            eprintln!("wrote {}", path.display());
-        }
-        None => print!("{text}"),
+/// Writes each `(file name, text)` into `dir`, saying so on stderr.
+pub fn write_files(dir: &Path, files: &[(&str, String)]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("could not create --out {}", dir.display()))?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("could not write {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
     }
     Ok(())
 }
@@ -67,12 +67,15 @@ pub async fn run(args: AssessArgs) -> anyhow::Result<Outcome> {
     let mut conn =
         cutover_mssql::connect(&target).await.with_context(|| format!("could not connect to {target}"))?;
     let result = rules::run::assess(&mut conn, &rules).await;
-    let text = match args.format.as_str() {
-        "json" => serde_json::to_string_pretty(&result)? + "\n",
-        "markdown" => report::markdown(&result),
-        _ => report::terminal(&result),
-    };
-    emit(&text, args.out.as_deref())?;
+    let (json, markdown) = (output::json(&result)?, report::markdown(&result));
+    if let Some(dir) = &args.out {
+        write_files(dir, &[("assess.json", json.clone()), ("assess.md", markdown.clone())])?;
+    }
+    output::print(&match args.output.get() {
+        Format::Json => json,
+        Format::Markdown => markdown,
+        Format::Terminal => report::terminal(&result),
+    });
     Ok(Outcome::judge(result.blockers(), result.unchecked.len(), || {
         format!(
             "{} rule(s) could not be checked; the report names each with its error",
@@ -87,7 +90,7 @@ pub async fn instance_objects(
     source: &cutover_mssql::ServerTarget,
     target: &cutover_mssql::ServerTarget,
     script: Option<&Path>,
-    json: bool,
+    format: Format,
 ) -> anyhow::Result<Outcome> {
     let mut src = cutover_mssql::connect(source)
         .await
@@ -102,11 +105,10 @@ pub async fn instance_objects(
         std::fs::write(path, sql).with_context(|| format!("could not write --script {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
-    if json {
-        println!("{}", serde_json::to_string_pretty(&diff)?);
-    } else {
-        print!("{}", instance::report::terminal(&diff));
-    }
+    output::print(&match format {
+        Format::Json => output::json(&diff)?,
+        _ => instance::report::terminal(&diff),
+    });
     Ok(Outcome::judge(usize::from(diff.has_differences()), diff.unreadable.len(), || {
         format!(
             "{} inventory section(s) could not be read: {}",

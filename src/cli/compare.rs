@@ -1,8 +1,9 @@
 //! `cutover compare`: two baselines and/or two replays side by side, judged by a policy.
 
 use super::Outcome;
-use anyhow::{Context, bail};
-use cutover_compare::{CompareOptions, Format};
+use super::output::{self, Format, FormatArgs};
+use anyhow::Context;
+use cutover_compare::CompareOptions;
 use std::path::PathBuf;
 
 /// Compare a source and a target: DMV baselines (`cutover collect`) and/or replays (`cutover
@@ -21,7 +22,7 @@ use std::path::PathBuf;
 /// Examples:
 ///   cutover compare --baseline baselines/src --candidate baselines/mi --out report/
 ///   cutover compare --replay-baseline runs/src --replay-candidate runs/mi --policy policy.toml \
-///     --out report/ --format terminal,html
+///     --out report/ --format markdown
 #[derive(clap::Args, Debug)]
 #[command(verbatim_doc_comment)]
 pub struct CompareArgs {
@@ -40,17 +41,12 @@ pub struct CompareArgs {
     /// Policy TOML (docs/policy.md); default: the built-in policy.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
-    /// Folder for the reports (report.txt, report.md, report.json, junit.xml, report.html).
+    /// Folder for the reports, every form: report.txt, report.md, report.json, junit.xml and
+    /// report.html (self-contained, open it in a browser).
     #[arg(long, value_name = "DIR", default_value = "compare-report")]
     out: PathBuf,
-    /// Report forms: terminal, markdown, json, junit, html (comma-separated; default all).
-    #[arg(
-        long,
-        value_name = "LIST",
-        value_delimiter = ',',
-        default_value = "terminal,markdown,json,junit,html"
-    )]
-    format: Vec<String>,
+    #[command(flatten)]
+    output: FormatArgs,
     /// Print the built-in policy and exit.
     #[arg(long, exclusive = true)]
     print_policy: bool,
@@ -61,13 +57,6 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<Outcome> {
     if args.print_policy {
         print!("{}", cutover_compare::policy::DEFAULT_POLICY);
         return Ok(Outcome::Pass);
-    }
-    let mut formats = Vec::new();
-    for f in &args.format {
-        match Format::parse(f) {
-            Some(f) => formats.push(f),
-            None => bail!("--format {f}: not one of terminal, markdown, json, junit, html"),
-        }
     }
     let opts = CompareOptions {
         baseline: args.baseline,
@@ -81,13 +70,14 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<Outcome> {
         .await
         .context("the comparison stopped unexpectedly")?
         .context("could not compare")?;
-    let written =
-        cutover_compare::write_reports(&comparison, &out, &formats).context("could not write the reports")?;
-    if formats.contains(&Format::Terminal) {
-        print!("{}", cutover_compare::render(&comparison, Format::Terminal));
-    } else {
-        println!("{}", comparison.headline());
-    }
+    let written = cutover_compare::write_reports(&comparison, &out, &cutover_compare::Format::ALL)
+        .context("could not write the reports")?;
+    let form = match args.output.get() {
+        Format::Terminal => cutover_compare::Format::Terminal,
+        Format::Markdown => cutover_compare::Format::Markdown,
+        Format::Json => cutover_compare::Format::Json,
+    };
+    output::print(&cutover_compare::render(&comparison, form));
     for path in written {
         eprintln!("wrote {}", path.display());
     }

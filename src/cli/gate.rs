@@ -2,6 +2,7 @@
 //! `cutover-gate` crate; this file parses the flags, shows progress and maps the verdict).
 
 use super::Outcome;
+use super::output::{self, Format, FormatArgs};
 use anyhow::Context;
 use cutover_gate::{Gate, GateFile, GateReport, Verdict};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -35,9 +36,8 @@ pub struct GateArgs {
     /// Folder for the reports (default: `out` in the gate file, else gate-report/ next to it).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Print gate.json to stdout instead of the summary.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: FormatArgs,
 }
 
 pub async fn run(args: GateArgs) -> anyhow::Result<Outcome> {
@@ -50,15 +50,15 @@ pub async fn run(args: GateArgs) -> anyhow::Result<Outcome> {
         env: &cutover_mssql::SystemEnv,
         started_at: cutover_workloads::run::timestamp(std::time::SystemTime::now()),
     };
-    let mut steps = Steps::new(args.json);
+    let mut steps = Steps::new(args.output.is_json());
     let report = cutover_gate::run(&gate, &mut steps).await.context("the gate could not write its report")?;
     steps.finish();
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", report.render_text());
-        println!("report: {}", out.join("gate.md").display());
+    match args.output.get() {
+        Format::Json => output::print(&output::json(&report)?),
+        Format::Markdown => output::print(&report.render_markdown()),
+        Format::Terminal => output::print(&report.render_text()),
     }
+    eprintln!("report: {}", out.join("gate.md").display());
     verdict(&report, &out)
 }
 

@@ -8,10 +8,12 @@ mod assess;
 mod capture;
 mod collect;
 mod compare;
+mod completions;
 mod demo;
 mod exit;
 mod gate;
 mod interrupt;
+mod output;
 mod probe;
 mod replay;
 mod server_arg;
@@ -69,8 +71,10 @@ enum Command {
     Capture(capture::CaptureArgs),
     Collect(collect::CollectArgs),
     Compare(compare::CompareArgs),
+    Completions(completions::CompletionsArgs),
     Demo(demo::DemoArgs),
     Gate(gate::GateArgs),
+    Man(completions::ManArgs),
     Probe(probe::ProbeArgs),
     Replay(replay::ReplayArgs),
     Sim(sim::SimArgs),
@@ -96,8 +100,10 @@ async fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Capture(args) => capture::run(args).await,
         Command::Collect(args) => collect::run(args).await,
         Command::Compare(args) => compare::run(args).await,
+        Command::Completions(args) => completions::completions(args),
         Command::Demo(args) => demo::run(args).await,
         Command::Gate(args) => gate::run(args).await,
+        Command::Man(args) => completions::man(args),
         Command::Probe(args) => probe::run(args).await,
         Command::Replay(args) => replay::run(args).await,
         Command::Sim(args) => sim::run(args).await,

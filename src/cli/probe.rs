@@ -1,6 +1,7 @@
 //! `cutover probe`: connect, identify the server, and say what can be collected.
 
 use super::Outcome;
+use super::output::{self, Format, FormatArgs};
 use super::server_arg::resolve_server;
 use anyhow::Context;
 use cutover_mssql::ServerSpec;
@@ -22,9 +23,8 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "CONN")]
     server: ServerSpec,
 
-    /// Print the report as JSON instead of text.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: FormatArgs,
 
     /// The cutover.toml to read server names from (default: ./cutover.toml if present).
     #[arg(long, value_name = "FILE")]
@@ -32,13 +32,13 @@ pub struct ProbeArgs {
 }
 
 pub async fn run(args: ProbeArgs) -> anyhow::Result<Outcome> {
+    let format = args.output.for_command("probe", &[Format::Terminal, Format::Json])?;
     let target = resolve_server(&args.server, args.config.as_deref())?;
     let report =
         cutover_mssql::probe::probe(&target).await.with_context(|| format!("could not probe {target}"))?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", report.render_text());
-    }
+    output::print(&match format {
+        Format::Json => output::json(&report)?,
+        _ => report.render_text(),
+    });
     Ok(Outcome::Pass)
 }

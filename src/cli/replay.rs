@@ -1,6 +1,7 @@
 //! `cutover replay`: drive a workload against a server and record honest latency.
 
 use super::Outcome;
+use super::output::{self, Format, FormatArgs};
 use super::server_arg::resolve_server;
 use cutover_mssql::ServerSpec;
 use cutover_workloads::run::{
@@ -135,9 +136,8 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "ADDR")]
     listen: Option<std::net::SocketAddr>,
 
-    /// Print summary.json to stdout instead of a table.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: FormatArgs,
 
     /// The cutover.toml to read server names from (default: ./cutover.toml if present).
     #[arg(long, value_name = "FILE")]
@@ -145,6 +145,7 @@ pub struct ReplayArgs {
 }
 
 pub async fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
+    args.output.for_command("replay", &[Format::Terminal, Format::Json])?;
     if let Some(file) = args.trace.clone() {
         return run_trace(args, &file).await;
     }
@@ -179,7 +180,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
         listen: args.listen,
     };
     let summary = replay(&workload, &options, ctrl_c()).await?;
-    print_summary(&summary, args.json, &args.out)
+    print_summary(&summary, &args.output, &args.out)
 }
 
 /// `--trace`: replay a captured event file.
@@ -210,7 +211,7 @@ async fn run_trace(args: ReplayArgs, file: &std::path::Path) -> anyhow::Result<O
         listen: args.listen,
     };
     let summary = replay_trace(trace, &settings, &options, ctrl_c()).await?;
-    print_summary(&summary, args.json, &args.out)
+    print_summary(&summary, &args.output, &args.out)
 }
 
 /// A stop signal that turns true on the first Ctrl-C; a second one exits at once.
@@ -256,15 +257,14 @@ impl Interrupts {
 
 fn print_summary(
     summary: &cutover_workloads::output::Summary,
-    json: bool,
+    format: &FormatArgs,
     out: &std::path::Path,
 ) -> anyhow::Result<Outcome> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(summary)?);
-    } else {
-        print!("{}", render(summary));
-        println!("results: {}", out.display());
-    }
+    output::print(&match format.get() {
+        Format::Json => output::json(summary)?,
+        _ => render(summary),
+    });
+    eprintln!("results: {}", out.display());
     Ok(Outcome::Pass)
 }
 

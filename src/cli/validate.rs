@@ -1,6 +1,7 @@
 //! `cutover validate`: compare schema, row counts and contents of source and target.
 
 use super::Outcome;
+use super::output::{self, Format, FormatArgs};
 use super::server_arg::resolve_server;
 use anyhow::{Context, bail};
 use cutover_mssql::ServerSpec;
@@ -112,9 +113,8 @@ pub struct ValidateArgs {
     /// ignore-case (whitespace, and case outside string literals).
     #[arg(long, value_name = "HOW", default_value = "whitespace", value_parser = ["exact", "whitespace", "ignore-case"])]
     definitions: String,
-    /// Print the report as JSON on stdout instead of the summary.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: FormatArgs,
     /// The cutover.toml to read server names from (default: ./cutover.toml if present).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -145,7 +145,9 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
         target.command_timeout = limit;
     }
     if args.instance_objects {
-        return super::assess::instance_objects(&source, &target, args.script.as_deref(), args.json).await;
+        let format =
+            args.output.for_command("validate --instance-objects", &[Format::Terminal, Format::Json])?;
+        return super::assess::instance_objects(&source, &target, args.script.as_deref(), format).await;
     }
     let defaults = Options::default();
     let queries = match &args.queries {
@@ -192,7 +194,7 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
     let mut tgt = cutover_mssql::connect(&target)
         .await
         .with_context(|| format!("could not connect to the target {target}"))?;
-    let quiet = args.json || !std::io::stderr().is_terminal();
+    let quiet = args.output.is_json() || !std::io::stderr().is_terminal();
     let mut progress = |msg: &str| {
         if !quiet {
             eprintln!("{msg}");
@@ -201,16 +203,16 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
     let report = cutover_validate::validate(&mut src, &mut tgt, &opts, &mut progress).await?;
     if let Some(dir) = &args.out {
         for path in report.write_to(dir)? {
-            if !args.json {
+            if !args.output.is_json() {
                 eprintln!("wrote {}", path.display());
             }
         }
     }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", report.render_text());
-    }
+    output::print(&match args.output.get() {
+        Format::Json => output::json(&report)?,
+        Format::Markdown => report.render_markdown(),
+        Format::Terminal => report.render_text(),
+    });
     match report.verdict {
         cutover_validate::report::Verdict::Identical => Ok(Outcome::Pass),
         // A sample with no difference: exit 0, but the report and verdict say "sampled".
