@@ -320,3 +320,33 @@ fn markdown_names_the_limits_page_and_a_bad_baseline_exits_2() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("baseline.json"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_baseline_collected_without_view_server_state_names_the_grant_and_offers_nothing() {
+    let server = common::sim(cutover_sim::server::TlsMode::Enabled).await;
+    let dir = scratch_dir("size-nostate");
+    let conn = server.conn.replace("User Id=cutover", "User Id=nostate");
+    let baseline = dir.join("baseline").display().to_string();
+    let collect = common::cli::cutover_async(common::cli::args(&[
+        "collect",
+        "--server",
+        &conn,
+        "--interval",
+        "1s",
+        "--duration",
+        "3s",
+        "--out",
+        &baseline,
+    ]))
+    .await;
+    assert_eq!(collect.status.code(), Some(0), "{}", text(&collect));
+    let out = common::cli::cutover_async(common::cli::args(&["size", "--baseline", &baseline])).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("No recommendation: the baseline shows none of CPU, memory and IO"), "{report}");
+    assert!(
+        report.contains("the collector was refused perf_counters")
+            && report.contains("GRANT VIEW SERVER STATE TO [nostate]"),
+        "{report}"
+    );
+}

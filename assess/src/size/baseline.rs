@@ -157,7 +157,9 @@ pub fn read(dir: &Path, instance: Option<&str>) -> Result<Baseline, AssessError>
             },
         ));
     }
-    if samples.is_empty() {
+    // With no rows at all, only a collector that was refused or failed explains why (and the
+    // sizing reports every figure as unknown); otherwise it is not a baseline of this instance.
+    if samples.is_empty() && facts.refused.is_empty() && facts.errors.is_empty() {
         return Err(bad(dir, format!("no series rows for instance '{}'", facts.name)));
     }
     Ok(Baseline { dir: dir.to_path_buf(), instance: facts, samples })

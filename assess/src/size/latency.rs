@@ -247,7 +247,7 @@ fn reason(felt: &[Felt], tiers: &[TierLatency], chosen: TierKind) -> String {
     let steering: Vec<&Felt> = felt.iter().filter(|f| f.steers).collect();
     let mut out = if felt.iter().all(|f| f.latency_ms.is_none()) {
         format!(
-            "the baseline shows no IO latency (unknown, see below): {} by default, not checked against the workload",
+            "the baseline shows no IO latency (unknown, see above): {} by default, not checked against the workload",
             name(chosen)
         )
     } else if steering.is_empty() {

@@ -238,7 +238,7 @@ pub fn recommend(
         .collect();
     let unchecked = unchecked(demand);
     let not_offered = CORE_RESOURCES.iter().all(|r| unchecked.iter().any(|u| u.resource == *r)).then(|| {
-        "not offered as a recommendation: the baseline shows none of CPU, memory and IO, so no size could be checked against the workload (see the unknowns for the DMV and grant that would)".to_string()
+        "the baseline shows none of CPU, memory and IO, so no size could be checked against the workload (the unknowns name the DMV and the grant that would)".to_string()
     });
     let chosen = match not_offered {
         Some(_) => None,
@@ -250,7 +250,7 @@ pub fn recommend(
         }),
     };
     let mut warnings = match &not_offered {
-        Some(why) => vec![why.clone()],
+        Some(why) => vec![format!("no recommendation offered: {why}")],
         None => warnings(&options, chosen, tier, &plans),
     };
     if not_offered.is_none() && !unchecked.is_empty() {

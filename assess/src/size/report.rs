@@ -51,16 +51,33 @@ fn demand_section(r: &SizeReport, out: &mut String) {
     }
     if !r.demand.unknown.is_empty() {
         out.push_str("\nUnknown (no value, never counted as zero):\n\n");
-        for u in &r.demand.unknown {
-            out.push_str(&format!(
-                "- {}: {} — from {}, which needs {}\n",
-                u.what, u.why, u.dmv, u.permission
-            ));
+        for (why, dmv, permission, what) in
+            grouped(r.demand.unknown.iter().map(|u| (&u.why, u.dmv, u.permission, u.what)))
+        {
+            out.push_str(&format!("- {}: {why} — from {dmv}, which needs {permission}\n", what.join(", ")));
         }
     }
 }
 
+/// Items with the same reason, DMV and grant, on one line: (why, dmv, permission, names).
+fn grouped<'a>(
+    items: impl Iterator<Item = (&'a String, &'static str, &'static str, &'static str)>,
+) -> Vec<(&'a String, &'static str, &'static str, Vec<&'static str>)> {
+    let mut out: Vec<(&String, &str, &str, Vec<&str>)> = Vec::new();
+    for (why, dmv, permission, name) in items {
+        match out.iter_mut().find(|g| g.0 == why && g.1 == dmv) {
+            Some(g) => g.3.push(name),
+            None => out.push((why, dmv, permission, vec![name])),
+        }
+    }
+    out
+}
+
 fn latency_section(l: &Latency, out: &mut String) {
+    if l.felt.iter().all(|f| f.latency_ms.is_none()) {
+        out.push_str("\nLatency by tier: not checked (the baseline shows no IO latency).\n");
+        return;
+    }
     out.push_str(&format!(
         "\nLatency by tier (documented: {} of {}):\n\n| tier | storage latency | per commit | writing transactions | per data read | keeps up |\n|---|---|---|---|---|---|\n",
         l.source, l.source_date
@@ -153,9 +170,11 @@ pub fn markdown(r: &SizeReport) -> String {
         (None, None) => out.push_str("No configuration fits.\n"),
     }
     if !s.unchecked.is_empty() {
-        out.push_str("\nNot checked (unknown in the baseline):\n\n");
-        for u in &s.unchecked {
-            out.push_str(&format!("- {}: {} (grant {} for {})\n", u.resource, u.why, u.permission, u.dmv));
+        out.push_str("\nNot checked (unknown in the baseline, see above):\n\n");
+        for (why, _, _, what) in
+            grouped(s.unchecked.iter().map(|u| (&u.why, u.dmv, u.permission, u.resource)))
+        {
+            out.push_str(&format!("- {}: {why}\n", what.join(", ")));
         }
     }
     if let Some(confirm) = &r.confirm_gate {
