@@ -81,7 +81,9 @@ pub struct SizeArgs {
     /// name (orders, reporting).
     #[arg(long, value_name = "FILE|NAME", default_value = "orders", help_heading = "Confirm gate")]
     confirm_workload: String,
-    /// How long to replay (and collect) on the new instance.
+    /// How long to replay (and collect) on the new instance. CPU comes from the resource pools'
+    /// counter every sample; Managed Instance's sys.server_resource_stats (cpu_percent) reports
+    /// 5-10 minutes late, so only a longer run has it too.
     #[arg(long, value_name = "DURATION", default_value = "10m", help_heading = "Confirm gate")]
     confirm_duration: String,
     /// Replay rate (default: the workload's).

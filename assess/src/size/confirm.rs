@@ -196,6 +196,20 @@ fn tier_flag(t: TierKind) -> &'static str {
     }
 }
 
+/// The target: a connection string in `[servers.new-instance]` with its password variable, or
+/// a name the gate looks up in cutover.toml.
+fn servers(target: &str, password_env: &str) -> String {
+    let is_connection = target.contains('=') || target.to_ascii_lowercase().starts_with("jdbc:");
+    if !is_connection {
+        return format!("target = {}   # a server of ./cutover.toml (or set config = \"…\")\n", q(target));
+    }
+    format!(
+        "target = \"new-instance\"\n\n[servers.new-instance]\nconnection = {}\npassword_env = {}\n",
+        q(target),
+        q(password_env)
+    )
+}
+
 /// The gate file's text (None when there is no recommendation to confirm).
 pub fn gate_toml(r: &SizeReport, o: &ConfirmOptions) -> Option<String> {
     let c = r.sizing.chosen.map(|i| &r.sizing.options[i])?;
@@ -214,12 +228,7 @@ pub fn gate_toml(r: &SizeReport, o: &ConfirmOptions) -> Option<String> {
 #    be checked. Format: docs/gate.md.
 name = {name}
 source = {source}   # not contacted: its baseline is read from [performance] below
-target = "new-instance"
-
-[servers.new-instance]
-connection = {conn}
-password_env = {env_q}
-
+{servers}
 [performance]
 baseline = {baseline}
 "#,
@@ -232,8 +241,7 @@ baseline = {baseline}
         file = o.path.display(),
         name = q(&format!("confirm: {} {} {} vCores for {}", c.tier_name, c.hardware, c.vcores, r.instance)),
         source = q(&r.instance),
-        conn = q(&target),
-        env_q = q(&o.password_env),
+        servers = servers(&target, &o.password_env),
         baseline = q(&relative(Path::new(&r.baseline), dir)),
     );
     if let Some(replay) = &o.replay_baseline {
@@ -265,9 +273,20 @@ mod tests {
     fn paths_in_the_gate_are_relative_to_its_folder() {
         assert_eq!(relative(Path::new("/a/b/baselines/src"), Path::new("/a/b")), "baselines/src");
         assert_eq!(relative(Path::new("/a/x/src"), Path::new("/a/b")), "../x/src");
-        assert_eq!(q("say \"hi\""), "\"say \\\"hi\\\"\"");
+        for text in ["say \"hi\"", "it's", "a\\b"] {
+            let doc: toml::Table = toml::from_str(&format!("k = {}", q(text))).unwrap();
+            assert_eq!(doc["k"].as_str(), Some(text));
+        }
         assert_eq!(num(0.002), "0.002");
         assert_eq!(num(82.5), "82.5");
         assert_eq!(num(80.0), "80.0");
+        assert!(servers("mi-new", "MI_PASSWORD").starts_with("target = \"mi-new\""));
+        let conn = servers("Server=tcp:mi,1433;Database=shop", "MI_PASSWORD");
+        assert!(
+            conn.contains(
+                "connection = \"Server=tcp:mi,1433;Database=shop\"\npassword_env = \"MI_PASSWORD\""
+            ),
+            "{conn}"
+        );
     }
 }
