@@ -24,6 +24,17 @@ fn the_demo_tells_the_whole_story_and_finds_the_planted_difference() {
         "{stdout}"
     );
     assert!(stdout.contains("Performance report (open in a browser):"), "{stdout}");
+    // The sizing of the source, once: its commits wait on 0.3 ms log flushes (Business
+    // Critical, with General Purpose's cost per commit), and the gate that would confirm it.
+    assert!(stdout.contains("  Tier: Business Critical"), "{stdout}");
+    assert!(
+        stdout.contains("General Purpose (5-10 ms documented) would add +4.7-9.7 ms per commit"),
+        "{stdout}"
+    );
+    let confirm = out.join("confirm-gate.toml");
+    assert_eq!(stdout.matches("cutover gate --policy").count(), 1, "{stdout}");
+    assert!(stdout.contains(&format!("cutover gate --policy {}", confirm.display())), "{stdout}");
+    cutover_gate::GateFile::load(&confirm).unwrap_or_else(|e| panic!("{}: {e}", confirm.display()));
 
     // The gate it ran, and its verdict: the planted difference fails it.
     let gate = json(&out.join("gate.json"));

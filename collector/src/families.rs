@@ -284,6 +284,16 @@ impl CounterState {
                 });
             }
         }
+        if let Some(percent) = pool_cpu(&values) {
+            out.points.push(Point {
+                family: "perf_counters",
+                metric: POOL_CPU.into(),
+                labels: Vec::new(),
+                value: percent,
+                unit: "percent",
+            });
+            out.prom.push(prom(POOL_CPU, POOL_CPU_HELP, PromKind::Gauge, &Vec::new(), percent));
+        }
         for (key, (value, _)) in &snap.rows {
             if let Some(f) = friendly(key) {
                 out.prom.push(prom(f.3, f.6, f.4, &Vec::new(), *value as f64 * f.5));
@@ -292,6 +302,29 @@ impl CounterState {
         self.prev = Some((stamp, snap));
         out
     }
+}
+
+/// The per-sample CPU source: `Resource Pool Stats` "CPU usage %" (cntr_type 537003264, value /
+/// its "CPU usage % base" × 100, no delta) summed over every pool. Microsoft documents it as
+/// "the CPU bandwidth usage by all requests in all workload groups belonging to this pool ...
+/// measured relative to the computer and normalized to all CPUs on the system", so the sum is
+/// SQL Server's share of the machine, like the scheduler monitor's ProcessUtilization, but in
+/// every sample (the ring buffer gets a record about once a minute).
+const POOL_CPU: &str = "cpu_resource_pools_percent";
+const POOL_CPU_HELP: &str =
+    "CPU used by every resource pool, % of the machine (Resource Pool Stats: CPU usage %, summed)";
+
+fn pool_cpu(values: &[counters::CounterValue]) -> Option<f64> {
+    let pools: Vec<f64> = values
+        .iter()
+        .filter(|v| {
+            v.kind == CounterKind::Percent
+                && v.key.object.eq_ignore_ascii_case("Resource Pool Stats")
+                && v.key.counter.eq_ignore_ascii_case("CPU usage %")
+        })
+        .map(|v| v.value)
+        .collect();
+    (!pools.is_empty()).then(|| pools.iter().sum::<f64>().min(100.0))
 }
 
 fn friendly(
@@ -418,6 +451,32 @@ pub fn query_stats(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resource_pool_cpu_is_summed_over_pools_from_value_and_base() {
+        let row = |counter: &str, instance: &str, value: i64, cntr_type: i64| RawCounter {
+            object: "SQLServer:Resource Pool Stats".into(),
+            counter: counter.into(),
+            instance: instance.into(),
+            value,
+            cntr_type,
+        };
+        let snap = counters::snapshot(
+            &[
+                row("CPU usage %", "default", 30, counters::FRACTION),
+                row("CPU usage % base", "default", 100, counters::BASE),
+                row("CPU usage %", "internal", 5, counters::FRACTION),
+                row("CPU usage % base", "internal", 100, counters::BASE),
+            ],
+            &HashMap::new(),
+        );
+        // A fraction needs no earlier sample: the very first one has the CPU.
+        let values = counters::evaluate(None, &snap);
+        assert_eq!(pool_cpu(&values), Some(35.0));
+        let no_base =
+            counters::snapshot(&[row("CPU usage %", "default", 30, counters::FRACTION)], &HashMap::new());
+        assert_eq!(pool_cpu(&counters::evaluate(None, &no_base)), None, "no base, no value");
+    }
 
     #[test]
     fn scheduler_monitor_records_parse_client_side() {

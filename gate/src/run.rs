@@ -138,6 +138,23 @@ pub async fn run(gate: &Gate<'_>, progress: &mut dyn Progress) -> Result<GateRep
         };
         progress.phase("compare: lining up source and target");
         let dir = gate.out.join("compare");
+        for (key, path) in [
+            ("baselines/source", &inputs.baseline),
+            ("baselines/target", &inputs.candidate),
+            ("runs/source", &inputs.replay_baseline),
+            ("runs/target", &inputs.replay_candidate),
+        ] {
+            if let Some(p) = path {
+                report.files.insert(key.into(), relative(p, &gate.out));
+            }
+        }
+        // A target replay run only as the load for the target's baseline (no source replay
+        // given or produced) is kept on disk but was never asked to be compared.
+        let source_replay_wanted = perf.replay_baseline.is_some()
+            || perf.run.as_ref().is_none_or(|r| r.sides.iter().any(|s| s == "source"));
+        if !source_replay_wanted && inputs.replay_baseline.is_none() {
+            inputs.replay_candidate = None;
+        }
         let unpaired = unpaired(&mut inputs);
         let nothing = inputs.baseline.is_none() && inputs.replay_baseline.is_none();
         report.checks.extend(unpaired);
@@ -145,18 +162,6 @@ pub async fn run(gate: &Gate<'_>, progress: &mut dyn Progress) -> Result<GateRep
         report.checks.extend(outcome.checks);
         if let Some(html) = outcome.html {
             report.files.insert("compare_html".into(), relative(&html, &gate.out));
-        }
-        for (key, path) in [("baselines/source", &inputs.baseline), ("baselines/target", &inputs.candidate)] {
-            if let Some(p) = path {
-                report.files.insert(key.into(), relative(p, &gate.out));
-            }
-        }
-        for (key, path) in
-            [("runs/source", &inputs.replay_baseline), ("runs/target", &inputs.replay_candidate)]
-        {
-            if let Some(p) = path {
-                report.files.insert(key.into(), relative(p, &gate.out));
-            }
         }
     }
     save(&mut report, false)?;

@@ -3,6 +3,7 @@
 //! output folder, so what a newcomer sees is what they would run on their own servers.
 
 mod sims;
+mod sizing;
 mod story;
 
 use super::Outcome;
@@ -18,9 +19,12 @@ use std::path::PathBuf;
 /// Purpose (the target) in this process; seeds the order-entry workload on both; changes one
 /// customer's email on the target (the planted difference); validates the data; replays the
 /// workload on each side while collecting a DMV baseline; compares; and prints where the
-/// HTML report is and what it found. Everything is written to --out:
+/// HTML report is and what it found; then sizes a Managed Instance from the source baseline
+/// (`cutover size`) and writes the gate that would confirm that size on a new instance.
+/// Everything is written to --out:
 ///   gate.toml (the gate the demo ran)  gate.json  gate.md  junit.xml
 ///   validate/  baselines/source|target/  runs/source|target/  compare/report.html
+///   confirm-gate.toml (`cutover size --confirm-gate`: edit its target, run `cutover gate`)
 ///
 /// Exit codes: 0 when the demo ran to the end and the report found the planted difference (the
 /// story worked); 2 when something could not run. With --strict the exit code is the gate's
@@ -83,7 +87,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     source.server.shutdown().await;
     target.server.shutdown().await;
     print!("{}", report.render_text());
-    explain(&report, &args, rows)
+    let sized = sizing::run(&report, &args.out, args.seconds, &args.rate);
+    let outcome = explain(&report, &args, rows)?;
+    println!();
+    sized.iter().for_each(|l| println!("{l}"));
+    Ok(outcome)
 }
 
 /// What the demo found, where to look, and the exit code.

@@ -26,8 +26,16 @@ impl Sample {
 #[derive(Clone, Debug, Default)]
 pub struct InstanceFacts {
     pub name: String,
+    /// The server as the collector showed it (host,port), for a gate file's `source`.
+    pub server: Option<String>,
+    /// `on_premises`, `managed_instance`, … (identity.family).
+    pub family: Option<String>,
     pub cpu_count: Option<f64>,
     pub memory_mb: Option<f64>,
+    /// Families the collector was refused, with the message naming the missing grant.
+    pub refused: BTreeMap<String, String>,
+    /// (family, message) of the reads that failed.
+    pub errors: Vec<(String, String)>,
 }
 
 /// A baseline, read.
@@ -36,6 +44,17 @@ pub struct Baseline {
     pub dir: PathBuf,
     pub instance: InstanceFacts,
     pub samples: Vec<Sample>,
+}
+
+impl Baseline {
+    /// Seconds from the first sample to the last.
+    pub fn seconds(&self) -> f64 {
+        let (lo, hi) = self
+            .samples
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), s| (lo.min(s.timestamp), hi.max(s.timestamp)));
+        if hi >= lo { (hi - lo) as f64 / 1000.0 } else { 0.0 }
+    }
 }
 
 /// Parses `k=v,k=v` with `\` escapes (docs/baseline-format.md).
@@ -90,10 +109,32 @@ pub fn read(dir: &Path, instance: Option<&str>) -> Result<Baseline, AssessError>
         })?,
         None => instances.first().ok_or_else(|| bad(dir, "baseline.json lists no instances"))?,
     };
+    let name = chosen["name"].as_str().unwrap_or_default().to_string();
+    let text_of = |v: &serde_json::Value| v.as_str().map(str::to_string);
     let facts = InstanceFacts {
-        name: chosen["name"].as_str().unwrap_or_default().to_string(),
+        server: text_of(&chosen["server"]),
+        family: text_of(&chosen["identity"]["family"]),
         cpu_count: chosen["identity"]["cpu_count"].as_f64(),
         memory_mb: chosen["identity"]["memory_mb"].as_f64(),
+        refused: chosen["refused_families"]
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| (k.clone(), text_of(v).unwrap_or_default())).collect())
+            .unwrap_or_default(),
+        errors: doc["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|e| e["instance"].as_str() == Some(name.as_str()))
+                    .map(|e| {
+                        (
+                            text_of(&e["family"]).unwrap_or_default(),
+                            text_of(&e["message"]).unwrap_or_default(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        name,
     };
     let mut files: Vec<PathBuf> = doc["series_files"]
         .as_array()
@@ -116,7 +157,9 @@ pub fn read(dir: &Path, instance: Option<&str>) -> Result<Baseline, AssessError>
             },
         ));
     }
-    if samples.is_empty() {
+    // With no rows at all, only a collector that was refused or failed explains why (and the
+    // sizing reports every figure as unknown); otherwise it is not a baseline of this instance.
+    if samples.is_empty() && facts.refused.is_empty() && facts.errors.is_empty() {
         return Err(bad(dir, format!("no series rows for instance '{}'", facts.name)));
     }
     Ok(Baseline { dir: dir.to_path_buf(), instance: facts, samples })

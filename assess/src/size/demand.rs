@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::baseline::{Baseline, Sample};
+use super::metrics::{GIB, METRICS, MIB};
+use super::unknown::Unknown;
 
-const MIB: f64 = 1024.0 * 1024.0;
-const GIB: f64 = MIB * 1024.0;
 const SYSTEM_DATABASES: &[&str] = &["master", "model", "msdb", "tempdb"];
 
 /// One demand figure.
@@ -29,7 +29,11 @@ pub struct Figure {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Demand {
     pub percentile: f64,
+    /// Seconds the baseline covers.
+    pub seconds: f64,
     pub figures: Vec<Figure>,
+    /// The metrics the baseline cannot give, and what would provide them.
+    pub unknown: Vec<Unknown>,
 }
 
 impl Demand {
@@ -37,9 +41,13 @@ impl Demand {
         self.figures.iter().find(|f| f.metric == metric)
     }
 
-    /// The value at the percentile (0 when the baseline lacks the metric).
-    pub fn at(&self, metric: &str) -> f64 {
-        self.get(metric).map_or(0.0, |f| f.at_percentile)
+    /// The value at the percentile (None when the baseline cannot give it: unknown, not 0).
+    pub fn at(&self, metric: &str) -> Option<f64> {
+        self.get(metric).map(|f| f.at_percentile)
+    }
+
+    pub fn unknown(&self, metric: &str) -> Option<&Unknown> {
+        self.unknown.iter().find(|u| u.metric == metric)
     }
 
     /// The mean over the run (None when the baseline lacks the metric).
@@ -50,128 +58,6 @@ impl Demand {
     pub fn peak(&self, metric: &str) -> f64 {
         self.get(metric).map_or(0.0, |f| f.peak)
     }
-}
-
-/// How a metric's per-time value is built from the samples at one time.
-type Build = fn(&[&Sample], &Baseline) -> Option<f64>;
-
-/// (key, unit, description, builder).
-pub const METRICS: &[(&str, &str, &str, Build)] = &[
-    ("cpu_cores", "cores", "cores in use (CPU % × cores)", cpu_cores),
-    ("memory_gb", "GB", "memory SQL Server holds (Total Server Memory)", memory_gb),
-    ("page_life_expectancy", "s", "page life expectancy", ple),
-    ("iops", "IO/s", "data and log IOPS (reads + writes, all files)", iops),
-    ("read_mib_s", "MiB/s", "read throughput", read_mib_s),
-    ("write_mib_s", "MiB/s", "write throughput", write_mib_s),
-    ("data_read_latency_ms", "ms", "data-file read latency the workload saw", data_read_latency),
-    ("log_write_latency_ms", "ms", "log-file write latency the workload saw", log_write_latency),
-    ("log_rate_mb_s", "MB/s", "log generation rate (Log Bytes Flushed/sec)", log_rate),
-    ("tempdb_gb", "GB", "tempdb in use (version store + user + internal objects)", tempdb_used),
-    ("tempdb_size_gb", "GB", "tempdb files' size", tempdb_size),
-    ("data_gib", "GiB", "data files' size (user and msdb/model/master)", data_size),
-    ("log_gib", "GiB", "log files' size", log_size),
-];
-
-fn of<'a>(
-    rows: &'a [&'a Sample],
-    family: &'a str,
-    metric: &'a str,
-) -> impl Iterator<Item = &'a &'a Sample> + 'a {
-    rows.iter().filter(move |s| s.family == family && s.metric == metric)
-}
-
-fn sum(rows: &[&Sample], family: &str, metric: &str) -> Option<f64> {
-    let mut it = of(rows, family, metric).peekable();
-    it.peek()?;
-    Some(it.map(|s| s.value).sum())
-}
-
-fn cpu_cores(rows: &[&Sample], b: &Baseline) -> Option<f64> {
-    let vcores = of(rows, "resource_stats", "vcores").map(|s| s.value).next();
-    let cores = vcores.or(b.instance.cpu_count)?;
-    let pct = of(rows, "resource_stats", "cpu_percent")
-        .map(|s| s.value)
-        .next()
-        .or_else(|| of(rows, "cpu", "cpu_sql_percent").map(|s| s.value).next())?;
-    Some(pct / 100.0 * cores)
-}
-
-fn memory_gb(rows: &[&Sample], _: &Baseline) -> Option<f64> {
-    sum(rows, "perf_counters", "total_server_memory_bytes").map(|b| b / 1e9)
-}
-
-fn ple(rows: &[&Sample], _: &Baseline) -> Option<f64> {
-    of(rows, "perf_counters", "page_life_expectancy_seconds").map(|s| s.value).reduce(f64::min)
-}
-
-fn files<'a>(
-    rows: &'a [&'a Sample],
-    metric: &'a str,
-    file_type: Option<&'a str>,
-) -> impl Iterator<Item = &'a &'a Sample> + 'a {
-    of(rows, "file_stats", metric).filter(move |s| {
-        s.label("database") != "RBPEX" && file_type.is_none_or(|t| s.label("file_type") == t)
-    })
-}
-
-fn iops(rows: &[&Sample], _: &Baseline) -> Option<f64> {
-    let r = sum(rows, "file_stats", "io_reads")?;
-    Some(r + sum(rows, "file_stats", "io_writes").unwrap_or(0.0))
-}
-
-fn read_mib_s(rows: &[&Sample], _: &Baseline) -> Option<f64> {
-    sum(rows, "file_stats", "io_read_bytes").map(|b| b / MIB)
-}
-
-fn write_mib_s(rows: &[&Sample], _: &Baseline) -> Option<f64> {
-    sum(rows, "file_stats", "io_written_bytes").map(|b| b / MIB)
-}
-
-/// Σ stall / Σ operations over the files of one type at one time, in ms.
-fn latency(rows: &[&Sample], stall: &str, ops: &str, file_type: &str) -> Option<f64> {
-    let s: f64 = files(rows, stall, Some(file_type)).map(|s| s.value).sum();
-    let n: f64 = files(rows, ops, Some(file_type)).map(|s| s.value).sum();
-    (n > 0.0).then(|| s / n * 1000.0)
-}
-
-fn data_read_latency(rows: &[&Sample], _: &Baseline) -> Option<f64> {
-    latency(rows, "io_stall_read_seconds", "io_reads", "ROWS")
-}
-
-fn log_write_latency(rows: &[&Sample], _: &Baseline) -> Option<f64> {
-    latency(rows, "io_stall_write_seconds", "io_writes", "LOG")
-}
-
-fn log_rate(rows: &[&Sample], _: &Baseline) -> Option<f64> {
-    sum(rows, "perf_counters", "log_flushed_bytes").map(|b| b / 1e6)
-}
-
-fn tempdb_used(rows: &[&Sample], _: &Baseline) -> Option<f64> {
-    let parts = ["tempdb_version_store_bytes", "tempdb_user_object_bytes", "tempdb_internal_object_bytes"];
-    let found: Vec<f64> = parts.iter().filter_map(|m| sum(rows, "tempdb", m)).collect();
-    (!found.is_empty()).then(|| found.iter().sum::<f64>() / 1e9)
-}
-
-fn tempdb_size(rows: &[&Sample], _: &Baseline) -> Option<f64> {
-    let mut it = files(rows, "file_size_bytes", None).filter(|s| s.label("database") == "tempdb").peekable();
-    it.peek()?;
-    Some(it.map(|s| s.value).sum::<f64>() / 1e9)
-}
-
-fn size_of(rows: &[&Sample], file_type: &str) -> Option<f64> {
-    let mut it = files(rows, "file_size_bytes", Some(file_type))
-        .filter(|s| s.label("database") != "tempdb")
-        .peekable();
-    it.peek()?;
-    Some(it.map(|s| s.value).sum::<f64>() / GIB)
-}
-
-fn data_size(rows: &[&Sample], _: &Baseline) -> Option<f64> {
-    size_of(rows, "ROWS")
-}
-
-fn log_size(rows: &[&Sample], _: &Baseline) -> Option<f64> {
-    size_of(rows, "LOG")
 }
 
 /// Nearest-rank percentile of `values` (sorted ascending in place).
@@ -190,20 +76,29 @@ pub fn demand(b: &Baseline, p: f64) -> Demand {
     for s in &b.samples {
         by_time.entry(s.timestamp).or_default().push(s);
     }
-    let mut figures = Vec::new();
-    for (metric, unit, what, build) in METRICS {
+    let (mut figures, mut unknown) = (Vec::new(), Vec::new());
+    for m in METRICS {
         let mut values: Vec<f64> =
-            by_time.values().filter_map(|rows| build(rows, b)).filter(|v| v.is_finite()).collect();
+            by_time.values().filter_map(|rows| (m.build)(rows, b)).filter(|v| v.is_finite()).collect();
         if values.is_empty() {
+            unknown.push(super::unknown::explain(m, b));
             continue;
         }
         let peak = values.iter().copied().fold(f64::MIN, f64::max);
         let n = values.len();
         let mean = values.iter().sum::<f64>() / n as f64;
         let at = percentile(&mut values, p);
-        figures.push(Figure { metric, unit, what, at_percentile: at, mean, peak, samples: n });
+        figures.push(Figure {
+            metric: m.key,
+            unit: m.unit,
+            what: m.what,
+            at_percentile: at,
+            mean,
+            peak,
+            samples: n,
+        });
     }
-    Demand { percentile: p, figures }
+    Demand { percentile: p, seconds: b.seconds(), figures, unknown }
 }
 
 /// Per data file: (database, file, IOPS at p, MiB/s at p, size GiB at the last sample).

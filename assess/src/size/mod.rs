@@ -3,9 +3,14 @@
 //! ([`report`]).
 
 pub mod baseline;
+pub mod confirm;
 pub mod demand;
+pub mod io_plan;
+pub mod latency;
+pub mod metrics;
 pub mod recommend;
 pub mod report;
+pub mod unknown;
 
 use std::path::Path;
 
@@ -13,7 +18,8 @@ use serde::Serialize;
 
 use crate::AssessError;
 use crate::limits::Limits;
-pub use recommend::{Recommendation, Sizing, TierKind};
+pub use crate::limits::TierKind;
+pub use recommend::{Recommendation, Sizing};
 
 /// What to size for.
 #[derive(Clone, Debug)]
@@ -44,6 +50,8 @@ pub struct SizeReport {
     pub sizing: Sizing,
     pub limits_source: String,
     pub limits_revision: String,
+    /// The gate file written to confirm the recommendation (`--confirm-gate`), if any.
+    pub confirm_gate: Option<String>,
 }
 
 /// `20%`, `20`, `0.2` → 0.2.
@@ -70,7 +78,8 @@ pub fn size(dir: &Path, opts: &SizeOptions, limits: &Limits) -> Result<SizeRepor
     let b = baseline::read(dir, opts.instance.as_deref())?;
     let d = demand::demand(&b, opts.percentile);
     let files = demand::file_demand(&b, opts.percentile);
-    let sizing = recommend::recommend(&d, &files, limits, opts.headroom);
+    let sizing =
+        recommend::recommend(&d, &files, limits, opts.headroom, latency::writing_seconds_per_second(&b));
     Ok(SizeReport {
         baseline: dir.display().to_string(),
         instance: b.instance.name.clone(),
@@ -79,8 +88,9 @@ pub fn size(dir: &Path, opts: &SizeOptions, limits: &Limits) -> Result<SizeRepor
         demand: d,
         files,
         sizing,
-        limits_source: limits.source.resource_limits.clone(),
-        limits_revision: limits.source.revision.clone(),
+        limits_source: limits.source.url.clone(),
+        limits_revision: format!("{} ({})", limits.source.title, limits.source.date),
+        confirm_gate: None,
     })
 }
 
