@@ -19,12 +19,14 @@ fn size(name: &str, w: &Workload, extra: &[&str]) -> (i32, Value) {
 }
 
 fn run(dir: &std::path::Path, extra: &[&str]) -> (i32, Value) {
-    let out_file = dir.join("sizing.json");
+    let out_dir = dir.join("sizing");
     let mut args = vec!["size".to_string(), "--baseline".into(), dir.display().to_string()];
-    args.extend(["--format".into(), "json".into(), "--out".into(), out_file.display().to_string()]);
+    args.extend(["--json".into(), "--out".into(), out_dir.display().to_string()]);
     args.extend(extra.iter().map(|s| s.to_string()));
     let out = cutover(&args);
-    (out.status.code().unwrap(), json(&out_file))
+    let report = json(&out_dir.join("size.json"));
+    assert_eq!(report, serde_json::from_slice::<Value>(&out.stdout).unwrap(), "stdout is the same JSON");
+    (out.status.code().unwrap(), report)
 }
 
 fn chosen(report: &Value) -> &Value {
@@ -273,7 +275,7 @@ fn a_baseline_that_shows_none_of_cpu_memory_and_io_gets_no_recommendation_and_ex
         })
         .collect();
     write_rows(&dir, &rows, 16.0, &[("perf_counters", grant), ("file_stats", grant), ("cpu", grant)]);
-    let out_file = dir.join("sizing.json");
+    let out_dir = dir.join("sizing");
     let out = cutover(&[
         "size",
         "--baseline",
@@ -281,7 +283,7 @@ fn a_baseline_that_shows_none_of_cpu_memory_and_io_gets_no_recommendation_and_ex
         "--format",
         "json",
         "--out",
-        &out_file.display().to_string(),
+        &out_dir.display().to_string(),
         "--confirm-gate",
         &dir.join("confirm.toml").display().to_string(),
     ]);
@@ -293,7 +295,7 @@ fn a_baseline_that_shows_none_of_cpu_memory_and_io_gets_no_recommendation_and_ex
     );
     assert!(stderr.contains("no gate written"), "{stderr}");
     assert!(!dir.join("confirm.toml").exists());
-    let report = json(&out_file);
+    let report = json(&out_dir.join("size.json"));
     assert!(report["sizing"]["chosen"].is_null());
     let memory =
         report["demand"]["unknown"].as_array().unwrap().iter().find(|u| u["metric"] == "memory_gb").unwrap();

@@ -2,7 +2,9 @@
 //! the gate that confirms it on the new instance.
 
 use super::Outcome;
+use super::output::{self, Format, FormatArgs};
 use anyhow::{Context, bail};
+use cutover_mssql::{ServerSpec, ServerTarget, SecretSource, SystemEnv};
 use cutover_assess::limits::Limits;
 use cutover_assess::size::confirm::{self, ConfirmOptions};
 use cutover_assess::size::{self, SizeOptions};
@@ -34,7 +36,7 @@ use std::path::PathBuf;
 ///
 /// Examples:
 ///   cutover size --baseline baselines/src
-///   cutover size --baseline baselines/src --percentile 99 --headroom 30% --format markdown --out sizing.md
+///   cutover size --baseline baselines/src --percentile 99 --headroom 30% --format markdown --out sizing/
 ///   cutover size --baseline baselines/src --confirm-gate confirm.toml \
 ///     --confirm-target "Server=tcp:mi-new.abc.database.windows.net,1433;Database=shop;User Id=cutover"
 ///   cutover gate --policy confirm.toml          # once the new instance holds a restored copy
@@ -53,11 +55,10 @@ pub struct SizeArgs {
     /// The baseline's instance to size (default: the first).
     #[arg(long)]
     instance: Option<String>,
-    /// terminal, markdown or json.
-    #[arg(long, default_value = "terminal", value_parser = ["terminal", "markdown", "json"])]
-    format: String,
-    /// Write the output to this file instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    #[command(flatten)]
+    output: FormatArgs,
+    /// Folder to write the report into: size.json and size.md.
+    #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// A resource-limits table to use instead of the bundled one (same format as
     /// assess/data/mi-limits.toml; every row must name its source page and date).
@@ -73,7 +74,7 @@ pub struct SizeArgs {
     /// The new instance for the gate: a connection string or a cutover.toml name (default: a
     /// placeholder to edit in the file).
     #[arg(long, value_name = "CONN", requires = "confirm_gate", help_heading = "Confirm gate")]
-    confirm_target: Option<String>,
+    confirm_target: Option<ServerSpec>,
     /// The environment variable holding the new instance's password.
     #[arg(long, value_name = "VAR", default_value = "MI_PASSWORD", help_heading = "Confirm gate")]
     confirm_password_env: String,
@@ -109,27 +110,42 @@ pub async fn run(args: SizeArgs) -> anyhow::Result<Outcome> {
         headroom: size::parse_headroom(&args.headroom)?,
         instance: args.instance.clone(),
     };
+    if let Some(target) = &args.confirm_target {
+        refuse_literal_password(target, &args.confirm_password_env)?;
+    }
     let mut report = size::size(&args.baseline, &opts, &limits)?;
     if let Some(path) = &args.confirm_gate {
         write_confirm_gate(&args, path, &mut report)?;
     }
-    let text = match args.format.as_str() {
-        "json" => serde_json::to_string_pretty(&report)? + "\n",
-        "markdown" => size::report::markdown(&report),
-        _ => size::report::terminal(&report),
-    };
-    match &args.out {
-        Some(path) => {
-            std::fs::write(path, &text)
-                .with_context(|| format!("could not write --out {}", path.display()))?;
-            eprintln!("wrote {}", path.display());
-        }
-        None => print!("{text}"),
+    let (json, markdown) = (output::json(&report)?, size::report::markdown(&report));
+    if let Some(dir) = &args.out {
+        super::assess::write_files(dir, &[("size.json", json.clone()), ("size.md", markdown.clone())])?;
     }
+    output::print(&match args.output.get() {
+        Format::Json => json,
+        Format::Markdown => markdown,
+        Format::Terminal => size::report::terminal(&report),
+    });
     if let Some(why) = &report.sizing.not_offered {
-        bail!("the sizing could not complete: {why}");
+        return Ok(Outcome::Incomplete(format!("the sizing could not complete: {why}")));
     }
     Ok(if report.sizing.chosen.is_some() { Outcome::Pass } else { Outcome::Fail })
+}
+
+/// The gate file names the password's environment variable; a password written into
+/// --confirm-target would be copied into the file (and clash with the variable).
+fn refuse_literal_password(target: &ServerSpec, password_env: &str) -> anyhow::Result<()> {
+    if !target.is_connection_string() {
+        return Ok(());
+    }
+    let parsed = ServerTarget::parse(target.expose(), &SystemEnv)?;
+    if parsed.target.password_source == Some(SecretSource::ConnectionString) {
+        bail!(
+            "--confirm-target {target}: leave the password out of the connection string; the gate \
+             reads it from ${password_env} (--confirm-password-env)"
+        );
+    }
+    Ok(())
 }
 
 /// Writes the gate that confirms the recommendation (none when there is no recommendation).
@@ -140,7 +156,7 @@ fn write_confirm_gate(
 ) -> anyhow::Result<()> {
     let opts = ConfirmOptions {
         path: path.to_path_buf(),
-        target: args.confirm_target.clone(),
+        target: args.confirm_target.as_ref().map(|t| t.expose().to_string()),
         password_env: args.confirm_password_env.clone(),
         workload: args.confirm_workload.clone(),
         duration: args.confirm_duration.clone(),
