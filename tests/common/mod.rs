@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod outside;
 
 use cutover_mssql::{Connection, Env, ServerTarget};
 use cutover_sim::engine::runtime::{Instance, InstanceConfig, LoginDef};
