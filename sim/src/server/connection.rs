@@ -145,7 +145,7 @@ async fn run_session(
     let session = match session {
         Ok(session) => session,
         Err(error) => {
-            writer.write_all(&login_failure(&error, &shared)).await?;
+            writer.write_all(&login_failure(&error, &login.username, &shared)).await?;
             writer.flush().await?;
             return Ok(());
         }
@@ -185,6 +185,11 @@ async fn run_session(
             Ok(None) => continue,
             Err(e) => break Err(e),
         };
+        if let Some(reset) = assembler.take_reset()
+            && req_tx.send(reset).is_err()
+        {
+            break Ok(());
+        }
         if req_tx.send(request).is_err() {
             break Ok(());
         }
@@ -204,6 +209,8 @@ async fn run_session(
 struct Assembler {
     first: Option<PacketHeader>,
     payload: BytesMut,
+    /// The last complete message asked for a session reset first (see [`Assembler::take_reset`]).
+    reset: Option<Request>,
 }
 
 impl Assembler {
@@ -222,8 +229,30 @@ impl Assembler {
             return Ok(None);
         }
         self.first = None;
+        if header.status & packet::STATUS_IGNORE != 0 {
+            // The client gave up on this request before sending all of it (MS-TDS 2.2.1.7):
+            // nothing of it runs; the answer is a single DONE, not an attention acknowledgement.
+            self.payload.clear();
+            return Ok(Some(Request::Ignored));
+        }
+        self.reset = reset_request(&first);
         decode_request(Message { header: first, payload: self.payload.split().freeze() })
     }
+
+    /// The reset the message just assembled asked for, to run before it.
+    fn take_reset(&mut self) -> Option<Request> {
+        self.reset.take()
+    }
+}
+
+/// RESETCONNECTION (0x08) or RESETCONNECTIONSKIPTRAN (0x10) in the status of a message's first
+/// packet (MS-TDS 2.2.3.1.2; set only on SQL batch, RPC and transaction-manager requests, and
+/// "SHOULD be ignored" on later packets of the message).
+fn reset_request(first: &PacketHeader) -> Option<Request> {
+    let resettable =
+        matches!(first.ptype, PacketType::SqlBatch | PacketType::Rpc | PacketType::TransactionManager);
+    (resettable && first.resets_connection())
+        .then(|| Request::Reset { keep_transaction: first.status & packet::STATUS_RESET_SKIP_TRAN != 0 })
 }
 
 /// Turns a client message into a request for the worker.
@@ -253,8 +282,8 @@ fn negotiated_packet_size(requested: u32) -> usize {
     }
 }
 
-fn login_failure(error: &SqlError, shared: &Shared) -> Bytes {
+fn login_failure(error: &SqlError, user: &str, shared: &Shared) -> Bytes {
     let mut out = MessageWriter::new(PacketType::TabularResult, packet::DEFAULT_PACKET_SIZE, 0);
-    worker::write_login_failure(out.buf_mut(), error, shared);
+    worker::write_login_failure(out.buf_mut(), error, user, shared);
     out.finish()
 }
