@@ -23,6 +23,12 @@ pub const FREETDS: Client = Client {
     require_var: "CUTOVER_REQUIRE_FREETDS",
     install: "apt-get install freetds-bin",
 };
+/// FreeTDS's db-lib headers and a C compiler, for `interop/conformance/freetds_probe.c`.
+pub const FREETDS_DBLIB: Client = Client {
+    name: "FreeTDS db-lib",
+    require_var: "CUTOVER_REQUIRE_FREETDS",
+    install: "apt-get install freetds-dev",
+};
 pub const TEDIOUS: Client = Client {
     name: "tedious",
     require_var: "CUTOVER_REQUIRE_TEDIOUS",
@@ -34,6 +40,9 @@ impl Client {
         match self.name {
             "python-tds" => runs("python3", &["-c", "import pytds"]),
             "FreeTDS tsql" => runs("tsql", &["-C"]),
+            "FreeTDS db-lib" => {
+                std::path::Path::new("/usr/include/sybdb.h").exists() && runs("cc", &["--version"])
+            }
             _ => node_modules().join("tedious").is_dir() && runs("node", &["--version"]),
         }
     }
