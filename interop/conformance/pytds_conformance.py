@@ -261,7 +261,8 @@ def main(args):
         try:
             connect((args[0], "no_such_db", args[2], args[3])).close()
         except pytds.Error as e:
-            assert e.number in (4060, 18456), f"got {e.number}"
+            # pytds raises the last error and joins the texts of both.
+            assert e.number == 18456 and "Cannot open database" in str(e), f"got {e.number}: {e}"
             return
         raise AssertionError("login to a missing database succeeded")
 

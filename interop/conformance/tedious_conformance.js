@@ -378,15 +378,18 @@ async function main() {
 
   // Login to a missing database: 4060 then 18456; the login fails.
   await check('login.missing_database', async () => {
-    let error = null;
-    try {
-      const c2 = await open({ database: 'no_such_db' });
-      c2.close();
-    } catch (e) {
-      error = e;
-    }
+    const numbers = [];
+    const error = await new Promise((resolve) => {
+      const c2 = new Connection(config({ database: 'no_such_db' }));
+      c2.on('errorMessage', (e) => numbers.push(e.number));
+      c2.on('error', () => {});
+      c2.connect((err) => {
+        c2.close();
+        resolve(err);
+      });
+    });
     assert(error, 'login to a missing database succeeded');
-    assert(/Login failed/.test(error.message) || /4060|Cannot open database/.test(error.message), error.message);
+    assert(JSON.stringify(numbers) === '[4060,18456]', `errors ${JSON.stringify(numbers)}: ${error.message}`);
   });
 
   shared.conn.close();
