@@ -199,6 +199,11 @@ const CANCEL_QUERY =
   'FROM sys.types AS a CROSS JOIN sys.types AS b CROSS JOIN sys.types AS c ' +
   'CROSS JOIN sys.types AS d';
 
+// A query that computes for seconds before its one row.
+const SLOW_QUERY =
+  'SELECT COUNT_BIG(*) FROM sys.types AS a CROSS JOIN sys.types AS b CROSS JOIN sys.types AS c ' +
+  'CROSS JOIN sys.types AS d CROSS JOIN sys.types AS e';
+
 // The connection the checks share (replaced if a check ends it).
 const shared = { conn: null };
 
@@ -357,6 +362,21 @@ async function main() {
       assert(r.error && r.error.code === 'ECANCEL', `error ${r.error && r.error.code}`);
       const after = await run(c2, 'SELECT 8');
       assert(after.sets[0][0][0] === 8, JSON.stringify(after.sets));
+    } finally {
+      c2.close();
+    }
+  });
+
+  // A request timeout is a cancel too, here while the server is still computing (no row sent
+  // yet): the statement stops, ETIMEOUT within tedious's 5-second cancel timeout, and the
+  // connection goes on (MS-TDS 3.3.5.9: the attention cancels the running request).
+  await check('attention.request_timeout', async () => {
+    const c2 = await open({ requestTimeout: 300 });
+    try {
+      const r = await run(c2, SLOW_QUERY);
+      assert(r.error && r.error.code === 'ETIMEOUT', `error ${r.error && r.error.code}`);
+      const after = await run(c2, 'SELECT 9');
+      assert(after.sets[0][0][0] === 9, JSON.stringify(after.sets));
     } finally {
       c2.close();
     }

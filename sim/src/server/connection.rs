@@ -178,6 +178,7 @@ async fn run_session(
         let request = match assembler.push(header, payload) {
             Ok(Some(Request::Attention)) => {
                 cancel.store(true, Ordering::SeqCst);
+                activity.attention();
                 interrupt.interrupt();
                 Request::Attention
             }

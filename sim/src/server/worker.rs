@@ -61,6 +61,7 @@ pub(crate) fn spawn(
         let login_database = session.database();
         let mut bulk = BulkState::Idle;
         let mut reset: Option<Result<(), SqlError>> = None;
+        let activity = session.activity();
         while let Some(request) = requests.blocking_recv() {
             // A reset comes right before the request it belongs to, whose response starts with it.
             let ack = std::cell::Cell::new(reset.take());
@@ -123,6 +124,8 @@ pub(crate) fn spawn(
                     }
                 }
             }
+            // The request is answered (an ATTENTION with it): waits of later requests run out.
+            activity.clear_attention();
         }
     })
 }
