@@ -288,3 +288,58 @@ fn login_failure(error: &SqlError, user: &str, shared: &Shared) -> Bytes {
     worker::write_login_failure(out.buf_mut(), error, user, shared);
     out.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch_packet(status: u8, sql: &str) -> (PacketHeader, Bytes) {
+        let mut payload = BytesMut::new();
+        sqlbatch::encode(&mut payload, sql);
+        let length = (payload.len() + packet::HEADER_LEN) as u16;
+        let header =
+            PacketHeader { ptype: PacketType::SqlBatch, status, length, spid: 0, packet_id: 1, window: 0 };
+        (header, payload.freeze())
+    }
+
+    fn assemble(packets: &[(u8, &str)]) -> (Option<Request>, Option<Request>) {
+        let mut assembler = Assembler::default();
+        let mut last = None;
+        for (status, sql) in packets {
+            let (header, payload) = batch_packet(*status, sql);
+            last = assembler.push(header, payload).unwrap();
+        }
+        (last, assembler.take_reset())
+    }
+
+    /// MS-TDS 2.2.3.1.2: RESETCONNECTION (0x08) and RESETCONNECTIONSKIPTRAN (0x10) on a request's
+    /// first packet ask for a reset before it runs; the request itself is decoded as usual.
+    #[test]
+    fn reset_bits_on_the_first_packet_ask_for_a_reset_before_the_request() {
+        let (request, reset) = assemble(&[(0x09, "SELECT 1")]);
+        assert!(matches!(request, Some(Request::Batch(ref sql)) if sql == "SELECT 1"));
+        assert!(matches!(reset, Some(Request::Reset { keep_transaction: false })));
+        let (_, reset) = assemble(&[(0x11, "SELECT 1")]);
+        assert!(matches!(reset, Some(Request::Reset { keep_transaction: true })));
+        let (_, reset) = assemble(&[(0x01, "SELECT 1")]);
+        assert!(reset.is_none());
+        // On a later packet of the message the bit is ignored.
+        let (request, reset) = assemble(&[(0x00, "SELECT 1"), (0x09, "")]);
+        assert!(matches!(request, Some(Request::Batch(_))) && reset.is_none());
+    }
+
+    /// MS-TDS 2.2.1.7: a message ended with IGNORE (0x02) and EOM is abandoned: nothing of it runs.
+    #[test]
+    fn an_ignored_message_is_not_run() {
+        let (request, reset) = assemble(&[(0x00, "DELETE FROM dbo.t WHERE"), (0x03, "")]);
+        assert!(matches!(request, Some(Request::Ignored)) && reset.is_none());
+        // The next message starts afresh.
+        let mut assembler = Assembler::default();
+        for (status, sql) in [(0x00, "DELETE"), (0x03, ""), (0x01, "SELECT 2")] {
+            let (header, payload) = batch_packet(status, sql);
+            if let Some(Request::Batch(sql)) = assembler.push(header, payload).unwrap() {
+                assert_eq!(sql, "SELECT 2");
+            }
+        }
+    }
+}

@@ -40,3 +40,34 @@ impl Session {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::runtime::CollectSink;
+    use crate::engine::runtime::tests::{instance, sa};
+
+    fn exec(session: &mut super::Session, sql: &str) -> CollectSink {
+        let mut sink = CollectSink::default();
+        session.execute(sql, &[], &mut sink);
+        assert!(sink.errors.is_empty(), "{sql}: {:?}", sink.errors);
+        sink
+    }
+
+    /// A pooled connection's reset: the open transaction is rolled back, NOCOUNT is off again and
+    /// the database is the login's; with RESETCONNECTIONSKIPTRAN the transaction stays open.
+    #[test]
+    fn reset_rolls_back_restores_options_and_the_login_database() {
+        let inst = instance();
+        inst.create_database("shop").unwrap();
+        let mut s = sa(&inst, "master");
+        exec(&mut s, "USE shop; CREATE TABLE dbo.t (id int)");
+        exec(&mut s, "SET NOCOUNT ON; BEGIN TRANSACTION; INSERT INTO dbo.t VALUES (1)");
+        s.reset("master", true).unwrap();
+        assert_eq!((s.trancount(), s.database().as_str()), (1, "master"), "SKIPTRAN keeps the transaction");
+        s.reset("master", false).unwrap();
+        assert_eq!(s.trancount(), 0);
+        let counted = exec(&mut s, "SELECT COUNT(*) FROM shop.dbo.t");
+        assert_eq!(counted.counts, vec![Some(1)], "NOCOUNT is off after the reset");
+        assert_eq!(counted.results[0].rows[0][0], crate::types::Value::Int(0), "the insert was rolled back");
+    }
+}
