@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod outside;
 pub mod synthetic;
 
 use cutover_mssql::{Connection, Env, ServerTarget};

@@ -34,6 +34,8 @@ pub struct SessionActivity {
     pub requests: AtomicU64,
     pub killed: AtomicBool,
     pub kill: tokio::sync::Notify,
+    /// The client sent ATTENTION for the request running now: waits end early.
+    pub attention: AtomicBool,
 }
 
 impl SessionActivity {
@@ -49,6 +51,20 @@ impl SessionActivity {
 
     pub fn is_killed(&self) -> bool {
         self.killed.load(Relaxed)
+    }
+
+    /// The client asked to cancel the running request (ATTENTION).
+    pub fn attention(&self) {
+        self.attention.store(true, Relaxed);
+    }
+
+    /// Whether the running request was cancelled; cleared when the request has been answered.
+    pub fn is_cancelled(&self) -> bool {
+        self.attention.load(Relaxed)
+    }
+
+    pub fn clear_attention(&self) {
+        self.attention.store(false, Relaxed);
     }
 
     pub fn set_wait(&self, wait: Option<usize>, blocking: u16, now_ms: i64) {

@@ -145,7 +145,7 @@ async fn run_session(
     let session = match session {
         Ok(session) => session,
         Err(error) => {
-            writer.write_all(&login_failure(&error, &shared)).await?;
+            writer.write_all(&login_failure(&error, &login.username, &shared)).await?;
             writer.flush().await?;
             return Ok(());
         }
@@ -178,6 +178,7 @@ async fn run_session(
         let request = match assembler.push(header, payload) {
             Ok(Some(Request::Attention)) => {
                 cancel.store(true, Ordering::SeqCst);
+                activity.attention();
                 interrupt.interrupt();
                 Request::Attention
             }
@@ -185,6 +186,11 @@ async fn run_session(
             Ok(None) => continue,
             Err(e) => break Err(e),
         };
+        if let Some(reset) = assembler.take_reset()
+            && req_tx.send(reset).is_err()
+        {
+            break Ok(());
+        }
         if req_tx.send(request).is_err() {
             break Ok(());
         }
@@ -204,6 +210,8 @@ async fn run_session(
 struct Assembler {
     first: Option<PacketHeader>,
     payload: BytesMut,
+    /// The last complete message asked for a session reset first (see [`Assembler::take_reset`]).
+    reset: Option<Request>,
 }
 
 impl Assembler {
@@ -222,8 +230,30 @@ impl Assembler {
             return Ok(None);
         }
         self.first = None;
+        if header.status & packet::STATUS_IGNORE != 0 {
+            // The client gave up on this request before sending all of it (MS-TDS 2.2.1.7):
+            // nothing of it runs; the answer is a single DONE, not an attention acknowledgement.
+            self.payload.clear();
+            return Ok(Some(Request::Ignored));
+        }
+        self.reset = reset_request(&first);
         decode_request(Message { header: first, payload: self.payload.split().freeze() })
     }
+
+    /// The reset the message just assembled asked for, to run before it.
+    fn take_reset(&mut self) -> Option<Request> {
+        self.reset.take()
+    }
+}
+
+/// RESETCONNECTION (0x08) or RESETCONNECTIONSKIPTRAN (0x10) in the status of a message's first
+/// packet (MS-TDS 2.2.3.1.2; set only on SQL batch, RPC and transaction-manager requests, and
+/// "SHOULD be ignored" on later packets of the message).
+fn reset_request(first: &PacketHeader) -> Option<Request> {
+    let resettable =
+        matches!(first.ptype, PacketType::SqlBatch | PacketType::Rpc | PacketType::TransactionManager);
+    (resettable && first.resets_connection())
+        .then(|| Request::Reset { keep_transaction: first.status & packet::STATUS_RESET_SKIP_TRAN != 0 })
 }
 
 /// Turns a client message into a request for the worker.
@@ -253,8 +283,63 @@ fn negotiated_packet_size(requested: u32) -> usize {
     }
 }
 
-fn login_failure(error: &SqlError, shared: &Shared) -> Bytes {
+fn login_failure(error: &SqlError, user: &str, shared: &Shared) -> Bytes {
     let mut out = MessageWriter::new(PacketType::TabularResult, packet::DEFAULT_PACKET_SIZE, 0);
-    worker::write_login_failure(out.buf_mut(), error, shared);
+    worker::write_login_failure(out.buf_mut(), error, user, shared);
     out.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch_packet(status: u8, sql: &str) -> (PacketHeader, Bytes) {
+        let mut payload = BytesMut::new();
+        sqlbatch::encode(&mut payload, sql);
+        let length = (payload.len() + packet::HEADER_LEN) as u16;
+        let header =
+            PacketHeader { ptype: PacketType::SqlBatch, status, length, spid: 0, packet_id: 1, window: 0 };
+        (header, payload.freeze())
+    }
+
+    fn assemble(packets: &[(u8, &str)]) -> (Option<Request>, Option<Request>) {
+        let mut assembler = Assembler::default();
+        let mut last = None;
+        for (status, sql) in packets {
+            let (header, payload) = batch_packet(*status, sql);
+            last = assembler.push(header, payload).unwrap();
+        }
+        (last, assembler.take_reset())
+    }
+
+    /// MS-TDS 2.2.3.1.2: RESETCONNECTION (0x08) and RESETCONNECTIONSKIPTRAN (0x10) on a request's
+    /// first packet ask for a reset before it runs; the request itself is decoded as usual.
+    #[test]
+    fn reset_bits_on_the_first_packet_ask_for_a_reset_before_the_request() {
+        let (request, reset) = assemble(&[(0x09, "SELECT 1")]);
+        assert!(matches!(request, Some(Request::Batch(ref sql)) if sql == "SELECT 1"));
+        assert!(matches!(reset, Some(Request::Reset { keep_transaction: false })));
+        let (_, reset) = assemble(&[(0x11, "SELECT 1")]);
+        assert!(matches!(reset, Some(Request::Reset { keep_transaction: true })));
+        let (_, reset) = assemble(&[(0x01, "SELECT 1")]);
+        assert!(reset.is_none());
+        // On a later packet of the message the bit is ignored.
+        let (request, reset) = assemble(&[(0x00, "SELECT 1"), (0x09, "")]);
+        assert!(matches!(request, Some(Request::Batch(_))) && reset.is_none());
+    }
+
+    /// MS-TDS 2.2.1.7: a message ended with IGNORE (0x02) and EOM is abandoned: nothing of it runs.
+    #[test]
+    fn an_ignored_message_is_not_run() {
+        let (request, reset) = assemble(&[(0x00, "DELETE FROM dbo.t WHERE"), (0x03, "")]);
+        assert!(matches!(request, Some(Request::Ignored)) && reset.is_none());
+        // The next message starts afresh.
+        let mut assembler = Assembler::default();
+        for (status, sql) in [(0x00, "DELETE"), (0x03, ""), (0x01, "SELECT 2")] {
+            let (header, payload) = batch_packet(status, sql);
+            if let Some(Request::Batch(sql)) = assembler.push(header, payload).unwrap() {
+                assert_eq!(sql, "SELECT 2");
+            }
+        }
+    }
 }

@@ -63,16 +63,29 @@ impl<'a> TdsSink<'a> {
     }
 
     /// Ends the response to a SQL batch (or an RPC, with RETURNSTATUS and DONEPROC).
+    ///
+    /// A cancelled request ends its response message (the statement DONEs written so far, then
+    /// a final DONE) and acknowledges the ATTENTION in a message of its own: one DONE with the
+    /// ATTN bit (0x20) (MS-TDS 2.2.1.7, 2.2.2.9, 3.3.5.9). Clients read the acknowledgement as
+    /// the next response: tedious, once it has sent ATTENTION, lets the response in flight run
+    /// out and then reads exactly one more message, waiting for the DONE with ATTN there.
     pub fn finish(mut self) {
         let cancelled = self.cancel.swap(false, Ordering::SeqCst);
         if cancelled {
-            self.flush_pending(true);
-            tokens::write_done(
-                self.out.buf_mut(),
-                DoneKind::Done,
-                DoneStatus { attention: true, ..Default::default() },
-                0,
-            );
+            let status = DoneStatus { error: self.any_error, ..Default::default() };
+            if self.in_proc {
+                self.flush_pending(true);
+                tokens::write_done(self.out.buf_mut(), DoneKind::DoneProc, status, 0);
+            } else if self.pending.is_some() {
+                self.flush_pending(false);
+            } else {
+                tokens::write_done(self.out.buf_mut(), DoneKind::Done, status, 0);
+            }
+            let response = self.out.finish();
+            self.send(response);
+            let ack = attention_ack(&mut self.out);
+            self.send(ack);
+            return;
         } else if self.in_proc {
             self.flush_pending(true);
             tokens::write_return_status(self.out.buf_mut(), 0);
@@ -85,6 +98,16 @@ impl<'a> TdsSink<'a> {
         }
         let last = self.out.finish();
         self.send(last);
+    }
+
+    /// Starts the response with the outcome of a RESETCONNECTION: ENVCHANGE type 18 ("Reset
+    /// Completion Acknowledgement", MS-TDS 2.2.7.9, empty old and new values) once the session
+    /// was reset, or the error that stopped the reset.
+    pub fn reset_acknowledged(&mut self, outcome: Result<(), SqlError>) {
+        match outcome {
+            Ok(()) => tokens::write_env_change(self.out.buf_mut(), &tokens::EnvChange::ResetCompletion),
+            Err(e) => tokens::write_error(self.out.buf_mut(), &e, self.server_name),
+        }
     }
 
     /// Writes the held-back DONE; `more` when further tokens follow it.
@@ -107,6 +130,17 @@ impl<'a> TdsSink<'a> {
             self.broken = true;
         }
     }
+}
+
+/// The attention acknowledgement: a message holding one DONE with the ATTN bit (0x20).
+pub(crate) fn attention_ack(out: &mut MessageWriter) -> Bytes {
+    tokens::write_done(
+        out.buf_mut(),
+        DoneKind::Done,
+        DoneStatus { attention: true, ..Default::default() },
+        0,
+    );
+    out.finish()
 }
 
 impl ResultSink for TdsSink<'_> {

@@ -32,10 +32,18 @@ pub(crate) enum Request {
     Rpc(RpcRequest),
     /// The client sent ATTENTION; answered here if no request consumed it.
     Attention,
+    /// A request the client abandoned mid-message (status IGNORE with EOM): answered with one
+    /// DONE and not run.
+    Ignored,
     /// A transaction-manager request (begin/commit/rollback from drivers that use them).
     TransactionManager(Bytes),
     /// A packet of the bulk load announced by a preceding `INSERT BULK`; `true` on the last.
     BulkChunk(Bytes, bool),
+    /// The next request's first packet carried RESETCONNECTION (or, keeping the transaction,
+    /// RESETCONNECTIONSKIPTRAN): reset the session before running it.
+    Reset {
+        keep_transaction: bool,
+    },
 }
 
 /// Starts the worker thread for one connection.
@@ -50,10 +58,25 @@ pub(crate) fn spawn(
 ) -> io::Result<JoinHandle<()>> {
     std::thread::Builder::new().name(format!("sim-spid-{spid}")).spawn(move || {
         let server_name = shared.server_name();
+        let login_database = session.database();
         let mut bulk = BulkState::Idle;
+        let mut reset: Option<Result<(), SqlError>> = None;
+        let activity = session.activity();
         while let Some(request) = requests.blocking_recv() {
-            let new_sink = |in_proc| TdsSink::new(packet_size, spid, &out, &cancel, &server_name, in_proc);
+            // A reset comes right before the request it belongs to, whose response starts with it.
+            let ack = std::cell::Cell::new(reset.take());
+            let new_sink = |in_proc| {
+                let mut sink = TdsSink::new(packet_size, spid, &out, &cancel, &server_name, in_proc);
+                if let Some(outcome) = ack.take() {
+                    sink.reset_acknowledged(outcome);
+                }
+                sink
+            };
             match request {
+                Request::Reset { keep_transaction } => {
+                    reset = Some(session.reset(&login_database, keep_transaction));
+                    continue;
+                }
                 Request::Batch(sql) => {
                     let mut sink = new_sink(false);
                     match super::bulk::insert_bulk_target(&sql) {
@@ -93,12 +116,16 @@ pub(crate) fn spawn(
                     run_transaction_manager(&mut session, &payload, &mut sink);
                     sink.finish();
                 }
+                Request::Ignored => new_sink(false).finish(),
                 Request::Attention => {
                     if cancel.swap(false, Ordering::SeqCst) {
-                        let _ = out.blocking_send(attention_ack(packet_size, spid));
+                        let mut writer = MessageWriter::new(PacketType::TabularResult, packet_size, spid);
+                        let _ = out.blocking_send(super::sink::attention_ack(&mut writer));
                     }
                 }
             }
+            // The request is answered (an ATTENTION with it): waits of later requests run out.
+            activity.clear_attention();
         }
     })
 }
@@ -223,17 +250,6 @@ fn skip_all_headers(payload: &[u8]) -> Option<&[u8]> {
     payload.get(total..)
 }
 
-fn attention_ack(packet_size: usize, spid: u16) -> Bytes {
-    let mut out = MessageWriter::new(PacketType::TabularResult, packet_size, spid);
-    tokens::write_done(
-        out.buf_mut(),
-        DoneKind::Done,
-        DoneStatus { attention: true, ..Default::default() },
-        0,
-    );
-    out.finish()
-}
-
 /// The successful login reply: database, language, collation and packet-size changes, the
 /// informational messages SQL Server sends, LOGINACK, DONE.
 pub(crate) fn login_response(
@@ -263,8 +279,15 @@ pub(crate) fn login_response(
     out.finish()
 }
 
-/// The failed-login reply: ERROR (e.g. 18456) and DONE with the error bit.
-pub(crate) fn write_login_failure(buf: &mut BytesMut, error: &SqlError, shared: &Shared) {
-    tokens::write_error(buf, error, &shared.server_name());
+/// The failed-login reply: ERROR (e.g. 18456) and DONE with the error bit. A missing database
+/// (4060, "Cannot open database … requested by the login. The login failed.") is followed by
+/// 18456 "Login failed for user …" (class 14, state 1 as clients see it), as SQL Server sends
+/// them: drivers treat the pair as a failed login and stop, where 4060 alone looks transient.
+pub(crate) fn write_login_failure(buf: &mut BytesMut, error: &SqlError, user: &str, shared: &Shared) {
+    let server = shared.server_name();
+    tokens::write_error(buf, error, &server);
+    if error.number == 4060 {
+        tokens::write_error(buf, &SqlError::login_failed(user).with_state(1), &server);
+    }
     tokens::write_done(buf, DoneKind::Done, DoneStatus { error: true, ..Default::default() }, 0);
 }

@@ -1,5 +1,11 @@
 //! BulkLoad (packet type 0x07): what a client sends after `INSERT BULK` — a COLMETADATA token
 //! describing the columns, ROW/NBCROW tokens with typed values, and a DONE.
+//!
+//! text, ntext and image columns follow the bulk-copy layout clients send (FreeTDS's
+//! `tds7_bcp_send_colmetadata`, tedious's `BulkLoad`), which SQL Server reads: the COLMETADATA
+//! table name is one US_VARCHAR (not the NumParts list of a server's COLMETADATA), and each value
+//! is a text pointer (B_VARBYTE, 0 length = NULL), an 8-byte timestamp, then a 4-byte length
+//! and the data (MS-TDS 2.2.7.19 ROW, TextPointer/Timestamp).
 
 use super::params::decode_value;
 use super::typeinfo::TypeInfo;
@@ -103,8 +109,8 @@ fn decode_columns(r: &mut Reader<'_>) -> io::Result<Vec<BulkColumn>> {
             r.u16_le()?; // flags
             let type_info = TypeInfo::decode(r)?;
             let ty = type_info.sql_type();
-            if matches!(ty, SqlType::Text | SqlType::NText | SqlType::Image) {
-                skip_table_name(r)?;
+            if has_text_pointer(ty) {
+                r.us_varchar()?; // the table name
             }
             let name = r.b_varchar()?;
             Ok(BulkColumn { name, ty, type_info })
@@ -112,13 +118,19 @@ fn decode_columns(r: &mut Reader<'_>) -> io::Result<Vec<BulkColumn>> {
         .collect()
 }
 
-/// text/ntext/image columns carry the table name as parts (count, then US_VARCHAR each).
-fn skip_table_name(r: &mut Reader<'_>) -> io::Result<()> {
-    let parts = r.u8()?;
-    for _ in 0..parts {
-        r.us_varchar()?;
+fn has_text_pointer(ty: SqlType) -> bool {
+    matches!(ty, SqlType::Text | SqlType::NText | SqlType::Image)
+}
+
+/// A text/ntext/image value: text pointer and timestamp (NULL when the pointer is empty), then
+/// the value with its 4-byte length.
+fn decode_text_value(r: &mut Reader<'_>, type_info: &TypeInfo) -> io::Result<Value> {
+    let pointer = r.u8()? as usize;
+    if pointer == 0 {
+        return Ok(Value::Null);
     }
-    Ok(())
+    r.skip(pointer + 8)?;
+    decode_value(r, type_info)
 }
 
 fn decode_row(r: &mut Reader<'_>, columns: &[BulkColumn], nulls: Option<&[u8]>) -> io::Result<Vec<Value>> {
@@ -127,6 +139,7 @@ fn decode_row(r: &mut Reader<'_>, columns: &[BulkColumn], nulls: Option<&[u8]>) 
         .enumerate()
         .map(|(i, c)| match nulls {
             Some(bitmap) if bitmap[i / 8] & (1 << (i % 8)) != 0 => Ok(Value::Null),
+            _ if has_text_pointer(c.ty) => decode_text_value(r, &c.type_info),
             _ => decode_value(r, &c.type_info),
         })
         .collect()
@@ -162,6 +175,31 @@ mod tests {
             assert_eq!(names, ["id", "name"]);
             assert!(decoder.is_done());
         }
+    }
+
+    /// A text column as tedious and FreeTDS send it: US_VARCHAR table name in COLMETADATA, and
+    /// each value behind a 16-byte text pointer and an 8-byte timestamp (an empty pointer = NULL).
+    #[test]
+    fn text_columns_carry_a_table_name_and_text_pointers() {
+        let utf16 = |s: &str| s.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>();
+        let mut buf = vec![COLMETADATA, 1, 0];
+        buf.extend([0, 0, 0, 0, 0x09, 0x00]); // user type, flags (nullable, updatable)
+        buf.extend([0x23, 0xFF, 0xFF, 0xFF, 0x7F, 0x09, 0x04, 0xD0, 0x00, 0x34]); // TEXT, max, collation
+        buf.extend([2, 0]);
+        buf.extend(utf16("tt")); // table name, US_VARCHAR
+        buf.push(4);
+        buf.extend(utf16("body")); // column name, B_VARCHAR
+        buf.push(ROW);
+        buf.push(16);
+        buf.extend([0u8; 16 + 8]); // text pointer, timestamp
+        buf.extend(5u32.to_le_bytes());
+        buf.extend(b"hello");
+        buf.extend([ROW, 0]); // NULL: empty text pointer
+        buf.extend([DONE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let mut decoder = BulkDecoder::default();
+        let rows = decoder.push(&buf, true).unwrap();
+        assert_eq!(rows, vec![vec![Value::Str("hello".into())], vec![Value::Null]]);
+        assert_eq!(decoder.columns().unwrap()[0].name, "body");
     }
 
     #[test]

@@ -17,6 +17,12 @@ pub const HEADER_LEN: usize = 8;
 pub const STATUS_NORMAL: u8 = 0x00;
 /// Status: end of message.
 pub const STATUS_EOM: u8 = 0x01;
+/// Status (client to server, with EOM): ignore this message, the client abandoned it.
+pub const STATUS_IGNORE: u8 = 0x02;
+/// Status (client to server): reset the session before this request (MS-TDS 2.2.3.1.2).
+pub const STATUS_RESET_CONNECTION: u8 = 0x08;
+/// Status (client to server): reset the session but keep its transaction (TDS 7.3+).
+pub const STATUS_RESET_SKIP_TRAN: u8 = 0x10;
 /// Smallest and largest packet sizes a client may negotiate.
 pub const MIN_PACKET_SIZE: usize = 512;
 pub const MAX_PACKET_SIZE: usize = 32767;
@@ -112,7 +118,7 @@ impl PacketHeader {
     /// Client asked to reset the connection before this message (RESETCONNECTION 0x08 or
     /// RESETCONNECTIONSKIPTRAN 0x10).
     pub fn resets_connection(&self) -> bool {
-        self.status & 0x18 != 0
+        self.status & (STATUS_RESET_CONNECTION | STATUS_RESET_SKIP_TRAN) != 0
     }
 
     /// Payload length (packet length minus the header).

@@ -24,6 +24,20 @@ pub(crate) struct Mark {
     blocked_by: Option<u16>,
 }
 
+/// Sleeps a shaped latency in short slices, ending early when the client cancels (ATTENTION):
+/// SQL Server stops a cancelled request at once (MS-TDS 3.3.5.9), and clients give up on the
+/// acknowledgement after a few seconds (tedious: 5 s, then the connection is closed).
+fn sleep_unless_cancelled(activity: &crate::load::SessionActivity, time: Duration) {
+    let deadline = std::time::Instant::now() + time;
+    while !activity.is_cancelled() && !activity.is_killed() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(5)));
+    }
+}
+
 /// SQL Server's error for a statement on a killed session.
 pub(crate) fn killed() -> SqlError {
     SqlError::new(596, 21, "Cannot continue the execution because the session is in the kill state.")
@@ -150,7 +164,7 @@ impl Session {
         ] {
             if !time.is_zero() {
                 a.set_wait(wait.map(|w| w as usize), 0, now_ms);
-                std::thread::sleep(time);
+                sleep_unless_cancelled(&a, time);
             }
         }
         a.set_wait(None, 0, now_ms);

@@ -201,7 +201,7 @@ impl Session {
         Ok(())
     }
 
-    fn rollback(&mut self) -> Result<(), Failure> {
+    pub(super) fn rollback(&mut self) -> Result<(), Failure> {
         self.sync_transaction_state();
         if self.trancount == 0 {
             return Err(SqlError::new(

@@ -29,6 +29,7 @@ mod lexer;
 pub mod lifecycle;
 mod objects;
 mod query_store;
+mod reset;
 pub mod session;
 pub mod sink;
 mod stream;

@@ -1,0 +1,73 @@
+//! Resetting a session for a pooled connection: what a client's RESETCONNECTION asks for.
+//!
+//! MS-TDS 2.2.3.1.2 (packet header Status): RESETCONNECTION (0x08) "signals the server to clean
+//! up the environment state of the connection back to the default environment setting,
+//! effectively simulating a logout and a subsequent login"; RESETCONNECTIONSKIPTRAN (0x10) does
+//! the same but leaves the transaction as it is. The server side (`server/worker.rs`) calls
+//! [`Session::reset`] before running the request and acknowledges with ENVCHANGE type 18.
+//!
+//! What is reset here: an open transaction (unless kept), variables and parameters,
+//! `SET NOCOUNT`, `@@ERROR`, `@@ROWCOUNT`, and the database context (back to the login's
+//! database; SqlClient, for one, resets its own idea of the current database on the
+//! acknowledgement without waiting for a database ENVCHANGE). Anything else the session comes
+//! to hold (temporary tables, SET options) belongs in this one function too.
+
+use std::sync::atomic::Ordering;
+
+use super::session::Session;
+use crate::error::SqlError;
+
+impl Session {
+    /// Resets the session to its state right after login, in `login_database`; with
+    /// `keep_transaction` (RESETCONNECTIONSKIPTRAN) an open transaction stays open.
+    pub fn reset(&mut self, login_database: &str, keep_transaction: bool) -> Result<(), SqlError> {
+        if !keep_transaction {
+            self.sync_transaction_state();
+            if self.trancount > 0
+                && let Err(super::errors::Failure::Error(e)) = self.rollback()
+            {
+                return Err(e);
+            }
+        }
+        self.vars.clear();
+        self.params.clear();
+        self.nocount = false;
+        self.shared.error.store(0, Ordering::Relaxed);
+        self.set_rowcount(0);
+        if !self.database().eq_ignore_ascii_case(login_database) {
+            self.switch_database(login_database)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::runtime::CollectSink;
+    use crate::engine::runtime::tests::{instance, sa};
+
+    fn exec(session: &mut super::Session, sql: &str) -> CollectSink {
+        let mut sink = CollectSink::default();
+        session.execute(sql, &[], &mut sink);
+        assert!(sink.errors.is_empty(), "{sql}: {:?}", sink.errors);
+        sink
+    }
+
+    /// A pooled connection's reset: the open transaction is rolled back, NOCOUNT is off again and
+    /// the database is the login's; with RESETCONNECTIONSKIPTRAN the transaction stays open.
+    #[test]
+    fn reset_rolls_back_restores_options_and_the_login_database() {
+        let inst = instance();
+        inst.create_database("shop").unwrap();
+        let mut s = sa(&inst, "master");
+        exec(&mut s, "USE shop; CREATE TABLE dbo.t (id int)");
+        exec(&mut s, "SET NOCOUNT ON; BEGIN TRANSACTION; INSERT INTO dbo.t VALUES (1)");
+        s.reset("master", true).unwrap();
+        assert_eq!((s.trancount(), s.database().as_str()), (1, "master"), "SKIPTRAN keeps the transaction");
+        s.reset("master", false).unwrap();
+        assert_eq!(s.trancount(), 0);
+        let counted = exec(&mut s, "SELECT COUNT(*) FROM shop.dbo.t");
+        assert_eq!(counted.counts, vec![Some(1)], "NOCOUNT is off after the reset");
+        assert_eq!(counted.results[0].rows[0][0], crate::types::Value::Int(0), "the insert was rolled back");
+    }
+}
