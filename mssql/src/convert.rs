@@ -37,7 +37,8 @@ pub fn fix_context(target: &ServerTarget) -> FixContext {
 /// it), or the first non-blank line when that one is blank or out of range: in a batch of
 /// several statements, the one that failed rather than the first.
 fn failing_line(sql: &str, line: u32) -> Option<String> {
-    let named = (line as usize).checked_sub(1).and_then(|i| sql.lines().nth(i)).filter(|l| !l.trim().is_empty());
+    let named =
+        (line as usize).checked_sub(1).and_then(|i| sql.lines().nth(i)).filter(|l| !l.trim().is_empty());
     match named {
         Some(l) => statement_first_line(l),
         None => statement_first_line(sql),

@@ -4,10 +4,10 @@
 use super::Outcome;
 use super::output::{self, Format, FormatArgs};
 use anyhow::{Context, bail};
-use cutover_mssql::{ServerSpec, ServerTarget, SecretSource, SystemEnv};
 use cutover_assess::limits::Limits;
 use cutover_assess::size::confirm::{self, ConfirmOptions};
 use cutover_assess::size::{self, SizeOptions};
+use cutover_mssql::{SecretSource, ServerSpec, ServerTarget, SystemEnv};
 use std::path::PathBuf;
 
 /// Recommend Azure SQL Managed Instance configurations from a source baseline.
