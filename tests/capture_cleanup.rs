@@ -19,7 +19,7 @@ async fn ctrl_c_stops_the_capture_keeps_what_was_read_and_drops_the_session() {
     let server = sim(TlsMode::Enabled).await;
     prepare(&server).await;
     let dir = scratch_dir("capture-ctrl-c");
-    let out_file = dir.join("cap.jsonl");
+    let out_file = dir.join("cap");
     let child = spawn_capture(&server, &out_file, &["--duration", "60s", "--poll", "100ms"]);
     wait_for_event_session(&server).await;
     known_workload(&server).await;
@@ -43,7 +43,7 @@ async fn ctrl_c_stops_the_capture_keeps_what_was_read_and_drops_the_session() {
 async fn a_dropped_connection_fails_the_capture_but_still_drops_the_session() {
     let server = sim(TlsMode::Enabled).await;
     let dir = scratch_dir("capture-dropped");
-    let child = spawn_capture(&server, &dir.join("cap.jsonl"), &["--duration", "60s", "--poll", "100ms"]);
+    let child = spawn_capture(&server, &dir.join("cap"), &["--duration", "60s", "--poll", "100ms"]);
     wait_for_event_session(&server).await;
     let capture_spid = server
         .instance()
@@ -66,7 +66,7 @@ async fn a_dropped_connection_fails_the_capture_but_still_drops_the_session() {
 async fn managed_instance_needs_a_blob_url_and_its_credential() {
     let server = sim_named(TlsMode::Enabled, "mi-gp").await;
     let dir = scratch_dir("capture-mi");
-    let out_file = dir.join("mi.jsonl");
+    let out_file = dir.join("mi");
     let base = ["capture", "--server", &server.conn, "--out", out_file.to_str().unwrap(), "--duration", "1s"];
     let out = cutover_async(args(&base)).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));

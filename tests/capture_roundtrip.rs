@@ -23,11 +23,26 @@ async fn a_captured_workload_replays_on_another_instance_with_the_same_statement
     prepare(&source).await;
     prepare(&target).await;
     let dir = scratch_dir("capture-roundtrip");
-    let captured = dir.join("src.jsonl");
+    let captured = dir.join("src");
 
     // Capture the source while the known workload runs from three other connections.
-    let capture =
-        spawn_capture(&source, &captured, &["--duration", "6s", "--poll", "200ms", "--database", "shop"]);
+    // Compressed, and cut into small files so that the replay reads a rotated capture.
+    let capture = spawn_capture(
+        &source,
+        &captured,
+        &[
+            "--duration",
+            "6s",
+            "--poll",
+            "200ms",
+            "--database",
+            "shop",
+            "--compress",
+            "zstd",
+            "--max-file-size",
+            "300B",
+        ],
+    );
     wait_for_event_session(&source).await;
     known_workload(&source).await;
     let out = tokio::task::spawn_blocking(move || capture.wait_with_output()).await.unwrap().unwrap();
@@ -35,6 +50,10 @@ async fn a_captured_workload_replays_on_another_instance_with_the_same_statement
     assert!(String::from_utf8_lossy(&out.stdout).contains("captured"), "{}", text(&out));
     assert_no_event_session(&source).await;
 
+    let parts: Vec<_> = std::fs::read_dir(&captured).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(parts.len() > 1, "the capture rotated: {parts:?}");
+    assert!(parts.iter().all(|p| p.to_string_lossy().ends_with(".jsonl.zst")), "{parts:?}");
+    capture_support::assert_strict_json_lines(&captured);
     let src = workload_sessions(&captured);
     assert_eq!(src.len(), 3, "three sessions ran the workload: {src:#?}");
     let rpc = src.iter().find(|s| s.events[0].0.contains("WHERE id = @P1")).expect("the lookup session");
@@ -57,7 +76,7 @@ async fn a_captured_workload_replays_on_another_instance_with_the_same_statement
     );
 
     // Replay the capture on the target while capturing the target.
-    let replayed = dir.join("tgt.jsonl");
+    let replayed = dir.join("tgt");
     let capture =
         spawn_capture(&target, &replayed, &["--duration", "6s", "--poll", "200ms", "--database", "shop"]);
     wait_for_event_session(&target).await;
@@ -79,6 +98,7 @@ async fn a_captured_workload_replays_on_another_instance_with_the_same_statement
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_no_event_session(&target).await;
 
+    capture_support::assert_strict_json_lines(&replayed);
     let tgt = workload_sessions(&replayed);
     assert_eq!(tgt.len(), src.len(), "one replay session per captured session: {tgt:#?}");
     let origin = |s: &[capture_support::CapturedSession]| s.iter().map(|x| x.starts[0]).min().unwrap();

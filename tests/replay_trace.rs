@@ -46,6 +46,16 @@ async fn a_trace_replays_per_session_at_a_speed_factor_with_database_mapping() {
     let errors_log = std::fs::read_to_string(results.join("errors.jsonl")).unwrap();
     assert_eq!(summary["totals"]["ok"], 4, "{summary:#}\n{errors_log}");
     assert_eq!(summary["totals"]["errors"], 1, "{summary:#}");
+    // Reconciled with the capture, in total and per captured session.
+    assert_eq!(
+        summary["reconciliation"]["text"],
+        "replayed 5 of 5 captured events: 4 ok, 1 failed, 0 skipped, 0 cancelled",
+        "{summary:#}"
+    );
+    let sessions = summary["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!((sessions[0]["session"].as_str(), sessions[0]["captured"].as_u64()), (Some("51"), Some(3)));
+    assert_eq!(sessions[1]["errors_by_number"]["208"], 1, "{summary:#}");
     // One tag per distinct statement text, with the text beside it.
     let tags = summary["templates"].as_array().unwrap();
     assert_eq!(tags.len(), 4);

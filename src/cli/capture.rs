@@ -6,10 +6,11 @@ use super::server_arg::resolve_server;
 use anyhow::Context;
 use cutover_mssql::ServerSpec;
 use cutover_workloads::capture::query_store::{read_recent, workload_toml};
+use cutover_workloads::capture::writer::Rotation;
 use cutover_workloads::capture::{
     CaptureFailure, CaptureOptions, CaptureSummary, Cleanup, Filters, Stopped, TargetLocation, capture,
 };
-use cutover_workloads::units::parse_duration;
+use cutover_workloads::units::{parse_duration, parse_size};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,8 +18,10 @@ use std::time::Duration;
 ///
 /// With Extended Events, an event session (sql_batch_completed, rpc_completed) is created and
 /// started, read once per --poll with sys.fn_xe_file_target_read_file, and each event is written
-/// to --out as it arrives (JSON Lines, docs/trace-format.md): RPC parameters keep their SQL
-/// types, prepared handles are resolved. The session is stopped and dropped when the capture
+/// as it arrives into the folder --out (JSON Lines, docs/trace-format.md: part-000001.jsonl,
+/// part-000002.jsonl, … a new part at --max-file-size or every --rotate-every, zstd-compressed
+/// with --compress zstd): RPC parameters keep their SQL types, prepared handles are resolved.
+/// The session is stopped and dropped when the capture
 /// ends — after --duration, on Ctrl-C or after an error; if that fails, the T-SQL to remove it
 /// is printed. The capture's own connections are never captured. On Managed Instance, event
 /// files go to Azure Blob Storage: give --blob-url and create the credential first
@@ -28,11 +31,13 @@ use std::time::Duration;
 /// queries, compiled parameter values and execution rates, where tracing is not allowed.
 ///
 /// Examples:
-///   cutover capture --server src --duration 30m --out captures/src.jsonl --database shop
+///   cutover capture --server src --duration 30m --out captures/src --database shop
+///   cutover capture --server src --duration 24h --out captures/day1 --compress zstd \
+///     --max-file-size 1GB --rotate-every 1h
 ///   cutover capture --server mi --blob-url https://acct.blob.core.windows.net/xe --duration 1h \
-///     --out captures/mi.jsonl --app orders-api --min-duration 1ms
+///     --out captures/mi --app orders-api --min-duration 1ms
 ///   cutover capture --server src --from-query-store --since 7d --database shop --out shop.toml
-///   cutover replay --server tgt --trace captures/src.jsonl --out runs/tgt
+///   cutover replay --server tgt --trace captures/src --out runs/tgt
 #[derive(clap::Args, Debug)]
 #[command(verbatim_doc_comment)]
 pub struct CaptureArgs {
@@ -40,9 +45,22 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "CONN")]
     server: ServerSpec,
 
-    /// The trace file (Extended Events) or workload file (--from-query-store) to write.
-    #[arg(long, value_name = "FILE")]
+    /// The capture's folder (Extended Events; it must not hold a capture already), or the
+    /// workload file to write (--from-query-store).
+    #[arg(long, value_name = "DIR|FILE")]
     out: PathBuf,
+
+    /// Start a new file when the current one reaches this size on disk (500MB, 1GB).
+    #[arg(long, value_name = "SIZE", default_value = "1GB", conflicts_with = "from_query_store")]
+    max_file_size: String,
+
+    /// Also start a new file this often (1h, 15m).
+    #[arg(long, value_name = "DURATION", conflicts_with = "from_query_store")]
+    rotate_every: Option<String>,
+
+    /// Compress the files: none or zstd (.jsonl.zst, read by zstdcat and by cutover replay).
+    #[arg(long, value_name = "KIND", default_value = "none", conflicts_with = "from_query_store")]
+    compress: String,
 
     /// How long to capture (30s, 30m, 2h).
     #[arg(long, value_name = "DURATION", default_value = "30m", conflicts_with = "from_query_store")]
@@ -125,6 +143,7 @@ pub async fn run(args: CaptureArgs) -> anyhow::Result<Outcome> {
     let options = CaptureOptions {
         target: resolve_server(&args.server, args.config.as_deref())?,
         out: args.out.clone(),
+        rotation: rotation(&args)?,
         duration,
         poll,
         filters: Filters {
@@ -179,7 +198,36 @@ fn print_summary(s: &CaptureSummary, out: &std::path::Path) {
     for r in &s.reports {
         eprintln!("not captured: {r}");
     }
-    println!("trace: {}", out.display());
+    println!(
+        "capture: {} ({} file{}, {:.1} MB)",
+        out.display(),
+        s.files.len(),
+        if s.files.len() == 1 { "" } else { "s" },
+        s.bytes_on_disk as f64 / 1e6
+    );
+}
+
+/// `--max-file-size`, `--rotate-every`, `--compress`; `--out` must be a folder.
+fn rotation(args: &CaptureArgs) -> anyhow::Result<Rotation> {
+    let name = args.out.to_string_lossy();
+    if name.ends_with(".jsonl") || name.ends_with(".zst") {
+        anyhow::bail!(
+            "--out {name}: a capture is a folder of files now (it rotates at --max-file-size); give a folder, \
+             e.g. --out {}",
+            name.trim_end_matches(".zst").trim_end_matches(".jsonl")
+        );
+    }
+    let max_bytes = parse_size(&args.max_file_size).map_err(|m| anyhow::anyhow!("--max-file-size {m}"))?;
+    let max_age = match &args.rotate_every {
+        Some(d) => Some(flag_duration("--rotate-every", d)?).filter(|d| !d.is_zero()),
+        None => None,
+    };
+    let compress = match args.compress.as_str() {
+        "none" => false,
+        "zstd" => true,
+        other => anyhow::bail!("--compress {other}: use none or zstd"),
+    };
+    Ok(Rotation { max_bytes, max_age, compress })
 }
 
 /// Loud when the event session could not be removed.

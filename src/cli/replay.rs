@@ -4,11 +4,10 @@ use super::Outcome;
 use super::output::{self, Format, FormatArgs};
 use super::server_arg::resolve_server;
 use cutover_mssql::ServerSpec;
-use cutover_workloads::run::{
-    Overrides, ReplayOptions, check_trace_writes, check_writes, replay, replay_trace,
-};
-use cutover_workloads::trace::Trace;
+use cutover_workloads::run::{Overrides, ReplayOptions, check_writes, replay};
 use cutover_workloads::trace::engine::{TraceSettings, parse_map};
+use cutover_workloads::trace::replay::{TraceRun, check_writes as check_trace_writes, replay_trace};
+use cutover_workloads::trace::{ReadOptions, Source, precheck};
 use cutover_workloads::units::{Shard, parse_duration};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -22,9 +21,14 @@ use std::path::PathBuf;
 /// writes is refused unless --allow-writes is given. --workload takes a file
 /// (docs/workload-format.md) or a bundled workload name (orders, reporting).
 ///
-/// --trace replays a captured event file instead (JSON Lines, docs/trace-format.md): one
-/// connection per captured session, its events in captured order, each due at its captured
-/// offset divided by --speed, with --map-database and --map-login renaming what was captured.
+/// --trace replays a capture instead (JSON Lines, docs/trace-format.md): a file, several, a
+/// folder or a glob, plain or zstd-compressed, read as a stream (memory does not grow with the
+/// capture). One connection per captured session, its events in captured order, each due at
+/// its captured offset divided by --speed, with --map-database and --map-login renaming what
+/// was captured. Without --allow-writes the whole capture is first read once to prove it does
+/// not write (progress shown); with it (or --no-precheck) the replay starts at once and each
+/// event is checked just before it is sent. summary.json reconciles the replay with the
+/// capture per statement and per captured session.
 ///
 /// Examples:
 ///   cutover replay --server tgt --workload workloads/orders.toml --rate 500/s --duration 10m \
@@ -32,7 +36,7 @@ use std::path::PathBuf;
 ///   cutover replay --server tgt --workload reporting --concurrency 16 --out runs/rep \
 ///     --listen 127.0.0.1:9400
 ///   cutover replay --server tgt --workload orders --allow-writes --shard 0/4 --out runs/a0
-///   cutover replay --server tgt --trace capture.jsonl --speed 2.0 --map-database shop=shop_mi \
+///   cutover replay --server tgt --trace captures/src --speed 2.0 --map-database shop=shop_mi \
 ///     --out runs/trace
 #[derive(clap::Args, Debug)]
 #[command(verbatim_doc_comment)]
@@ -45,14 +49,31 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "FILE|NAME", required_unless_present = "trace")]
     workload: Option<String>,
 
-    /// Replay a captured trace (JSON Lines, docs/trace-format.md) instead of a workload.
+    /// Replay a capture instead of a workload: its folder, files or a glob (*.jsonl,
+    /// *.jsonl.zst; docs/trace-format.md).
     #[arg(
         long,
-        value_name = "FILE",
+        value_name = "PATH",
+        num_args = 1..,
         conflicts_with_all = ["workload", "rate", "concurrency", "connections", "arrival", "duration",
             "count", "warmup", "think_time", "seed", "database"]
     )]
-    trace: Option<PathBuf>,
+    trace: Vec<PathBuf>,
+
+    /// Trace: read the whole capture once before sending anything (counts, writes, invalid
+    /// lines), even with --allow-writes.
+    #[arg(long, requires = "trace", conflicts_with = "no_precheck")]
+    precheck: bool,
+
+    /// Trace: start at once without the first pass; events that may write are then skipped
+    /// (and counted) unless --allow-writes, and invalid lines are skipped and counted.
+    #[arg(long, requires = "trace")]
+    no_precheck: bool,
+
+    /// Trace: events that started up to this much before events already read still replay in
+    /// start order (Extended Events writes events when they complete).
+    #[arg(long, value_name = "DURATION", default_value = "10s", requires = "trace")]
+    reorder_window: String,
 
     /// Trace: speed factor against the captured schedule (2.0 = twice as fast).
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0, requires = "trace")]
@@ -146,11 +167,11 @@ pub struct ReplayArgs {
 
 pub async fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
     args.output.for_command("replay", &[Format::Terminal, Format::Json])?;
-    if let Some(file) = args.trace.clone() {
-        return run_trace(args, &file).await;
+    if !args.trace.is_empty() {
+        return run_trace(args).await;
     }
     let Some(name) = args.workload.as_deref() else {
-        anyhow::bail!("give --workload FILE|NAME or --trace FILE");
+        anyhow::bail!("give --workload FILE|NAME or --trace PATH");
     };
     let mut workload = cutover_workloads::bundled::load(name)?;
     let overrides = Overrides {
@@ -183,14 +204,16 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
     print_summary(&summary, &args.output, &args.out)
 }
 
-/// `--trace`: replay a captured event file.
-async fn run_trace(args: ReplayArgs, file: &std::path::Path) -> anyhow::Result<Outcome> {
-    let trace = Trace::load(file)?;
-    check_trace_writes(&trace, args.allow_writes)?;
-    let mut settings = TraceSettings::new(args.speed);
+/// `--trace`: replay a capture.
+async fn run_trace(args: ReplayArgs) -> anyhow::Result<Outcome> {
     if !(args.speed.is_finite() && args.speed > 0.0) {
         anyhow::bail!("--speed {}: must be a number above 0 (0.5 = half speed, 2 = double)", args.speed);
     }
+    let source = std::sync::Arc::new(Source::open(&args.trace)?);
+    for w in &source.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut settings = TraceSettings::new(args.speed);
     settings.databases = parse_map(&args.map_database).map_err(|m| anyhow::anyhow!("--map-database {m}"))?;
     settings.logins = parse_map(&args.map_login).map_err(|m| anyhow::anyhow!("--map-login {m}"))?;
     settings.shard = Shard::parse(&args.shard).map_err(|m| anyhow::anyhow!("--shard {m}"))?;
@@ -200,18 +223,64 @@ async fn run_trace(args: ReplayArgs, file: &std::path::Path) -> anyhow::Result<O
     if let Some(m) = &args.max_lag {
         settings.max_lag = Some(parse_duration(m).map_err(|m| anyhow::anyhow!("--max-lag {m}"))?);
     }
+    let read = ReadOptions {
+        window: parse_duration(&args.reorder_window).map_err(|m| anyhow::anyhow!("--reorder-window {m}"))?,
+        shard: settings.shard,
+        refuse_writes: !args.allow_writes,
+        ..ReadOptions::default()
+    };
     let interval = parse_duration(&args.interval).map_err(|m| anyhow::anyhow!("--interval {m}"))?;
     let target = resolve_server(&args.server, args.config.as_deref())?;
+    let show = std::io::stderr().is_terminal();
+    let inventory = if args.precheck || !(args.no_precheck || args.allow_writes) {
+        Some(first_pass(&source, &read, args.allow_writes, show)?)
+    } else {
+        None
+    };
     let options = ReplayOptions {
         target,
         out: args.out.clone(),
         shard: settings.shard,
         interval,
-        progress: std::io::stderr().is_terminal(),
+        progress: show,
         listen: args.listen,
     };
-    let summary = replay_trace(trace, &settings, &options, ctrl_c()).await?;
+    let run = TraceRun { source, inventory, settings, read };
+    let summary = replay_trace(run, &options, ctrl_c()).await?;
     print_summary(&summary, &args.output, &args.out)
+}
+
+/// Reads the whole capture once (progress on stderr): refuses invalid lines and, without
+/// --allow-writes, statements that may write, before anything is sent.
+fn first_pass(
+    source: &std::sync::Arc<Source>,
+    read: &ReadOptions,
+    allow_writes: bool,
+    show: bool,
+) -> anyhow::Result<cutover_workloads::trace::Inventory> {
+    eprintln!("checking {} ({:.1} MB) before sending anything", source.describe(), source.bytes as f64 / 1e6);
+    let bar = if show { indicatif::ProgressBar::new(source.bytes) } else { indicatif::ProgressBar::hidden() };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {elapsed_precise} [{bar:30}] {bytes}/{total_bytes} ({msg})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let inv = precheck(source.clone(), read, &bar);
+    eprintln!(
+        "checked {} events in {} sessions ({} in this shard) in {:.1} s",
+        inv.events_all,
+        inv.sessions_all,
+        inv.events,
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(e) = inv.first_invalid(source) {
+        return Err(e.into());
+    }
+    check_trace_writes(source, &inv, allow_writes)?;
+    Ok(inv)
 }
 
 /// A stop signal that turns true on the first Ctrl-C; a second one exits at once.

@@ -101,21 +101,22 @@ pub struct CapturedSession {
 
 /// The sessions of a capture that ran the known workload's statements (others dropped).
 pub fn workload_sessions(path: &Path) -> Vec<CapturedSession> {
-    let trace =
-        cutover_workloads::trace::Trace::load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let trace = cutover_workloads::trace::load(&[path.to_path_buf()])
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let known = ["dbo.items"];
     let mut out = Vec::new();
-    for s in &trace.sessions {
+    for (_, events) in &trace.sessions {
         let mut session = CapturedSession { events: Vec::new(), starts: Vec::new() };
-        for e in &s.events {
-            if !known.iter().any(|k| e.statement.sql.contains(k)) || e.statement.sql.contains("sys.") {
+        for e in events {
+            let sql = &e.bound.statement.sql;
+            if !known.iter().any(|k| sql.contains(k)) || sql.contains("sys.") {
                 continue;
             }
             let kind = match e.kind {
                 cutover_workloads::executor::CallKind::Rpc => "rpc",
                 cutover_workloads::executor::CallKind::Batch => "batch",
             };
-            session.events.push((e.statement.sql.clone(), format!("{:?}", e.values), kind));
+            session.events.push((sql.clone(), format!("{:?}", e.values), kind));
             session.starts.push(e.start.as_micros() as u64);
         }
         if !session.events.is_empty() {
@@ -123,4 +124,45 @@ pub fn workload_sessions(path: &Path) -> Vec<CapturedSession> {
         }
     }
     out
+}
+
+/// Every line of every file of a capture folder is JSON (zstd files decompressed): parsed by
+/// serde_json, and by `jq` (the tool users reach for) when it is installed; each file starts
+/// with the capture header.
+pub fn assert_strict_json_lines(dir: &Path) {
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(!files.is_empty(), "{} holds no files", dir.display());
+    for f in files {
+        let mut text = String::new();
+        let mut r = cutover_workloads::trace::files::open(&f, Default::default()).unwrap();
+        std::io::Read::read_to_string(&mut r, &mut text).expect("UTF-8 text");
+        for (i, line) in text.lines().enumerate() {
+            let v: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}:{}: not JSON ({e}): {line}", f.display(), i + 1));
+            if i == 0 {
+                assert_eq!(v["kind"], "cutover.capture", "{}: the first line is the header", f.display());
+            }
+        }
+        jq_reads(&f, &text);
+    }
+}
+
+/// `jq -c .` reads every line (skipped, with a note, when jq is not installed).
+fn jq_reads(file: &Path, text: &str) {
+    use std::io::Write;
+    let Ok(mut child) = std::process::Command::new("jq")
+        .args(["-c", "."])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("jq is not installed: {} checked with serde_json only", file.display());
+        return;
+    };
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "jq fails on {}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), text.lines().count());
 }

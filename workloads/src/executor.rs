@@ -64,6 +64,24 @@ impl ExecError {
         }
     }
 
+    /// A connection that could not be opened (trace replays count every event of its session
+    /// as failed with it).
+    pub fn from_open(e: &crate::Error) -> Self {
+        match e {
+            crate::Error::Server { source, context } => ExecError {
+                message: cutover_mssql::redact(&format!("{context}: {source}")),
+                ..exec_error_of(source)
+            },
+            other => ExecError {
+                number: None,
+                kind: "connection".into(),
+                message: other.to_string(),
+                broken: true,
+                retryable: false,
+            },
+        }
+    }
+
     /// A client-side timeout after `limit`.
     pub fn timeout(limit: Duration) -> Self {
         ExecError {
@@ -232,6 +250,10 @@ impl Executor for MssqlExecutor {
 }
 
 fn exec_error(e: cutover_mssql::Error) -> ExecError {
+    exec_error_of(&e)
+}
+
+fn exec_error_of(e: &cutover_mssql::Error) -> ExecError {
     let kind = e.kind();
     ExecError {
         number: e.sql().map(|s| s.number),

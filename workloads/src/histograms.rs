@@ -27,7 +27,12 @@ impl Histograms {
         for s in samples {
             record(&mut self.lag, s.lag);
             if s.ok {
-                let h = &mut self.tags[s.tag as usize];
+                let i = s.tag as usize;
+                if i >= self.tags.len() {
+                    // Trace replays add tags as they meet new statements.
+                    self.tags.resize_with(i + 1, TagHistograms::new);
+                }
+                let h = &mut self.tags[i];
                 record(&mut h.response, s.response);
                 record(&mut h.service, s.service);
             }
@@ -41,6 +46,9 @@ impl Histograms {
 
     /// Adds `other` in (histograms of the same configuration always add).
     pub fn add(&mut self, other: &Histograms) {
+        if other.tags.len() > self.tags.len() {
+            self.tags.resize_with(other.tags.len(), TagHistograms::new);
+        }
         for (i, h) in other.active() {
             let _ = self.tags[i].response.add(&h.response);
             let _ = self.tags[i].service.add(&h.service);

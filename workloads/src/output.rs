@@ -113,6 +113,51 @@ pub struct Summary {
     pub lag_us: Percentiles,
     /// Per tag, in workload order.
     pub templates: Vec<TagSummary>,
+    /// Trace replays: how the replay adds up against its capture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconciliation: Option<Reconciliation>,
+    /// Trace replays: per captured session of this shard, in order of first appearance.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<SessionSummary>,
+}
+
+/// A captured session's line in `summary.json`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SessionSummary {
+    /// The captured session id.
+    pub session: String,
+    /// The login it was captured under (before mapping).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+    /// Counters (captured, sent, ok, errors by number, skipped by why, late, cancelled).
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// How a trace replay adds up against its capture: every captured event of this shard is in
+/// exactly one of ok, errors, skipped, cancelled (`totals` has the counts).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reconciliation {
+    /// Events sent (ok + errors).
+    pub replayed: u64,
+    /// Events of this shard in the capture.
+    pub captured: u64,
+    /// `replayed N of M captured events` and where the rest went.
+    pub text: String,
+    /// The capture was read to its end (false after Ctrl-C without a first pass: `captured`
+    /// then counts what was read).
+    pub read_to_end: bool,
+    /// Events the capture saw and could not write (its notes), whole capture.
+    pub not_captured: u64,
+    /// Events that came out after a later-starting one (they ran longer than the read-ahead
+    /// window) and were sent when read.
+    pub out_of_order: u64,
+    /// The first skipped lines: `FILE:LINE: reason: message`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_examples: Vec<String>,
+    /// The first notes: `FILE:LINE: message`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_captured_examples: Vec<String>,
 }
 
 impl Summary {
@@ -135,6 +180,8 @@ impl Summary {
             totals: result.totals(),
             lag_us: Percentiles::of(&result.lag),
             templates,
+            reconciliation: None,
+            sessions: Vec::new(),
         }
     }
 }

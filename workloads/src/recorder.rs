@@ -48,9 +48,15 @@ pub fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1)
 }
 
-/// Counters of one tag.
+/// Counters of one tag (or of one captured session in a trace replay).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
+    /// Trace replays: events read from the capture. Every one ends in exactly one of ok,
+    /// errors, skipped, cancelled.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub captured: u64,
+    /// Units sent to the server (ok + errors).
+    pub sent: u64,
     /// Units that completed without error.
     pub ok: u64,
     /// Units that failed.
@@ -68,11 +74,20 @@ pub struct Counts {
     pub retries: u64,
     /// Errors by SQL error number (or kind: `timeout`, `connection`).
     pub errors_by_number: BTreeMap<String, u64>,
+    /// Skipped units by why (`max_lag`, `invalid`, `writes_not_allowed`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped_by_reason: BTreeMap<String, u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Counts {
     /// Adds another tag's or shard's counts.
     pub fn add(&mut self, other: &Counts) {
+        self.captured += other.captured;
+        self.sent += other.sent;
         self.ok += other.ok;
         self.errors += other.errors;
         self.late += other.late;
@@ -83,6 +98,14 @@ impl Counts {
         for (k, v) in &other.errors_by_number {
             *self.errors_by_number.entry(k.clone()).or_default() += v;
         }
+        for (k, v) in &other.skipped_by_reason {
+            *self.skipped_by_reason.entry(k.clone()).or_default() += v;
+        }
+    }
+
+    fn skip(&mut self, reason: &str) {
+        self.skipped += 1;
+        *self.skipped_by_reason.entry(reason.to_string()).or_default() += 1;
     }
 }
 
@@ -172,6 +195,8 @@ pub struct Recorder {
     samples: Vec<Sample>,
     batch_ready: Arc<Notify>,
     counts: Vec<Counts>,
+    /// Per captured session (trace replays), grown as sessions appear.
+    sessions: Vec<Counts>,
     on_time: u64,
     started: u64,
     errors: Vec<ErrorEvent>,
@@ -198,6 +223,7 @@ impl Recorder {
             samples: Vec::with_capacity(SAMPLE_BATCH),
             batch_ready: Arc::new(Notify::new()),
             counts: vec![Counts::default(); n],
+            sessions: Vec::new(),
             on_time: 0,
             started: 0,
             errors: Vec::new(),
@@ -215,6 +241,29 @@ impl Recorder {
         self.batch_ready.clone()
     }
 
+    /// Adds a tag (trace replays meet their statements as they read them); returns its index.
+    pub fn add_tag(&mut self, name: String) -> usize {
+        self.tags.push(name);
+        self.counts.push(Counts::default());
+        self.tags.len() - 1
+    }
+
+    /// The counters of captured session `s`, created on first use.
+    fn session(&mut self, s: usize) -> &mut Counts {
+        if s >= self.sessions.len() {
+            self.sessions.resize_with(s + 1, Counts::default);
+        }
+        &mut self.sessions[s]
+    }
+
+    /// Applies `f` to the tag's counters and, in a trace replay, the session's.
+    fn count(&mut self, tag: usize, session: Option<usize>, f: impl Fn(&mut Counts)) {
+        f(&mut self.counts[tag]);
+        if let Some(s) = session {
+            f(self.session(s));
+        }
+    }
+
     /// Records a unit that was sent and came back (with or without error).
     pub fn record(
         &mut self,
@@ -223,26 +272,44 @@ impl Recorder {
         t: Timing,
         result: Result<(), &ExecError>,
     ) {
-        let counts = &mut self.counts[tag];
+        self.record_in(tag, None, unit, t, result);
+    }
+
+    /// [`Recorder::record`] for a captured session's event.
+    pub fn record_in(
+        &mut self,
+        tag: usize,
+        session: Option<usize>,
+        unit: &dyn std::fmt::Display,
+        t: Timing,
+        result: Result<(), &ExecError>,
+    ) {
         if t.intended < self.warmup {
-            counts.warmup += 1;
+            self.count(tag, session, |c| c.warmup += 1);
             return;
         }
         self.started += 1;
         if t.sent.saturating_sub(t.intended) <= self.tolerance {
             self.on_time += 1;
         } else {
-            counts.late += 1;
+            self.count(tag, session, |c| c.late += 1);
         }
         self.samples.push(Sample::new(tag, t, result.is_ok()));
         if self.samples.len() == SAMPLE_BATCH {
             self.batch_ready.notify_one();
         }
         match result {
-            Ok(()) => counts.ok += 1,
+            Ok(()) => self.count(tag, session, |c| {
+                c.sent += 1;
+                c.ok += 1;
+            }),
             Err(e) => {
-                counts.errors += 1;
-                *counts.errors_by_number.entry(e.key()).or_default() += 1;
+                let key = e.key();
+                self.count(tag, session, |c| {
+                    c.sent += 1;
+                    c.errors += 1;
+                    *c.errors_by_number.entry(key.clone()).or_default() += 1;
+                });
                 if self.errors_logged < ERROR_LOG_LIMIT {
                     self.errors_logged += 1;
                     self.errors.push(ErrorEvent {
@@ -263,8 +330,33 @@ impl Recorder {
         if intended < self.warmup {
             self.counts[tag].warmup += 1;
         } else {
-            self.counts[tag].skipped += 1;
+            self.counts[tag].skip("max_lag");
         }
+    }
+
+    /// Counts a captured event not sent, with why (`max_lag`, `invalid`, …).
+    pub fn skip_in(&mut self, tag: usize, session: Option<usize>, reason: &str) {
+        self.count(tag, session, |c| c.skip(reason));
+    }
+
+    /// Counts `n` events of captured session `s` cancelled (never read: Ctrl-C).
+    pub fn cancel_session(&mut self, s: usize, n: u64) {
+        self.session(s).cancelled += n;
+    }
+
+    /// Sets the events read from the capture, per tag and per session (trace replays).
+    pub fn set_captured(&mut self, tags: &[u64], sessions: &[u64]) {
+        for (c, &n) in self.counts.iter_mut().zip(tags) {
+            c.captured = n;
+        }
+        for (s, &n) in sessions.iter().enumerate() {
+            self.session(s).captured = n;
+        }
+    }
+
+    /// Counts a captured event cancelled (Ctrl-C) before it was sent.
+    pub fn cancel_in(&mut self, tag: usize, session: Option<usize>, n: u64) {
+        self.count(tag, session, |c| c.cancelled += n);
     }
 
     /// Counts one retry of a unit after a transient error.
@@ -285,6 +377,11 @@ impl Recorder {
     /// Per-tag counters.
     pub fn counts(&self) -> &[Counts] {
         &self.counts
+    }
+
+    /// Per captured session counters (trace replays).
+    pub fn session_counts(&self) -> &[Counts] {
+        &self.sessions
     }
 
     /// (on time, started) after the warm-up.

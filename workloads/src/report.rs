@@ -72,6 +72,8 @@ pub struct RunResult {
     pub lag: Histogram<u64>,
     /// Counters per tag.
     pub counts: Vec<Counts>,
+    /// Counters per captured session (trace replays; empty otherwise).
+    pub sessions: Vec<Counts>,
     /// Units started within the tolerance of their schedule (after warm-up).
     pub on_time: u64,
     /// Units started (after warm-up).
@@ -154,7 +156,7 @@ impl Reporter {
         clock: K,
         done: watch::Receiver<bool>,
     ) -> Result<Self> {
-        let (tags, batch_ready) = {
+        let (mut tags, batch_ready) = {
             let r = lock(&recorder);
             (r.tags().to_vec(), r.batch_ready())
         };
@@ -174,6 +176,8 @@ impl Reporter {
             let now = clock.now();
             let (taken, finished_units, error_count, live) = {
                 let mut r = lock(&recorder);
+                // A trace replay adds tags as it reads.
+                tags.extend_from_slice(&r.tags()[tags.len()..]);
                 let error_count: u64 = r.counts().iter().map(|c| c.errors).sum();
                 let live = self.metrics.is_some().then(|| (r.counts().to_vec(), r.fidelity()));
                 (self.swap(&mut r), r.finished(), error_count, live)
@@ -266,11 +270,14 @@ impl Reporter {
     /// The run's results.
     pub fn finish(self, recorder: &Recorder, elapsed: Duration, interrupted: bool) -> RunResult {
         let (on_time, started) = recorder.fidelity();
+        let mut totals = self.totals.tags;
+        totals.resize_with(recorder.tags().len(), TagHistograms::new);
         RunResult {
             tags: recorder.tags().to_vec(),
-            totals: self.totals.tags,
+            totals,
             lag: self.totals.lag,
             counts: recorder.counts().to_vec(),
+            sessions: recorder.session_counts().to_vec(),
             on_time,
             started,
             elapsed,

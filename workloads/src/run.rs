@@ -157,30 +157,6 @@ pub fn check_writes(w: &Workload, allow_writes: bool) -> Result<()> {
     })
 }
 
-/// Refuses a trace whose events may write unless writes are allowed.
-pub fn check_trace_writes(t: &crate::trace::Trace, allow_writes: bool) -> Result<()> {
-    let writing = t.writing_tags();
-    if writing.is_empty() || allow_writes {
-        return Ok(());
-    }
-    let shown: Vec<&str> = writing.iter().take(5).map(String::as_str).collect();
-    Err(Error::WritesRefused {
-        workload: t.file.clone(),
-        templates: format!(
-            "{} statement text(s) that may write, e.g. {}",
-            writing.len(),
-            shown
-                .iter()
-                .map(|tag| {
-                    let i: usize = tag[1..].parse().unwrap_or(1);
-                    format!("{tag} `{}`", t.texts[i - 1].chars().take(60).collect::<String>())
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    })
-}
-
 /// Everything `cutover replay` needs besides the workload.
 #[derive(Clone, Debug)]
 pub struct ReplayOptions {
@@ -199,7 +175,7 @@ pub struct ReplayOptions {
 }
 
 /// Starts `/metrics` when `--listen` was given (before the run, so a taken port fails fast).
-async fn live_metrics(o: &ReplayOptions) -> Result<Option<std::sync::Arc<LiveMetrics>>> {
+pub(crate) async fn live_metrics(o: &ReplayOptions) -> Result<Option<std::sync::Arc<LiveMetrics>>> {
     let Some(addr) = o.listen else { return Ok(None) };
     let metrics = LiveMetrics::new()
         .map_err(|e| Error::setting("--listen", format!("cannot set up the metrics: {e}")))?;
@@ -311,82 +287,8 @@ pub async fn replay(w: &Workload, o: &ReplayOptions, stop: watch::Receiver<bool>
     Ok(summary)
 }
 
-/// Runs a trace replay and writes the output directory. Returns the summary.
-pub async fn replay_trace(
-    trace: crate::trace::Trace,
-    settings: &crate::trace::engine::TraceSettings,
-    o: &ReplayOptions,
-    stop: watch::Receiver<bool>,
-) -> Result<Summary> {
-    std::fs::create_dir_all(&o.out).map_err(|source| Error::Write { path: o.out.clone(), source })?;
-    let server = identity(&o.target).await?;
-    let started = SystemTime::now();
-    let owned = settings.owned(&trace);
-    let events: usize = owned.iter().map(|&s| trace.sessions[s].events.len()).sum();
-    let span = trace
-        .sessions
-        .iter()
-        .filter_map(|s| s.events.last())
-        .map(|e| settings.due(e, trace.origin()))
-        .max()
-        .unwrap_or_default();
-    let target_rate = (span > Duration::ZERO).then(|| events as f64 / span.as_secs_f64());
-    let mut info = RunInfo {
-        schema: RUN_SCHEMA,
-        status: "running".into(),
-        cutover_version: env!("CARGO_PKG_VERSION").into(),
-        workload: json!({ "kind": "trace", "file": trace.file, "events": trace.len(), "sessions": trace.sessions.len() }),
-        settings: json!({
-            "speed": settings.speed,
-            "map_database": settings.databases,
-            "map_login": settings.logins,
-            "shard": o.shard,
-            "sessions_in_shard": owned.len(),
-            "events_in_shard": events,
-            "tolerance_ms": settings.tolerance.as_secs_f64() * 1e3,
-            "timeout_s": settings.timeout.map(|t| t.as_secs_f64()),
-            "max_lag_s": settings.max_lag.map(|t| t.as_secs_f64()),
-            "interval_s": o.interval.as_secs_f64(),
-        }),
-        server,
-        started_at: timestamp(started),
-        ended_at: None,
-        elapsed_s: None,
-        measured_s: None,
-        target_rate,
-        achieved_rate: None,
-        fidelity: None,
-        totals: None,
-        errors_not_logged: 0,
-        notes: vec![format!(
-            "trace replay: one connection per captured session, events in captured order, due at their captured offset / {}",
-            settings.speed
-        )],
-    };
-    write_json(&o.out, "run.json", &info)?;
-    let bar = if o.progress {
-        ProgressBar::with_draw_target(Some(events as u64), ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    let reporter =
-        Reporter::new(o.interval, Some(&o.out), bar, started)?.with_metrics(live_metrics(o).await?);
-    let connector = MssqlConnector { target: o.target.clone(), database: None };
-    let tags: Vec<TagInfo> =
-        trace.texts.iter().map(|t| TagInfo { text: Some(t.clone()), ..TagInfo::default() }).collect();
-    let trace = std::sync::Arc::new(trace);
-    let result =
-        crate::trace::engine::run_trace(trace, settings, &connector, SystemClock::start, stop, reporter)
-            .await?;
-    let summary = Summary::new(&result, &tags);
-    write_json(&o.out, "summary.json", &summary)?;
-    info.complete(&result, Duration::ZERO, settings.tolerance, timestamp(SystemTime::now()));
-    write_json(&o.out, "run.json", &info)?;
-    Ok(summary)
-}
-
 /// The server's identity as JSON (null when it cannot be read; the replay still runs).
-async fn identity(target: &ServerTarget) -> Result<serde_json::Value> {
+pub(crate) async fn identity(target: &ServerTarget) -> Result<serde_json::Value> {
     let mut conn = cutover_mssql::connect(target)
         .await
         .map_err(|source| Error::Server { context: format!("cannot connect to {target}"), source })?;

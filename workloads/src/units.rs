@@ -25,6 +25,36 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Parses a size: `1GB`, `500MB`, `64KB`, `1.5GiB`, `4096` (bytes). KB/MB/GB/TB are powers of
+/// 1,000, KiB/MiB/GiB/TiB of 1,024.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: write a number and a unit, e.g. 500MB, 1GB"))?;
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "gb" | "g" => 1e9,
+        "tb" | "t" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0f64.powi(4),
+        other => {
+            return Err(format!("`{text}`: unknown unit `{other}`; use B, KB, MB, GB, TB or KiB, MiB, GiB"));
+        }
+    };
+    let bytes = value * factor;
+    if !bytes.is_finite() || bytes < 1.0 || bytes > 1e18 {
+        return Err(format!("`{text}` is out of range"));
+    }
+    Ok(bytes as u64)
+}
+
 /// Parses a rate per second: `500`, `500/s`, `30000/m`, `1e6/h`.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let t = text.trim();
@@ -105,6 +135,10 @@ mod tests {
         assert_eq!(Shard::parse("1/4").unwrap(), Shard { index: 1, count: 4 });
         assert!(Shard::parse("4/4").is_err());
         assert!(Shard::parse("x").is_err());
+        assert_eq!(parse_size("1GB"), Ok(1_000_000_000));
+        assert_eq!(parse_size("1.5 MiB"), Ok(1_572_864));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("10 parsecs").is_err() && parse_size("0").is_err());
         let owners: Vec<u64> = (0..8).filter(|&i| Shard { index: 1, count: 4 }.owns(i)).collect();
         assert_eq!(owners, vec![1, 5]);
     }

@@ -126,9 +126,14 @@ mod tests {
         assert_eq!(line.duration_us, Some(2000));
         assert_eq!(line.start_us % 1_000_000, 998_000);
         let json = serde_json::to_string(&line).unwrap();
-        let trace = crate::trace::Trace::parse("t.jsonl", &json).expect("replay reads what capture writes");
-        assert_eq!(trace.sessions[0].events[0].values.len(), 1);
-        assert_eq!(trace.sessions[0].login.as_deref(), Some("app"));
+        let crate::trace::format::Line::Event(raw) = crate::trace::format::parse_line(&json).unwrap() else {
+            panic!("an event line: {json}")
+        };
+        let event = crate::trace::event::Parser::default()
+            .event(crate::trace::At::default(), &raw)
+            .expect("replay reads what capture writes");
+        assert_eq!(event.values.len(), 1);
+        assert_eq!(event.login.as_deref(), Some("app"));
     }
 
     #[test]

@@ -14,14 +14,17 @@ use super::ddl::{READ_SQL, SessionPlan, TargetLocation};
 use super::error::CaptureError;
 use super::filters::{CAPTURE_APP, Filters};
 use super::statement::Prepared;
-use super::writer::TraceWriter;
+use super::writer::{Identity, Rotation, TraceWriter};
 use super::xml::parse_event;
 
 /// How to capture.
 #[derive(Clone, Debug)]
 pub struct CaptureOptions {
     pub target: ServerTarget,
+    /// The capture's folder (its parts go there).
     pub out: PathBuf,
+    /// When parts rotate, and whether they are compressed.
+    pub rotation: Rotation,
     pub duration: Duration,
     pub poll: Duration,
     pub filters: Filters,
@@ -60,6 +63,10 @@ pub struct CaptureSummary {
     pub reports_total: u64,
     /// Read queries sent (one per poll, plus the final read).
     pub polls: u64,
+    /// The files written, in order.
+    pub files: Vec<PathBuf>,
+    /// Their size on disk.
+    pub bytes_on_disk: u64,
     pub stopped: Stopped,
     pub cleanup: Cleanup,
     pub elapsed: Duration,
@@ -115,7 +122,14 @@ pub async fn capture(
     let mut filters = options.filters.clone();
     filters.own_session = Some(spid);
     let plan = SessionPlan::new(spid, options.now_unix, &location);
-    let writer = TraceWriter::create(&options.out).map_err(fail)?;
+    let identity = Identity {
+        capture: plan.name.clone(),
+        started_at: chrono::DateTime::from_timestamp(options.now_unix, 0)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        source: Some(target.to_string()),
+    };
+    let writer = TraceWriter::create(&options.out, options.rotation.clone(), identity).map_err(fail)?;
     let mut c = Capture {
         summary: CaptureSummary {
             session: plan.name.clone(),
@@ -124,6 +138,8 @@ pub async fn capture(
             reports: Vec::new(),
             reports_total: 0,
             polls: 0,
+            files: Vec::new(),
+            bytes_on_disk: 0,
             stopped: Stopped::Duration,
             cleanup: Cleanup::Done,
             elapsed: Duration::ZERO,
@@ -143,7 +159,12 @@ pub async fn capture(
     };
     c.summary.cleanup = c.cleanup(&mut conn).await;
     c.summary.elapsed = started.elapsed();
-    let _ = c.writer.flush();
+    if result.is_err() {
+        c.writer.discard_if_empty();
+    }
+    let _ = c.writer.finish();
+    c.summary.files = c.writer.files.clone();
+    c.summary.bytes_on_disk = c.writer.bytes_on_disk();
     match result {
         Ok(()) => Ok(c.summary),
         Err(error) => Err(CaptureFailure { error, summary: Some(c.summary) }),
@@ -179,7 +200,6 @@ impl Capture {
         conn.execute(&self.plan.start_sql(), &[])
             .await
             .map_err(CaptureError::server(format!("cannot start the event session {}", self.plan.name)))?;
-        self.writer.comment(&format!("cutover capture: event session {}", self.plan.name))?;
         let deadline = tokio::time::Instant::now() + options.duration;
         loop {
             let next = (tokio::time::Instant::now() + options.poll).min(deadline);
@@ -240,7 +260,7 @@ impl Capture {
 
     fn report(&mut self, message: String) -> Result<(), CaptureError> {
         self.summary.reports_total += 1;
-        self.writer.comment(&format!("not captured: {message}"))?;
+        self.writer.note(&format!("not captured: {message}"))?;
         if self.summary.reports.len() < 20 {
             self.summary.reports.push(message);
         }

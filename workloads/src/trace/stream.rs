@@ -1,0 +1,612 @@
+//! [`TraceStream`]: a capture read as a stream of [`Item`]s in start order, with memory bounded
+//! by the merge's window however long the capture is.
+//!
+//! Files → lines ([`super::files`]) → parsed events ([`super::event`]) → merged by start
+//! ([`super::merge`]) → released: each event gets its session's index (order of first
+//! appearance in the merged stream, which `--shard` divides), its tag (its statement's
+//! fingerprint: `q1`, `q2`, … in order of first appearance, at most [`MAX_TAGS`], then
+//! `other`) and its offset from the capture's first start. Events of sessions another shard
+//! owns are dropped here. Invalid lines, and writing events when writes are refused, come out
+//! as [`Item::Skipped`] with their place and why, so every captured line is accounted for.
+//!
+//! [`spawn`] runs a stream on its own thread and hands batches to the replay, so parsing never
+//! delays the replay's timers.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use super::event::{At, Bound, Captured, Parsed, Parser};
+use super::files::{ChainReader, chains, find, header_of};
+use super::format::{Header, Line, SessionState, parse_line};
+use super::merge::{Merge, Out};
+use crate::error::Result;
+use crate::executor::CallKind;
+use crate::units::Shard;
+use crate::value::ParamValue;
+
+/// Distinct statement fingerprints that get a tag of their own; the rest share `other`.
+pub const MAX_TAGS: usize = 1000;
+/// The tag of statements past [`MAX_TAGS`].
+pub const OTHER_TAG: &str = "other";
+/// The tag of lines that are not valid events.
+pub const INVALID_TAG: &str = "invalid";
+
+/// How a capture is read.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    /// Events that started up to this much earlier than events already read still come out in
+    /// start order (capture time).
+    pub window: Duration,
+    /// At most this many events wait in the merge.
+    pub max_ahead: usize,
+    /// This agent's share of the sessions.
+    pub shard: Shard,
+    /// Writing events come out as skipped (`writes_not_allowed`) instead of as events.
+    pub refuse_writes: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            window: Duration::from_secs(10),
+            max_ahead: 200_000,
+            shard: Shard::ALL,
+            refuse_writes: false,
+        }
+    }
+}
+
+/// The files of a capture, found and grouped, with what their headers say.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Every file, in the order found; events name them by index.
+    pub files: Vec<PathBuf>,
+    /// Files read one after the other (parts of one capture), as indices.
+    pub chains: Vec<Vec<usize>>,
+    /// The headers' capture start: the earliest (RFC 3339).
+    pub started_at: Option<String>,
+    /// Their total size on disk.
+    pub bytes: u64,
+    /// Missing parts and the like.
+    pub warnings: Vec<String>,
+}
+
+impl Source {
+    /// Finds the files named by `inputs` (files, folders, globs) and reads their headers.
+    pub fn open(inputs: &[PathBuf]) -> Result<Source> {
+        let files = find(inputs)?;
+        let headers: Vec<Option<Header>> = files.iter().map(|f| header_of(f)).collect::<Result<_>>()?;
+        let (chains, warnings) = chains(&headers);
+        let started_at = headers.iter().flatten().map(|h| h.started_at.clone()).min();
+        let bytes = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+        Ok(Source { files, chains, started_at, bytes, warnings })
+    }
+
+    /// `FILE:LINE` of a place.
+    pub fn place(&self, at: At) -> String {
+        let file = self.files.get(at.file as usize).map(|f| f.display().to_string()).unwrap_or_default();
+        format!("{file}:{}", at.line)
+    }
+
+    /// How the files were named, for messages (`a.jsonl`, `dir (3 files)`).
+    pub fn describe(&self) -> String {
+        match self.files.as_slice() {
+            [one] => one.display().to_string(),
+            many => {
+                format!("{} files ({} … {})", many.len(), many[0].display(), many[many.len() - 1].display())
+            }
+        }
+    }
+}
+
+/// A session of this shard, announced before its first item.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionInfo {
+    /// Its index among this shard's sessions (what items name).
+    pub local: usize,
+    /// Its index in the whole capture (order of first appearance).
+    pub global: usize,
+    /// The captured session id.
+    pub id: Arc<str>,
+    /// The login of its first event or state line.
+    pub login: Option<Arc<str>>,
+}
+
+/// A tag, announced before its first item.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TagDef {
+    /// `q1`, `q2`, …, `other`, `invalid`.
+    pub name: String,
+    /// The fingerprint (or what the tag stands for).
+    pub text: String,
+    /// Its statements may write.
+    pub writes: bool,
+}
+
+/// One event, ready to send.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub at: At,
+    /// Local session index.
+    pub session: usize,
+    /// Offset from the capture's first start.
+    pub start: Duration,
+    pub database: Option<Arc<str>>,
+    pub kind: CallKind,
+    pub bound: Arc<Bound>,
+    pub values: Vec<ParamValue>,
+    pub tag: usize,
+    pub captured: Captured,
+}
+
+/// What the stream gives, in start order.
+#[derive(Clone, Debug)]
+pub enum Item {
+    Event(Event),
+    /// A session's state (database, login, SET options, prepared statements) from this point.
+    State {
+        session: usize,
+        state: Box<SessionState>,
+    },
+    /// A line not replayed, with why (`invalid`, `writes_not_allowed`) and what.
+    Skipped {
+        at: At,
+        session: Option<usize>,
+        tag: usize,
+        reason: &'static str,
+        message: String,
+    },
+    /// Something the capture saw and did not write as an event.
+    Note {
+        at: At,
+        message: String,
+    },
+}
+
+enum Ordered {
+    Event(Box<Parsed>),
+    State(Box<SessionState>),
+    /// An invalid line that names its session: ordered with the session's events.
+    Invalid {
+        at: At,
+        session: Arc<str>,
+        message: String,
+    },
+}
+
+enum Passed {
+    Invalid { at: At, message: String },
+    Note { at: At, message: String },
+}
+
+/// Tags by fingerprint, and the new ones not yet announced.
+#[derive(Default)]
+struct Tags {
+    by_text: HashMap<String, usize>,
+    defs: Vec<TagDef>,
+    fresh: Vec<TagDef>,
+    other: Option<usize>,
+    invalid: Option<usize>,
+}
+
+impl Tags {
+    fn add(&mut self, def: TagDef) -> usize {
+        self.defs.push(def.clone());
+        self.fresh.push(def);
+        self.defs.len() - 1
+    }
+
+    fn of(&mut self, bound: &Bound) -> usize {
+        if let Some(&t) = bound.tag.get() {
+            return t;
+        }
+        let t = match self.by_text.get(&bound.fingerprint) {
+            Some(&t) => t,
+            None if self.by_text.len() < MAX_TAGS => {
+                let t = self.add(TagDef {
+                    name: format!("q{}", self.by_text.len() + 1),
+                    text: bound.fingerprint.clone(),
+                    writes: bound.writes,
+                });
+                self.by_text.insert(bound.fingerprint.clone(), t);
+                t
+            }
+            None => self.special(false),
+        };
+        if Some(t) == self.other && bound.writes {
+            self.defs[t].writes = true;
+        }
+        let _ = bound.tag.set(t);
+        t
+    }
+
+    /// The `other` (false) or `invalid` (true) tag.
+    fn special(&mut self, invalid: bool) -> usize {
+        let slot = if invalid { self.invalid } else { self.other };
+        if let Some(t) = slot {
+            return t;
+        }
+        let def = if invalid {
+            TagDef { name: INVALID_TAG.into(), text: "lines that are not valid events".into(), writes: false }
+        } else {
+            TagDef {
+                name: OTHER_TAG.into(),
+                text: format!("statements beyond the first {MAX_TAGS} distinct fingerprints"),
+                writes: false,
+            }
+        };
+        let t = self.add(def);
+        if invalid {
+            self.invalid = Some(t);
+        } else {
+            self.other = Some(t);
+        }
+        t
+    }
+}
+
+/// A capture read in start order (see the module's notes).
+pub struct TraceStream {
+    source: Arc<Source>,
+    readers: Vec<ChainReader>,
+    parser: Parser,
+    merge: Merge<Ordered, Passed>,
+    options: ReadOptions,
+    /// Session id → (global index, local index when this shard owns it).
+    sessions: HashMap<Arc<str>, (usize, Option<usize>)>,
+    owned: usize,
+    fresh_sessions: Vec<SessionInfo>,
+    tags: Tags,
+    origin: Option<u64>,
+    events_all: u64,
+    /// Lines read (all files).
+    pub lines: u64,
+    /// File bytes read so far (compressed bytes for zstd files).
+    pub bytes_read: Arc<AtomicU64>,
+}
+
+impl TraceStream {
+    /// Starts reading `source`.
+    pub fn new(source: Arc<Source>, options: ReadOptions) -> Self {
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let readers = source
+            .chains
+            .iter()
+            .map(|c| {
+                let files = c.iter().map(|&i| (i as u32, source.files[i].clone())).collect();
+                ChainReader::new(files, bytes_read.clone())
+            })
+            .collect::<Vec<_>>();
+        let merge = Merge::new(
+            readers.len(),
+            u64::try_from(options.window.as_micros()).unwrap_or(u64::MAX),
+            options.max_ahead,
+        );
+        TraceStream {
+            source,
+            readers,
+            parser: Parser::default(),
+            merge,
+            options,
+            sessions: HashMap::new(),
+            owned: 0,
+            fresh_sessions: Vec::new(),
+            tags: Tags::default(),
+            origin: None,
+            events_all: 0,
+            lines: 0,
+            bytes_read,
+        }
+    }
+
+    /// The files.
+    pub fn source(&self) -> &Arc<Source> {
+        &self.source
+    }
+
+    /// Events released after one that started later (they ran longer than the window).
+    pub fn out_of_order(&self) -> u64 {
+        self.merge.out_of_order
+    }
+
+    /// The capture's first start (µs, as captured), once an event has come out.
+    pub fn origin_us(&self) -> Option<u64> {
+        self.origin
+    }
+
+    /// Events released so far in the whole capture (every shard's).
+    pub fn events_all(&self) -> u64 {
+        self.events_all
+    }
+
+    /// Sessions in the whole capture so far (every shard's).
+    pub fn sessions_seen(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Sessions and tags that appeared since the last call (announce them before the items).
+    pub fn take_fresh(&mut self) -> (Vec<SessionInfo>, Vec<TagDef>) {
+        (std::mem::take(&mut self.fresh_sessions), std::mem::take(&mut self.tags.fresh))
+    }
+
+    /// Every tag so far.
+    pub fn tags(&self) -> &[TagDef] {
+        &self.tags.defs
+    }
+
+    fn read(&mut self, chain: usize) {
+        let Some(raw) = self.readers[chain].next_line() else {
+            self.merge.end(chain);
+            return;
+        };
+        self.lines += 1;
+        let at = At { file: raw.file, line: raw.line };
+        let text = match raw.text {
+            Ok(t) => t,
+            Err(message) => return self.merge.pass(Passed::Invalid { at, message }),
+        };
+        let message = |e: super::format::LineError| format!("{}: {}", e.field, e.message);
+        match parse_line(&text) {
+            Ok(Line::Skip) | Ok(Line::Header(_)) => {}
+            Ok(Line::Note(n)) => self.merge.pass(Passed::Note { at, message: n.message }),
+            Ok(Line::Session(s)) => {
+                // A state line without a time goes with the chain's latest event.
+                let start = s.start_us.unwrap_or_else(|| self.merge.frontier(chain));
+                self.merge.push(chain, start, Ordered::State(Box::new(s)));
+            }
+            Ok(Line::Event(raw)) => match self.parser.event(at, &raw) {
+                Ok(p) => self.merge.push(chain, p.start_us, Ordered::Event(Box::new(p))),
+                Err(e) => {
+                    let session = self.parser.name(&raw.session);
+                    let invalid = Ordered::Invalid { at, session, message: message(e) };
+                    self.merge.push(chain, raw.start_us, invalid);
+                }
+            },
+            Err(e) => {
+                // Its session, when the line is JSON at all: the line is counted in that session.
+                let session = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|v| match &v["session"] {
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .map(|s| self.parser.name(&s));
+                match session {
+                    Some(session) => {
+                        let start = self.merge.frontier(chain);
+                        self.merge.push(chain, start, Ordered::Invalid { at, session, message: message(e) });
+                    }
+                    None => self.merge.pass(Passed::Invalid { at, message: message(e) }),
+                }
+            }
+        }
+    }
+
+    /// The session's local index, registering it on first appearance; None: another shard's.
+    fn session(&mut self, id: &Arc<str>, login: Option<&Arc<str>>) -> Option<usize> {
+        if let Some(&(_, local)) = self.sessions.get(id) {
+            return local;
+        }
+        let global = self.sessions.len();
+        let local = self.options.shard.owns(global as u64).then(|| {
+            self.owned += 1;
+            self.fresh_sessions.push(SessionInfo {
+                local: self.owned - 1,
+                global,
+                id: id.clone(),
+                login: login.cloned(),
+            });
+            self.owned - 1
+        });
+        self.sessions.insert(id.clone(), (global, local));
+        local
+    }
+
+    fn release(&mut self, item: Ordered, start_us: u64) -> Option<Item> {
+        match item {
+            Ordered::Invalid { at, session, message } => {
+                let session = self.session(&session, None)?;
+                let tag = self.tags.special(true);
+                Some(Item::Skipped { at, session: Some(session), tag, reason: "invalid", message })
+            }
+            Ordered::State(s) => {
+                let id: Arc<str> = Arc::from(s.session.as_str());
+                let login = s.login.as_deref().map(Arc::from);
+                let session = self.session(&id, login.as_ref())?;
+                Some(Item::State { session, state: s })
+            }
+            Ordered::Event(p) => {
+                let origin = *self.origin.get_or_insert(start_us);
+                self.events_all += 1;
+                let session = self.session(&p.session, p.login.as_ref())?;
+                let tag = self.tags.of(&p.bound);
+                if self.options.refuse_writes && p.bound.writes {
+                    return Some(Item::Skipped {
+                        at: p.at,
+                        session: Some(session),
+                        tag,
+                        reason: "writes_not_allowed",
+                        message: format!(
+                            "`{}` may write (pass --allow-writes to replay writes)",
+                            p.bound.fingerprint.chars().take(60).collect::<String>()
+                        ),
+                    });
+                }
+                let p = *p;
+                Some(Item::Event(Event {
+                    at: p.at,
+                    session,
+                    start: Duration::from_micros(p.start_us.saturating_sub(origin)),
+                    database: p.database,
+                    kind: p.kind,
+                    bound: p.bound,
+                    values: p.values,
+                    tag,
+                    captured: p.captured,
+                }))
+            }
+        }
+    }
+
+    fn pass(&mut self, item: Passed) -> Option<Item> {
+        match item {
+            Passed::Note { at, message } => self.options.shard.owns(0).then_some(Item::Note { at, message }),
+            // A line without a session belongs to shard 0.
+            Passed::Invalid { at, message } => self.options.shard.owns(0).then(|| {
+                let tag = self.tags.special(true);
+                Item::Skipped { at, session: None, tag, reason: "invalid", message }
+            }),
+        }
+    }
+}
+
+impl Iterator for TraceStream {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        loop {
+            let out = match self.merge.pop() {
+                Some(Out::Ordered(e)) => self.release(e.item, e.start_us),
+                Some(Out::Passed(p)) => self.pass(p),
+                None => {
+                    self.read(self.merge.wants()?);
+                    continue;
+                }
+            };
+            if out.is_some() {
+                return out;
+            }
+        }
+    }
+}
+
+/// A batch handed from the reading thread to the replay.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Sessions that first appear in this batch.
+    pub sessions: Vec<SessionInfo>,
+    /// Tags that first appear in this batch.
+    pub tags: Vec<TagDef>,
+    pub items: Vec<Item>,
+}
+
+/// What the reading thread reports when it ends.
+#[derive(Clone, Debug, Default)]
+pub struct StreamEnd {
+    /// Everything was read (false: stopped early).
+    pub complete: bool,
+    /// Lines read.
+    pub lines: u64,
+    /// Sessions in the whole capture (every shard's) when reading ended.
+    pub sessions_seen: usize,
+    /// Events that came out after a later-starting one.
+    pub out_of_order: u64,
+}
+
+/// Items per batch.
+pub const BATCH: usize = 512;
+
+/// A capture being read: the batches, and how to stop the reading.
+pub struct Reading {
+    /// The capture's files.
+    pub source: Arc<Source>,
+    /// Batches in start order.
+    pub rx: tokio::sync::mpsc::Receiver<Batch>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<StreamEnd>>,
+    end: StreamEnd,
+}
+
+impl Reading {
+    /// Reads `stream` on a thread of its own (the replay).
+    pub fn spawn(stream: TraceStream) -> Reading {
+        let source = stream.source().clone();
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = spawn(stream, tx, stop.clone());
+        Reading { source, rx, stop, thread: Some(thread), end: StreamEnd::default() }
+    }
+
+    /// Reads all of `stream` now, on this thread (tests on a virtual clock, small captures).
+    pub fn preloaded(mut stream: TraceStream) -> Reading {
+        let source = stream.source().clone();
+        let mut batches = Vec::new();
+        loop {
+            let items: Vec<Item> = stream.by_ref().take(BATCH).collect();
+            let (sessions, tags) = stream.take_fresh();
+            let end = items.len() < BATCH;
+            batches.push(Batch { sessions, tags, items });
+            if end {
+                break;
+            }
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(batches.len().max(1));
+        for b in batches {
+            let _ = tx.try_send(b);
+        }
+        let end = StreamEnd {
+            complete: true,
+            lines: stream.lines,
+            sessions_seen: stream.sessions_seen(),
+            out_of_order: stream.out_of_order(),
+        };
+        Reading { source, rx, stop: Arc::new(AtomicBool::new(false)), thread: None, end }
+    }
+
+    /// Asks the reading thread to stop after its current batch.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Waits for the reading thread and says how reading ended.
+    pub async fn finish(&mut self) -> StreamEnd {
+        match self.thread.take() {
+            Some(t) => {
+                tokio::task::spawn_blocking(move || t.join().unwrap_or_default()).await.unwrap_or_default()
+            }
+            None => self.end.clone(),
+        }
+    }
+}
+
+/// Reads `stream` on a thread of its own into `tx` until it ends, the receiver is dropped or
+/// `stop` turns true.
+fn spawn(
+    mut stream: TraceStream,
+    tx: tokio::sync::mpsc::Sender<Batch>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<StreamEnd> {
+    std::thread::Builder::new()
+        .name("trace-reader".into())
+        .spawn(move || {
+            let mut complete = false;
+            loop {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let items: Vec<Item> = stream.by_ref().take(BATCH).collect();
+                let end = items.len() < BATCH;
+                let (sessions, tags) = stream.take_fresh();
+                if (!items.is_empty() || !sessions.is_empty() || !tags.is_empty())
+                    && tx.blocking_send(Batch { sessions, tags, items }).is_err()
+                {
+                    break;
+                }
+                if end {
+                    complete = true;
+                    break;
+                }
+            }
+            StreamEnd {
+                complete,
+                lines: stream.lines,
+                sessions_seen: stream.sessions_seen(),
+                out_of_order: stream.out_of_order(),
+            }
+        })
+        .expect("a thread can be started")
+}
