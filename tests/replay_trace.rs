@@ -78,6 +78,34 @@ async fn a_trace_replays_per_session_at_a_speed_factor_with_database_mapping() {
     let hlog = std::fs::read_to_string(results.join("latency.hlog")).unwrap();
     assert!(hlog.contains("Tag=q2.response,") && hlog.contains("Tag=lag,"), "{hlog}");
 
+    // The terminal says the same: per query, per session, the reconciliation and each failure's
+    // captured event with the server's error.
+    let out = cutover_async(args(&[
+        "replay",
+        "--server",
+        &server.conn,
+        "--trace",
+        trace.to_str().unwrap(),
+        "--map-database",
+        "prod=shop",
+        "--out",
+        dir.join("terminal").to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("replayed 5 of 5 captured events: 4 ok, 1 failed"), "{table}");
+    assert!(table.contains("failed by error number: 208 × 1"), "{table}");
+    assert!(
+        table.contains("capture.jsonl:4 (q3): error 208:")
+            && table.contains("Invalid object name 'dbo.no_such_table'"),
+        "{table}"
+    );
+    assert!(
+        table.lines().any(|l| l.starts_with("51 ") && l.split_whitespace().nth(1) == Some("3")),
+        "{table}"
+    );
+
     // Two agents split the sessions (51 to the first, 52 to the second) and add up to the whole.
     let mut sum = [0u64; 2];
     for (i, shard) in ["0/2", "1/2"].iter().enumerate() {

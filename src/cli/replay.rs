@@ -337,8 +337,11 @@ fn print_summary(
     Ok(Outcome::Pass)
 }
 
-/// A terminal table: one line per template, milliseconds.
+/// A terminal table: one line per template, milliseconds (a trace replay: its reconciliation).
 fn render(s: &cutover_workloads::output::Summary) -> String {
+    if let Some(r) = &s.reconciliation {
+        return render_trace(s, r);
+    }
     let ms = |us: u64| format!("{:.2}", us as f64 / 1000.0);
     let mut out = format!(
         "{:<24} {:>8} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10}\n",
@@ -369,5 +372,76 @@ fn render(s: &cutover_workloads::output::Summary) -> String {
         tot.warmup,
         ms(s.lag_us.p99)
     ));
+    out
+}
+
+/// Sessions listed one per line in the terminal (all of them are in summary.json).
+const SESSIONS_SHOWN: usize = 10;
+
+/// A trace replay on the terminal: per query and per captured session, how many were captured,
+/// sent, ok, failed, skipped, late and cancelled, then the reconciliation and the first
+/// failures with their captured event.
+fn render_trace(
+    s: &cutover_workloads::output::Summary,
+    r: &cutover_workloads::output::Reconciliation,
+) -> String {
+    use cutover_workloads::recorder::Counts;
+    let ms = |us: u64| format!("{:.2}", us as f64 / 1000.0);
+    let head = |first: &str| {
+        format!(
+            "{first:<10} {:>9} {:>9} {:>9} {:>7} {:>7} {:>6} {:>9}",
+            "captured", "sent", "ok", "failed", "skipped", "late", "cancelled"
+        )
+    };
+    let row = |name: &str, c: &Counts| {
+        format!(
+            "{name:<10} {:>9} {:>9} {:>9} {:>7} {:>7} {:>6} {:>9}",
+            c.captured, c.sent, c.ok, c.errors, c.skipped, c.late, c.cancelled
+        )
+    };
+    let mut out = format!("{} {:>9} {:>9}  statement\n", head("query"), "resp p50", "resp p99");
+    for t in &s.templates {
+        let text: String = t.info.text.as_deref().unwrap_or("").chars().take(60).collect();
+        out.push_str(&format!(
+            "{} {:>9} {:>9}  {text}\n",
+            row(&t.name, &t.counts),
+            ms(t.response_us.p50),
+            ms(t.response_us.p99)
+        ));
+    }
+    out.push_str(&format!("\n{}  login\n", head("session")));
+    // The sessions with the most failures and skips first; the rest in summary.json.
+    let mut sessions: Vec<_> = s.sessions.iter().collect();
+    sessions.sort_by_key(|x| std::cmp::Reverse(x.counts.errors + x.counts.skipped + x.counts.cancelled));
+    for x in sessions.iter().take(SESSIONS_SHOWN) {
+        out.push_str(&format!("{}  {}\n", row(&x.session, &x.counts), x.login.as_deref().unwrap_or("")));
+    }
+    if sessions.len() > SESSIONS_SHOWN {
+        out.push_str(&format!("… {} more sessions in summary.json\n", sessions.len() - SESSIONS_SHOWN));
+    }
+    let t = &s.totals;
+    out.push_str(&format!("\n{}; schedule lag p99 {} ms\n", r.text, ms(s.lag_us.p99)));
+    let by = |m: &std::collections::BTreeMap<String, u64>| {
+        m.iter().map(|(k, v)| format!("{k} × {v}")).collect::<Vec<_>>().join(", ")
+    };
+    if t.errors > 0 {
+        out.push_str(&format!("failed by error number: {}\n", by(&t.errors_by_number)));
+    }
+    if t.skipped > 0 {
+        out.push_str(&format!("skipped by why: {}\n", by(&t.skipped_by_reason)));
+    }
+    for e in r.failed_examples.iter().take(5) {
+        let number = e.number.map(|n| format!("error {n}")).unwrap_or_else(|| e.kind.clone());
+        out.push_str(&format!("  failed: {} ({}): {number}: {}\n", e.unit, e.tag, e.message));
+    }
+    for x in r.skipped_examples.iter().take(5) {
+        out.push_str(&format!("  skipped: {x}\n"));
+    }
+    if r.not_captured > 0 {
+        out.push_str(&format!(
+            "the capture saw {} more events it could not write (its notes; see summary.json)\n",
+            r.not_captured
+        ));
+    }
     out
 }

@@ -152,6 +152,10 @@ pub struct Reconciliation {
     /// Events that came out after a later-starting one (they ran longer than the read-ahead
     /// window) and were sent when read.
     pub out_of_order: u64,
+    /// The first failures: the captured event (`unit` = `FILE:LINE`), the server's error number
+    /// and message (every failure is in `errors.jsonl`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_examples: Vec<crate::recorder::ErrorEvent>,
     /// The first skipped lines: `FILE:LINE: reason: message`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped_examples: Vec<String>,

@@ -23,8 +23,13 @@ use tokio::sync::Notify;
 
 use crate::executor::ExecError;
 
-/// Error events kept for `errors.jsonl` per run; beyond this only counts grow.
+/// Error events kept for `errors.jsonl` per workload run; beyond this only counts grow. A
+/// trace replay logs every failure ([`Recorder::log_every_error`]): each names its captured
+/// event.
 pub const ERROR_LOG_LIMIT: u64 = 10_000;
+
+/// Failures kept whole for the summary (the first ones).
+pub const FIRST_ERRORS: usize = 20;
 
 /// Samples after which the recorder wakes the reporter to take them (1 MiB of samples).
 pub const SAMPLE_BATCH: usize = 32 * 1024;
@@ -201,6 +206,8 @@ pub struct Recorder {
     started: u64,
     errors: Vec<ErrorEvent>,
     errors_logged: u64,
+    error_limit: u64,
+    first_errors: Vec<ErrorEvent>,
 }
 
 /// What the reporter takes from the recorder.
@@ -228,7 +235,20 @@ impl Recorder {
             started: 0,
             errors: Vec::new(),
             errors_logged: 0,
+            error_limit: ERROR_LOG_LIMIT,
+            first_errors: Vec::new(),
         }
+    }
+
+    /// Logs every failure to `errors.jsonl`, not only the first [`ERROR_LOG_LIMIT`].
+    pub fn log_every_error(mut self) -> Self {
+        self.error_limit = u64::MAX;
+        self
+    }
+
+    /// The first failures (at most [`FIRST_ERRORS`]).
+    pub fn first_errors(&self) -> &[ErrorEvent] {
+        &self.first_errors
     }
 
     /// The tags.
@@ -310,16 +330,20 @@ impl Recorder {
                     c.errors += 1;
                     *c.errors_by_number.entry(key.clone()).or_default() += 1;
                 });
-                if self.errors_logged < ERROR_LOG_LIMIT {
+                if self.errors_logged < self.error_limit {
                     self.errors_logged += 1;
-                    self.errors.push(ErrorEvent {
+                    let event = ErrorEvent {
                         t: t.done.as_secs_f64(),
                         tag: self.tags[tag].clone(),
                         unit: unit.to_string(),
                         number: e.number,
                         kind: e.kind.clone(),
                         message: e.message.clone(),
-                    });
+                    };
+                    if self.first_errors.len() < FIRST_ERRORS {
+                        self.first_errors.push(event.clone());
+                    }
+                    self.errors.push(event);
                 }
             }
         }

@@ -120,6 +120,8 @@ pub struct TraceOutcome {
     pub sessions: Vec<SessionInfo>,
     /// The tags (`run.tags` is in the same order).
     pub tags: Vec<TagDef>,
+    /// The first failures, each with its captured event's `FILE:LINE` and the server's error.
+    pub failed_examples: Vec<crate::recorder::ErrorEvent>,
     /// The first skipped lines: `FILE:LINE: reason: message`.
     pub skipped_examples: Vec<String>,
     /// Notes in the capture (events it saw and could not write), and the first few.
@@ -148,7 +150,8 @@ pub async fn run_trace<C: Connector, K: Clock>(
     }
     let source = reading.source.clone();
     let rx = std::mem::replace(&mut reading.rx, mpsc::channel(1).1);
-    let recorder = Arc::new(Mutex::new(Recorder::new(Vec::new(), Duration::ZERO, settings.tolerance)));
+    let recorder =
+        Arc::new(Mutex::new(Recorder::new(Vec::new(), Duration::ZERO, settings.tolerance).log_every_error()));
     let mut d = Dispatch {
         rx,
         pending: std::collections::VecDeque::new(),
@@ -198,9 +201,13 @@ pub async fn run_trace<C: Connector, K: Clock>(
     let reporter = reporting
         .await
         .map_err(|e| crate::Error::setting("replay", format!("the reporter failed: {e}")))??;
-    let run = reporter.finish(&lock(&recorder), elapsed, interrupted);
+    let (run, failed_examples) = {
+        let r = lock(&recorder);
+        (reporter.finish(&r, elapsed, interrupted), r.first_errors().to_vec())
+    };
     Ok(TraceOutcome {
         run,
+        failed_examples,
         sessions: d.sessions,
         tags: d.tags,
         skipped_examples: d.skipped_examples,

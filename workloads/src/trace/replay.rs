@@ -177,6 +177,7 @@ pub fn summary(outcome: &TraceOutcome, inv: Option<&Inventory>) -> Summary {
         read_to_end,
         not_captured: outcome.notes,
         out_of_order: outcome.read.out_of_order,
+        failed_examples: outcome.failed_examples.clone(),
         skipped_examples: outcome.skipped_examples.clone(),
         not_captured_examples: outcome.note_examples.clone(),
     });
