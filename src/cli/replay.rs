@@ -5,6 +5,7 @@ use super::output::{self, Format, FormatArgs};
 use super::server_arg::resolve_server;
 use cutover_mssql::ServerSpec;
 use cutover_workloads::run::{Overrides, ReplayOptions, check_writes, replay};
+use cutover_workloads::trace::data_point::{DataPoint, capture_began, read as read_data_points, utc};
 use cutover_workloads::trace::engine::{TraceSettings, parse_map};
 use cutover_workloads::trace::replay::{TraceRun, check_writes as check_trace_writes, replay_trace};
 use cutover_workloads::trace::{ReadOptions, Source, precheck};
@@ -237,6 +238,11 @@ async fn run_trace(args: ReplayArgs) -> anyhow::Result<Outcome> {
     } else {
         None
     };
+    let (data_points, data_warnings) = if args.allow_writes {
+        data_points(&target, &source, inventory.as_ref(), &settings).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let options = ReplayOptions {
         target,
         out: args.out.clone(),
@@ -245,9 +251,51 @@ async fn run_trace(args: ReplayArgs) -> anyhow::Result<Outcome> {
         progress: show,
         listen: args.listen,
     };
-    let run = TraceRun { source, inventory, settings, read };
+    let run = TraceRun { source, inventory, settings, read, data_points, data_warnings };
     let summary = replay_trace(run, &options, ctrl_c()).await?;
     print_summary(&summary, &args.output, &args.out)
+}
+
+/// Before a replay that may write: what the target databases' data is as of, against when the
+/// capture began; prints each and warns naming both times. The databases are those the first
+/// pass saw (mapped), else the mapped targets and the connection's database.
+async fn data_points(
+    target: &cutover_mssql::ServerTarget,
+    source: &Source,
+    inventory: Option<&cutover_workloads::trace::Inventory>,
+    settings: &TraceSettings,
+) -> anyhow::Result<(Vec<DataPoint>, Vec<String>)> {
+    let mut databases: Vec<String> = match inventory {
+        Some(inv) => inv.databases.iter().map(|d| settings.database(d).to_string()).collect(),
+        None => settings.databases.values().cloned().collect(),
+    };
+    databases.extend(target.database.clone());
+    databases.sort();
+    databases.dedup();
+    if databases.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let Some(began) = capture_began(source.started_at.as_deref(), inventory.and_then(|i| i.origin_us)) else {
+        let note = "the capture's start is unknown (no header, and its start_us is not a time): the target \
+                    databases' restore points were not compared with it"
+            .to_string();
+        eprintln!("note: {note}");
+        return Ok((Vec::new(), vec![note]));
+    };
+    let points = read_data_points(target, &databases).await?;
+    let now = utc(std::time::SystemTime::now());
+    let mut warnings = Vec::new();
+    for p in &points {
+        eprintln!("data point: {}", p.describe());
+        if let Some(why) = &p.unreadable {
+            eprintln!("note: {}: {why}", p.database);
+        }
+        if let Some(w) = p.warning(began, now) {
+            eprintln!("warning: {w}");
+            warnings.push(w);
+        }
+    }
+    Ok((points, warnings))
 }
 
 /// Reads the whole capture once (progress on stderr): refuses invalid lines and, without

@@ -11,12 +11,14 @@
 //! | [`merge`] | the k-way merge by start time with a bounded window |
 //! | [`stream`] | the capture as items in start order: sessions, tags, shards, skips |
 //! | [`precheck`] | the first pass: counts, writes, invalid lines, before anything is sent |
+//! | [`data_point`] | what the target databases' data is as of (restore history, create date) |
 //! | [`engine`] | the replay: a dispatcher and one player per session |
 //! | [`replay`] | `cutover replay --trace` from start to finish: output files, reconciliation |
 //!
 //! Each event keeps its file and line, so an error in `errors.jsonl` points back at the
 //! captured event.
 
+pub mod data_point;
 pub mod engine;
 pub mod event;
 pub mod files;

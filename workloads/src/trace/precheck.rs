@@ -15,6 +15,8 @@ use crate::error::Error;
 
 /// Invalid lines kept with their message (the rest only counted).
 pub const EXAMPLES: usize = 20;
+/// Distinct databases remembered.
+pub const DATABASES: usize = 1000;
 
 /// What the first pass found (this shard's share, unless said).
 #[derive(Clone, Debug, Default)]
@@ -32,6 +34,8 @@ pub struct Inventory {
     /// Tags, and events per tag.
     pub tags: Vec<TagDef>,
     pub per_tag: Vec<u64>,
+    /// The databases the events ran in (as captured; at most [`DATABASES`]).
+    pub databases: std::collections::BTreeSet<String>,
     /// Invalid lines: how many, and the first few with their place.
     pub invalid: u64,
     pub invalid_examples: Vec<(At, String)>,
@@ -97,6 +101,11 @@ pub fn precheck(source: Arc<Source>, options: &ReadOptions, progress: &ProgressB
                 inv.per_session[e.session] += 1;
                 inv.per_tag[e.tag] += 1;
                 last_start = last_start.max(e.start);
+                if let Some(db) = e.database.as_deref().filter(|_| inv.databases.len() < DATABASES) {
+                    if !inv.databases.contains(db) {
+                        inv.databases.insert(db.to_string());
+                    }
+                }
             }
             Item::Skipped { at, tag, message, .. } => {
                 inv.invalid += 1;
@@ -106,7 +115,11 @@ pub fn precheck(source: Arc<Source>, options: &ReadOptions, progress: &ProgressB
                 }
             }
             Item::Note { .. } => inv.notes += 1,
-            Item::State { .. } => {}
+            Item::State { state, .. } => {
+                if let Some(db) = state.database.filter(|_| inv.databases.len() < DATABASES) {
+                    inv.databases.insert(db);
+                }
+            }
         }
         if stream.lines % 4096 == 0 {
             progress.set_position(bytes.load(Ordering::Relaxed));

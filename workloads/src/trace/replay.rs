@@ -31,6 +31,10 @@ pub struct TraceRun {
     pub settings: TraceSettings,
     /// How the capture is read (window, shard, writes refused).
     pub read: ReadOptions,
+    /// The target databases' data points, read before anything was sent (replays that write).
+    pub data_points: Vec<super::data_point::DataPoint>,
+    /// What the data points warn about.
+    pub data_warnings: Vec<String>,
 }
 
 /// Refuses a capture whose events may write unless writes are allowed (after the first pass).
@@ -87,6 +91,7 @@ pub async fn replay_trace(run: TraceRun, o: &ReplayOptions, stop: watch::Receive
             "file": run.source.describe(),
             "files": run.source.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
             "capture_started_at": run.source.started_at,
+            "data_points": run.data_points,
             "events": inv.map(|i| i.events_all),
             "sessions": inv.map(|i| i.sessions_all),
         }),
@@ -115,10 +120,12 @@ pub async fn replay_trace(run: TraceRun, o: &ReplayOptions, stop: watch::Receive
         fidelity: None,
         totals: None,
         errors_not_logged: 0,
-        notes: vec![format!(
+        notes: std::iter::once(format!(
             "trace replay: one connection per captured session, events in captured order, due at their captured offset / {}",
             s.speed
-        )],
+        ))
+        .chain(run.data_warnings.iter().cloned())
+        .collect(),
     };
     write_json(&o.out, "run.json", &info)?;
     let reporter = Reporter::new(o.interval, Some(&o.out), progress(inv, o.progress), started)?
