@@ -54,6 +54,18 @@ async fn a_captured_workload_replays_on_another_instance_with_the_same_statement
     assert!(parts.len() > 1, "the capture rotated: {parts:?}");
     assert!(parts.iter().all(|p| p.to_string_lossy().ends_with(".jsonl.zst")), "{parts:?}");
     capture_support::assert_strict_json_lines(&captured);
+    // Each connection's login was captured with its database and SET options (replay restores
+    // them before the session's first event).
+    let states = capture_support::session_states(&captured);
+    assert!(states.len() >= 3, "a state line per workload connection: {states:#?}");
+    for s in &states {
+        assert_eq!(s["database"], "shop", "{s}");
+        assert_eq!(
+            (s["set"]["QUOTED_IDENTIFIER"].as_str(), s["set"]["DATEFORMAT"].as_str()),
+            (Some("ON"), Some("mdy")),
+            "{s}"
+        );
+    }
     let src = workload_sessions(&captured);
     assert_eq!(src.len(), 3, "three sessions ran the workload: {src:#?}");
     let rpc = src.iter().find(|s| s.events[0].0.contains("WHERE id = @P1")).expect("the lookup session");

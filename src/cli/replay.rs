@@ -485,6 +485,13 @@ fn render_trace(
     for x in r.skipped_examples.iter().take(5) {
         out.push_str(&format!("  skipped: {x}\n"));
     }
+    if r.state_not_restored > 0 {
+        out.push_str(&format!(
+            "session state not restored {} time(s), e.g. {}\n",
+            r.state_not_restored,
+            r.state_examples.first().map(String::as_str).unwrap_or("")
+        ));
+    }
     if r.not_captured > 0 {
         out.push_str(&format!(
             "the capture saw {} more events it could not write (its notes; see summary.json)\n",

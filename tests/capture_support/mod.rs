@@ -112,9 +112,10 @@ pub fn workload_sessions(path: &Path) -> Vec<CapturedSession> {
             if !known.iter().any(|k| sql.contains(k)) || sql.contains("sys.") {
                 continue;
             }
-            let kind = match e.kind {
-                cutover_workloads::executor::CallKind::Rpc => "rpc",
-                cutover_workloads::executor::CallKind::Batch => "batch",
+            let kind = match (e.kind, e.op) {
+                (_, Some(_)) => "prepared",
+                (cutover_workloads::executor::CallKind::Batch, None) => "batch",
+                (_, None) => "rpc",
             };
             session.events.push((sql.clone(), format!("{:?}", e.values), kind));
             session.starts.push(e.start.as_micros() as u64);
@@ -165,4 +166,22 @@ fn jq_reads(file: &Path, text: &str) {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "jq fails on {}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), text.lines().count());
+}
+
+/// The session-state lines of a capture folder (`{"kind": "cutover.session", …}`).
+pub fn session_states(dir: &Path) -> Vec<serde_json::Value> {
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let mut text = String::new();
+        let mut r = cutover_workloads::trace::files::open(&f, Default::default()).unwrap();
+        std::io::Read::read_to_string(&mut r, &mut text).unwrap();
+        out.extend(
+            text.lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter(|v| v["kind"] == "cutover.session"),
+        );
+    }
+    out
 }

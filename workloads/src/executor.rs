@@ -20,6 +20,25 @@ pub enum CallKind {
     Rpc,
     /// A plain SQL batch (captured batch text; no parameters).
     Batch,
+    /// `sp_execute` of a handle [`Executor::prepare`] returned, with the values in the order
+    /// the statement declared them (trace replay).
+    Execute { handle: i32 },
+    /// `sp_unprepare` of such a handle.
+    Unprepare { handle: i32 },
+}
+
+/// A statement to prepare on the connection (`sp_prepare`), or to prepare and run at once
+/// (`sp_prepexec`, with values).
+#[derive(Clone, Copy, Debug)]
+pub struct Prepare<'a> {
+    /// The parameter declaration (`@P1 int, @P2 nvarchar(40)`).
+    pub declare: &'a str,
+    /// The statement.
+    pub sql: &'a str,
+    /// `sp_prepexec`: the values, in declaration order.
+    pub values: Option<&'a [ParamValue]>,
+    /// Switch to this database first.
+    pub database: Option<&'a str>,
 }
 
 /// One unit of work.
@@ -100,6 +119,23 @@ pub trait Executor: Send + 'static {
     fn execute<'a>(&'a mut self, job: Job<'a>) -> impl Future<Output = Result<(), ExecError>> + Send + 'a;
     /// Replaces a broken connection (after a timeout or a network failure).
     fn reset(&mut self) -> impl Future<Output = Result<(), ExecError>> + Send + '_;
+    /// Prepares a statement on this connection (trace replay of `sp_prepare` / `sp_prepexec`)
+    /// and returns the server's handle. Executors that cannot say so.
+    fn prepare<'a>(
+        &'a mut self,
+        call: Prepare<'a>,
+    ) -> impl Future<Output = Result<i32, ExecError>> + Send + 'a {
+        let _ = call;
+        async {
+            Err(ExecError {
+                number: None,
+                kind: "unsupported".into(),
+                message: "this executor cannot prepare statements".into(),
+                broken: false,
+                retryable: false,
+            })
+        }
+    }
 }
 
 /// Opens one executor per worker: the pool is sized to the concurrency.
@@ -189,12 +225,15 @@ impl MssqlExecutor {
         if let Some(db) = job.database {
             self.use_database(db).await?;
         }
+        if let CallKind::Execute { handle } | CallKind::Unprepare { handle } = job.kind {
+            return self.handle_call(job.kind, handle, job.values).await;
+        }
         for statement in job.statements {
             match job.kind {
                 CallKind::Batch => {
                     self.conn.simple_query(&statement.sql).await.map_err(exec_error)?;
                 }
-                CallKind::Rpc => {
+                CallKind::Rpc | CallKind::Execute { .. } | CallKind::Unprepare { .. } => {
                     let params: Vec<&dyn ToSql> = statement
                         .args
                         .iter()
@@ -213,7 +252,72 @@ impl MssqlExecutor {
     }
 }
 
+/// `sp_execute` / `sp_unprepare` / `sp_prepare` / `sp_prepexec` called from T-SQL (tiberius
+/// sends every call as `sp_executesql`; SQL Server runs these system procedures from T-SQL as
+/// its documentation's examples do): the handle and the values are typed parameters.
+fn call_sql(head: &str, first: usize, count: usize) -> String {
+    let mut sql = head.to_string();
+    for k in first..first + count {
+        sql.push_str(&format!(", @P{k}"));
+    }
+    sql
+}
+
+impl MssqlExecutor {
+    /// `sp_execute handle, values…` or `sp_unprepare handle`, draining every result.
+    async fn handle_call(
+        &mut self,
+        kind: CallKind,
+        handle: i32,
+        values: &[ParamValue],
+    ) -> Result<(), ExecError> {
+        let (sql, values) = match kind {
+            CallKind::Execute { .. } => (call_sql("EXEC sp_execute @P1", 2, values.len()), values),
+            _ => ("EXEC sp_unprepare @P1".to_string(), &[][..]),
+        };
+        let mut params: Vec<&dyn ToSql> = vec![&handle];
+        params.extend(values.iter().map(|v| v as &dyn ToSql));
+        let stream = self.conn.client_mut().query(sql, &params).await.map_err(|e| driver_error(&e))?;
+        let mut stream = stream.into_row_stream();
+        while stream.try_next().await.map_err(|e| driver_error(&e))?.is_some() {}
+        Ok(())
+    }
+
+    async fn prepare_call(&mut self, p: Prepare<'_>) -> Result<i32, ExecError> {
+        if let Some(db) = p.database {
+            self.use_database(db).await?;
+        }
+        let values = p.values.unwrap_or(&[]);
+        let sql = match p.values {
+            None => "DECLARE @h int; EXEC sp_prepare @h OUTPUT, @P1, @P2; SELECT @h".to_string(),
+            Some(v) => {
+                call_sql("DECLARE @h int; EXEC sp_prepexec @h OUTPUT, @P1, @P2", 3, v.len()) + "; SELECT @h"
+            }
+        };
+        let mut params: Vec<&dyn ToSql> = vec![&p.declare, &p.sql];
+        params.extend(values.iter().map(|v| v as &dyn ToSql));
+        let stream = self.conn.client_mut().query(sql, &params).await.map_err(|e| driver_error(&e))?;
+        // The statement's own rows first (sp_prepexec), the handle last.
+        let mut rows = stream.into_row_stream();
+        let mut last = None;
+        while let Some(row) = rows.try_next().await.map_err(|e| driver_error(&e))? {
+            last = Some(row);
+        }
+        last.and_then(|r| r.try_get::<i32, _>(0).ok().flatten()).ok_or_else(|| ExecError {
+            number: None,
+            kind: "other".into(),
+            message: "the server returned no handle for the prepared statement".into(),
+            broken: false,
+            retryable: false,
+        })
+    }
+}
+
 impl Executor for MssqlExecutor {
+    async fn prepare<'a>(&'a mut self, call: Prepare<'a>) -> Result<i32, ExecError> {
+        self.prepare_call(call).await
+    }
+
     async fn execute<'a>(&'a mut self, job: Job<'a>) -> Result<(), ExecError> {
         if !job.transaction {
             return self.run(job).await;

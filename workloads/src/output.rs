@@ -159,6 +159,11 @@ pub struct Reconciliation {
     /// The first skipped lines: `FILE:LINE: reason: message`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped_examples: Vec<String>,
+    /// Times a session's captured state (SET options, prepared statements) could not be
+    /// restored, and the first messages.
+    pub state_not_restored: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub state_examples: Vec<String>,
     /// The first notes: `FILE:LINE: message`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_captured_examples: Vec<String>,

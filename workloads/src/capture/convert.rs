@@ -1,13 +1,35 @@
 //! A parsed event → one line of the trace format (`docs/trace-format.md`): `session` from the
 //! `session_id` action, `start_us` = completion timestamp − duration (µs since the Unix epoch),
-//! `database`, `login`, then `batch` (the batch text as is) or `rpc` (SQL and typed
-//! parameters), and what the server measured.
+//! `database`, `login`, then `batch` (the batch text as is), `rpc` (SQL and typed parameters),
+//! or a prepared-statement call (`prepare`, `prepexec`, `execute`, `unprepare`, with the
+//! source's handle), and what the server measured. A `login` or `existing_connection` event
+//! becomes the session's state line: its database, login and SET options.
 
 use serde::Serialize;
 use serde_json::Value as J;
 
-use super::statement::{Call, Prepared};
+use super::statement::{Call, Prepared, TypedParam};
 use super::xml::XeEvent;
+use crate::trace::format::{SESSION_KIND, SessionState};
+use crate::trace::set_options::parse_options_text;
+
+fn param_lines(params: Vec<TypedParam>) -> Vec<ParamLine> {
+    params.into_iter().map(|p| ParamLine { name: p.name, ty: p.ty, value: p.value }).collect()
+}
+
+/// A `login` or `existing_connection` event: the session's state from then on.
+fn state(e: &XeEvent, session: i64) -> Converted {
+    let database = e.action("database_name").or_else(|| e.data.get("database_name").map(String::as_str));
+    Converted::State(SessionState {
+        kind: SESSION_KIND.into(),
+        session: session.to_string(),
+        start_us: u64::try_from(e.timestamp.and_utc().timestamp_micros()).ok(),
+        database: database.filter(|d| !d.is_empty()).map(str::to_string),
+        login: e.action("username").or_else(|| e.action("server_principal_name")).map(str::to_string),
+        set: parse_options_text(e.data.get("options_text").map(String::as_str).unwrap_or("")),
+        prepared: Vec::new(),
+    })
+}
 
 /// One trace line.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -23,6 +45,14 @@ pub struct TraceLine {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rpc: Option<RpcLine>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepare: Option<PrepareLine>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepexec: Option<PrepareLine>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execute: Option<ExecuteLine>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unprepare: Option<HandleLine>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_us: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_us: Option<u64>,
@@ -34,6 +64,29 @@ pub struct TraceLine {
 pub struct RpcLine {
     pub sql: String,
     pub params: Vec<ParamLine>,
+}
+
+/// `sp_prepare` (no params) or `sp_prepexec` (with the first execution's values).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PrepareLine {
+    pub handle: i64,
+    pub declare: String,
+    pub sql: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<ParamLine>,
+}
+
+/// `sp_execute`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExecuteLine {
+    pub handle: i64,
+    pub params: Vec<ParamLine>,
+}
+
+/// `sp_unprepare`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HandleLine {
+    pub handle: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -48,6 +101,8 @@ pub struct ParamLine {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Converted {
     Line(TraceLine),
+    /// A session's state (from `login` / `existing_connection`).
+    State(SessionState),
     /// Nothing to replay (sp_prepare, sp_unprepare, an empty batch).
     Skip,
     /// Reported, not written: why.
@@ -59,6 +114,11 @@ pub fn convert(e: &XeEvent, prepared: &mut Prepared) -> Converted {
     let Some(session) = e.action("session_id").and_then(|s| s.parse::<i64>().ok()) else {
         return Converted::Report(format!("{} at {} has no session_id action", e.name, e.timestamp));
     };
+    if matches!(e.name.as_str(), "login" | "existing_connection") {
+        // A new login on this id starts over: its prepared statements are gone.
+        prepared.forget_session(&session.to_string());
+        return state(e, session);
+    }
     let duration = e.number("duration");
     let end_us = e.timestamp.and_utc().timestamp_micros();
     let mut line = TraceLine {
@@ -68,6 +128,10 @@ pub fn convert(e: &XeEvent, prepared: &mut Prepared) -> Converted {
         login: e.action("username").or_else(|| e.action("server_principal_name")).map(str::to_string),
         batch: None,
         rpc: None,
+        prepare: None,
+        prepexec: None,
+        execute: None,
+        unprepare: None,
         duration_us: duration,
         cpu_us: e.number("cpu_time"),
         reads: e.number("logical_reads"),
@@ -88,14 +152,18 @@ pub fn convert(e: &XeEvent, prepared: &mut Prepared) -> Converted {
                 ));
             };
             match prepared.resolve(&session.to_string(), statement) {
-                Call::Rpc { sql, params } => {
-                    let params = params
-                        .into_iter()
-                        .map(|p| ParamLine { name: p.name, ty: p.ty, value: p.value })
-                        .collect();
-                    line.rpc = Some(RpcLine { sql, params });
-                }
+                Call::Rpc { sql, params } => line.rpc = Some(RpcLine { sql, params: param_lines(params) }),
                 Call::Batch(text) => line.batch = Some(text),
+                Call::Prepare { handle, declare, sql } => {
+                    line.prepare = Some(PrepareLine { handle, declare, sql, params: Vec::new() })
+                }
+                Call::PrepExec { handle, declare, sql, params } => {
+                    line.prepexec = Some(PrepareLine { handle, declare, sql, params: param_lines(params) })
+                }
+                Call::Execute { handle, params } => {
+                    line.execute = Some(ExecuteLine { handle, params: param_lines(params) })
+                }
+                Call::Unprepare { handle } => line.unprepare = Some(HandleLine { handle }),
                 Call::Nothing => return Converted::Skip,
                 Call::Unresolved { handle } => {
                     return Converted::Report(format!(
@@ -134,6 +202,32 @@ mod tests {
             .expect("replay reads what capture writes");
         assert_eq!(event.values.len(), 1);
         assert_eq!(event.login.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn a_login_becomes_the_sessions_state_with_its_set_options() {
+        let xml = r#"<event name="login" package="sqlserver" timestamp="2026-11-26T13:00:01Z"><data name="is_cached"><value>false</value></data><data name="options_text"><value>-- network protocol: TCP/IP&#xA;set quoted_identifier off&#xA;set dateformat dmy&#xA;set transaction isolation level read uncommitted&#xA;</value></data><data name="database_name"><value>shop</value></data><action name="session_id" package="sqlserver"><value>61</value></action><action name="username" package="sqlserver"><value>app</value></action></event>"#;
+        let mut prepared = Prepared::default();
+        prepared.resolve(
+            "61",
+            "declare @p1 int set @p1=3 exec sp_prepare @p1 output,N'',N'SELECT 1',1 select @p1",
+        );
+        let Converted::State(s) = convert(&parse_event(xml).unwrap(), &mut prepared) else {
+            panic!("a state")
+        };
+        assert_eq!(
+            (s.session.as_str(), s.database.as_deref(), s.login.as_deref()),
+            ("61", Some("shop"), Some("app"))
+        );
+        assert_eq!(s.set["QUOTED_IDENTIFIER"], "OFF");
+        assert_eq!(s.set["TRANSACTION ISOLATION LEVEL"], "READ UNCOMMITTED");
+        let line = serde_json::to_string(&s).unwrap();
+        assert!(line.starts_with("{\"kind\":\"cutover.session\""), "{line}");
+        // The new login on id 61 starts over: handle 3 is gone.
+        assert_eq!(
+            prepared.resolve("61", "exec sp_execute 3"),
+            crate::capture::statement::Call::Unresolved { handle: 3 }
+        );
     }
 
     #[test]

@@ -42,21 +42,25 @@ impl SessionPlan {
         SessionPlan { name, filename, read_pattern }
     }
 
-    /// CREATE EVENT SESSION … with both events, the actions, the predicate and the file target.
+    /// CREATE EVENT SESSION … with the events, the actions, the predicate and the file target:
+    /// completed batches and RPCs, and the sessions' state (`login` for new connections,
+    /// `existing_connection` for those open when the session starts, with their SET options).
     pub fn create_sql(&self, filters: &Filters) -> String {
         let actions: Vec<String> = ACTIONS.iter().map(|a| format!("sqlserver.{a}")).collect();
         let actions = actions.join(", ");
-        let predicate = filters.predicate();
-        let event = |name: &str, set: &str| {
+        let event = |name: &str, set: &str, predicate: &str| {
             format!("ADD EVENT sqlserver.{name} ({set}ACTION ({actions}) WHERE ({predicate}))")
         };
+        let (calls, sessions) = (filters.predicate(), filters.session_predicate());
         format!(
-            "CREATE EVENT SESSION {} ON SERVER\n  {},\n  {}\n  ADD TARGET package0.event_file (SET filename = N'{}', \
+            "CREATE EVENT SESSION {} ON SERVER\n  {},\n  {},\n  {},\n  {}\n  ADD TARGET package0.event_file (SET filename = N'{}', \
              max_file_size = (256), max_rollover_files = (8))\n  WITH (MAX_DISPATCH_LATENCY = 1 SECONDS, \
              EVENT_RETENTION_MODE = ALLOW_SINGLE_EVENT_LOSS, STARTUP_STATE = OFF)",
             self.quoted(),
-            event("rpc_completed", "SET collect_statement = (1) "),
-            event("sql_batch_completed", "SET collect_batch_text = (1) "),
+            event("rpc_completed", "SET collect_statement = (1) ", &calls),
+            event("sql_batch_completed", "SET collect_batch_text = (1) ", &calls),
+            event("login", "SET collect_options_text = (1) ", &sessions),
+            event("existing_connection", "SET collect_options_text = (1) ", &sessions),
             self.filename.replace('\'', "''"),
         )
     }
@@ -114,6 +118,11 @@ mod tests {
         let sql = p.create_sql(&Filters { own_session: Some(53), ..Filters::default() });
         assert!(
             sql.contains("sqlserver.rpc_completed") && sql.contains("sqlserver.sql_batch_completed"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("ADD EVENT sqlserver.login (SET collect_options_text = (1) ")
+                && sql.contains("ADD EVENT sqlserver.existing_connection (SET collect_options_text = (1) "),
             "{sql}"
         );
         assert!(sql.contains("sqlserver.sql_text") && sql.contains("<> (53)"), "{sql}");

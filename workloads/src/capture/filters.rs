@@ -24,6 +24,11 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// The predicate of `login` / `existing_connection` (they have no duration).
+    pub fn session_predicate(&self) -> String {
+        Filters { min_duration_us: 0, ..self.clone() }.predicate()
+    }
+
     /// The event session predicate (T-SQL), one per event.
     pub fn predicate(&self) -> String {
         let mut terms = vec![format!(
@@ -64,7 +69,8 @@ impl Filters {
         let app = e.action("client_app_name").unwrap_or("");
         let own = self.own_session.is_some_and(|s| e.action("session_id") == Some(s.to_string().as_str()));
         !own && !app.eq_ignore_ascii_case(CAPTURE_APP)
-            && e.number("duration").unwrap_or(0) >= self.min_duration_us
+            && (e.number("duration").unwrap_or(0) >= self.min_duration_us
+                || matches!(e.name.as_str(), "login" | "existing_connection"))
             && one_of(&self.databases, "database_name")
             && one_of(&self.apps, "client_app_name")
             && (self.logins.is_empty()

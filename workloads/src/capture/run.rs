@@ -253,6 +253,7 @@ impl Capture {
                 self.summary.events_written += 1;
                 Ok(())
             }
+            Converted::State(state) => self.writer.write(&state),
             Converted::Skip => Ok(()),
             Converted::Report(m) => self.report(m),
         }

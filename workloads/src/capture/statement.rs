@@ -3,8 +3,9 @@
 //! - `exec sp_executesql N'SELECT … @P1',N'@P1 int',@P1=7` → SQL, parameters with their
 //!   declared SQL types and values;
 //! - `declare @p1 int set @p1=5 exec sp_prepare @p1 output,N'@P1 int',N'SELECT …',1 select @p1`
-//!   remembers handle 5 for the session; `exec sp_execute 5,7` (or `@P1=7`) is resolved through
-//!   it; `sp_prepexec` does both; `sp_unprepare` forgets; an unknown handle is reported;
+//!   is a prepare of handle 5, remembered for the session; `exec sp_execute 5,7` (or `@P1=7`)
+//!   is an execution of it, its values typed by the declaration; `sp_prepexec` does both;
+//!   `sp_unprepare` forgets; an execution of a handle never seen prepared is reported;
 //! - any other procedure call is kept as its batch text.
 
 use std::collections::HashMap;
@@ -29,7 +30,15 @@ pub enum Call {
     Rpc { sql: String, params: Vec<TypedParam> },
     /// Sent as a batch, as captured (procedure calls; parameters of types the trace cannot type).
     Batch(String),
-    /// A statement that only prepares or unprepares (nothing to replay).
+    /// `sp_prepare`: replayed as a prepare on the target, whose handle stands for this one.
+    Prepare { handle: i64, declare: String, sql: String },
+    /// `sp_prepexec`: prepared and run at once.
+    PrepExec { handle: i64, declare: String, sql: String, params: Vec<TypedParam> },
+    /// `sp_execute` of a handle this capture saw prepared, typed by its declaration.
+    Execute { handle: i64, params: Vec<TypedParam> },
+    /// `sp_unprepare` of such a handle.
+    Unprepare { handle: i64 },
+    /// Nothing to replay (a prepare whose handle is not in the text, an unknown unprepare).
     Nothing,
     /// `sp_execute` of a handle this capture never saw prepared.
     Unresolved { handle: i64 },
@@ -50,6 +59,11 @@ enum Tok {
 }
 
 impl Prepared {
+    /// Forgets a session's handles (a new login on its id).
+    pub fn forget_session(&mut self, session: &str) {
+        self.handles.retain(|(s, _), _| s != session);
+    }
+
     /// Turns one RPC `statement` of `session` into a call.
     pub fn resolve(&mut self, session: &str, statement: &str) -> Call {
         let toks = tokenize(statement);
@@ -61,39 +75,48 @@ impl Prepared {
         match proc.as_str() {
             "sp_executesql" => executesql(&args).unwrap_or_else(|| Call::Batch(statement.to_string())),
             "sp_prepare" => {
-                if let (Some(h), Some(decl), Some(sql)) = (handle_out, text_arg(&args, 1), text_arg(&args, 2))
-                {
-                    self.handles.insert((session.to_string(), h), (decl, sql));
-                }
-                Call::Nothing
+                let (Some(h), Some(declare), Some(sql)) =
+                    (handle_out, text_arg(&args, 1), text_arg(&args, 2))
+                else {
+                    return Call::Nothing;
+                };
+                self.handles.insert((session.to_string(), h), (declare.clone(), sql.clone()));
+                Call::Prepare { handle: h, declare, sql }
             }
             "sp_prepexec" => {
-                let (Some(decl), Some(sql)) = (text_arg(&args, 1), text_arg(&args, 2)) else {
+                let (Some(declare), Some(sql)) = (text_arg(&args, 1), text_arg(&args, 2)) else {
                     return Call::Batch(statement.to_string());
                 };
-                if let Some(h) = handle_out {
-                    self.handles.insert((session.to_string(), h), (decl.clone(), sql.clone()));
+                let Some(Call::Rpc { params, .. }) = typed(&sql, &declare, &args[3.min(args.len())..]) else {
+                    return Call::Batch(statement.to_string());
+                };
+                match handle_out {
+                    Some(h) => {
+                        self.handles.insert((session.to_string(), h), (declare.clone(), sql.clone()));
+                        Call::PrepExec { handle: h, declare, sql, params }
+                    }
+                    // No handle to map later executions to: run it as the statement it is.
+                    None => Call::Rpc { sql, params },
                 }
-                typed(&sql, &decl, &args[3.min(args.len())..])
-                    .unwrap_or_else(|| Call::Batch(statement.to_string()))
             }
             "sp_execute" => {
                 let Some(h) = args.first().and_then(number_arg) else {
                     return Call::Batch(statement.to_string());
                 };
                 match self.handles.get(&(session.to_string(), h)) {
-                    Some((decl, sql)) => {
-                        typed(sql, decl, &args[1..]).unwrap_or_else(|| Call::Batch(statement.to_string()))
-                    }
+                    Some((decl, sql)) => match typed(sql, decl, &args[1..]) {
+                        Some(Call::Rpc { params, .. }) => Call::Execute { handle: h, params },
+                        _ => Call::Batch(statement.to_string()),
+                    },
                     None => Call::Unresolved { handle: h },
                 }
             }
-            "sp_unprepare" => {
-                if let Some(h) = args.first().and_then(number_arg) {
-                    self.handles.remove(&(session.to_string(), h));
+            "sp_unprepare" => match args.first().and_then(number_arg) {
+                Some(h) if self.handles.remove(&(session.to_string(), h)).is_some() => {
+                    Call::Unprepare { handle: h }
                 }
-                Call::Nothing
-            }
+                _ => Call::Nothing,
+            },
             _ => Call::Batch(statement.to_string()),
         }
     }
@@ -302,22 +325,28 @@ mod tests {
     }
 
     #[test]
-    fn prepared_handles_resolve_per_session() {
+    fn prepared_handles_keep_their_shape_per_session() {
         let mut p = Prepared::default();
         let prep =
             "declare @p1 int\nset @p1=5\nexec sp_prepare @p1 output,N'@P1 int',N'SELECT @P1',1\nselect @p1";
-        assert_eq!(p.resolve("53", prep), Call::Nothing);
-        assert_eq!(p.resolve("53", "exec sp_execute 5,9"), rpc("SELECT @P1", &[("@P1", "int", J::from(9))]));
+        assert_eq!(
+            p.resolve("53", prep),
+            Call::Prepare { handle: 5, declare: "@P1 int".into(), sql: "SELECT @P1".into() }
+        );
+        let typed = |v: i64| vec![TypedParam { name: "@P1".into(), ty: "int".into(), value: J::from(v) }];
+        assert_eq!(p.resolve("53", "exec sp_execute 5,9"), Call::Execute { handle: 5, params: typed(9) });
         assert_eq!(p.resolve("54", "exec sp_execute 5,9"), Call::Unresolved { handle: 5 });
-        assert_eq!(p.resolve("53", "exec sp_unprepare 5"), Call::Nothing);
+        assert_eq!(p.resolve("53", "exec sp_unprepare 5"), Call::Unprepare { handle: 5 });
+        assert_eq!(p.resolve("53", "exec sp_unprepare 5"), Call::Nothing, "already gone");
         assert_eq!(p.resolve("53", "exec sp_execute 5,@P1=1"), Call::Unresolved { handle: 5 });
         let both =
             "declare @p1 int set @p1=2 exec sp_prepexec @p1 output,N'@a bigint',N'SELECT @a',@a=3 select @p1";
-        assert_eq!(p.resolve("53", both), rpc("SELECT @a", &[("@a", "bigint", J::from(3))]));
+        let a = |v: i64| vec![TypedParam { name: "@a".into(), ty: "bigint".into(), value: J::from(v) }];
         assert_eq!(
-            p.resolve("53", "exec sp_execute 2,@a=4"),
-            rpc("SELECT @a", &[("@a", "bigint", J::from(4))])
+            p.resolve("53", both),
+            Call::PrepExec { handle: 2, declare: "@a bigint".into(), sql: "SELECT @a".into(), params: a(3) }
         );
+        assert_eq!(p.resolve("53", "exec sp_execute 2,@a=4"), Call::Execute { handle: 2, params: a(4) });
     }
 
     #[test]

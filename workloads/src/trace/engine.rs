@@ -122,6 +122,10 @@ pub struct TraceOutcome {
     pub tags: Vec<TagDef>,
     /// The first failures, each with its captured event's `FILE:LINE` and the server's error.
     pub failed_examples: Vec<crate::recorder::ErrorEvent>,
+    /// Sessions' captured state (SET options, prepared statements) that could not be restored:
+    /// how often, and the first messages.
+    pub state_not_restored: u64,
+    pub state_examples: Vec<String>,
     /// The first skipped lines: `FILE:LINE: reason: message`.
     pub skipped_examples: Vec<String>,
     /// Notes in the capture (events it saw and could not write), and the first few.
@@ -182,6 +186,7 @@ pub async fn run_trace<C: Connector, K: Clock>(
         source: d.source.clone(),
         queue: Arc::new(Semaphore::new(settings.max_queued.max(1))),
         opening: Arc::new(Semaphore::new(OPEN_AT_ONCE)),
+        problems: Mutex::default(),
     });
     d.dispatch(&shared, opened).await;
     let interrupted = *stop.borrow();
@@ -205,9 +210,12 @@ pub async fn run_trace<C: Connector, K: Clock>(
         let r = lock(&recorder);
         (reporter.finish(&r, elapsed, interrupted), r.first_errors().to_vec())
     };
+    let problems = std::mem::take(&mut *lock(&shared.problems));
     Ok(TraceOutcome {
         run,
         failed_examples,
+        state_not_restored: problems.count,
+        state_examples: problems.examples,
         sessions: d.sessions,
         tags: d.tags,
         skipped_examples: d.skipped_examples,
@@ -348,8 +356,8 @@ impl<C: Connector> Dispatch<C> {
                 let session = e.session;
                 self.player(shared, opened, session).send(Msg::Event(Box::new(e), permit));
             }
-            Item::State { session, state } => {
-                self.player(shared, opened, session).send(Msg::State(state));
+            Item::State { session, state, prepared } => {
+                self.player(shared, opened, session).send(Msg::State(state, prepared));
             }
             Item::Skipped { at, session, tag, reason, message } => {
                 self.captured_tags[tag] += 1;

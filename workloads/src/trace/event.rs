@@ -50,10 +50,25 @@ pub struct Bound {
     pub writes: bool,
     /// Its tag, once the stream has given it one.
     pub tag: std::sync::OnceLock<usize>,
+    /// A prepared statement's parameter declaration (`@P1 int`): sent with `sp_prepare`.
+    pub declare: Option<String>,
     /// Batch or RPC.
     kind: CallKind,
     /// The RPC's parameter names, in the order given.
     names: Vec<String>,
+}
+
+/// A call on a prepared statement, with the handle the source server gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreparedOp {
+    /// `sp_prepare`.
+    Prepare,
+    /// `sp_prepexec`: prepared and run at once.
+    PrepExec,
+    /// `sp_execute` of a handle.
+    Execute,
+    /// `sp_unprepare` of a handle.
+    Unprepare,
 }
 
 /// One event, parsed, before the merge gives it its session index and tag.
@@ -67,9 +82,13 @@ pub struct Parsed {
     pub database: Option<Arc<str>>,
     pub login: Option<Arc<str>>,
     pub kind: CallKind,
-    pub bound: Arc<Bound>,
-    /// RPC parameter values, in the order the statement's `args` index.
+    /// The statement (None for `sp_execute` and `sp_unprepare`, resolved by handle later).
+    pub bound: Option<Arc<Bound>>,
+    /// RPC parameter values, in the order the statement's `args` index (prepared statements:
+    /// in declaration order).
     pub values: Vec<ParamValue>,
+    /// A prepared-statement call and its captured handle.
+    pub op: Option<(PreparedOp, i64)>,
     pub captured: Captured,
 }
 
@@ -86,30 +105,70 @@ impl Parser {
     /// Parses one event found at `at`.
     pub fn event(&mut self, at: At, raw: &RawEvent<'_>) -> Result<Parsed, LineError> {
         let invalid = |field: &str, message: String| LineError { column: 1, field: field.into(), message };
-        let (kind, bound, values) = match (&raw.batch, &raw.rpc) {
-            (Some(sql), None) => {
-                let bound = self.bound(CallKind::Batch, sql, &[], |_| {
-                    Ok(Statement { sql: sql.to_string(), args: Vec::new() })
-                });
-                (CallKind::Batch, bound.map_err(|m| invalid("batch", m))?, Vec::new())
-            }
-            (None, Some(rpc)) => {
-                let (names, values) = typed_params(&rpc.params).map_err(|(f, m)| invalid(&f, m))?;
-                let bound = self
-                    .bound(CallKind::Rpc, &rpc.sql, &names, |names| bind_rpc(&rpc.sql, names))
-                    .map_err(|m| invalid("rpc.sql", m))?;
-                (CallKind::Rpc, bound, values)
-            }
-            _ => {
-                return Err(invalid(
-                    "batch/rpc",
-                    "give exactly one of `batch` (SQL text) or `rpc` ({sql, params})".into(),
-                ));
-            }
+        let given = [
+            raw.batch.is_some(),
+            raw.rpc.is_some(),
+            raw.prepare.is_some(),
+            raw.prepexec.is_some(),
+            raw.execute.is_some(),
+            raw.unprepare.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() != 1 {
+            return Err(invalid(
+                "batch/rpc",
+                "give exactly one of `batch` (SQL text), `rpc` ({sql, params}), `prepare`, `prepexec`, `execute` \
+                 or `unprepare`"
+                    .into(),
+            ));
+        }
+        let mut op = None;
+        let (bound, values) = if let Some(sql) = &raw.batch {
+            let bound = self.bound(CallKind::Batch, sql, &[], None, |_| {
+                Ok(Statement { sql: sql.to_string(), args: Vec::new() })
+            });
+            (Some(bound.map_err(|m| invalid("batch", m))?), Vec::new())
+        } else if let Some(rpc) = &raw.rpc {
+            let (names, values) = typed_params("rpc", &rpc.params).map_err(|(f, m)| invalid(&f, m))?;
+            let bound = self
+                .bound(CallKind::Rpc, &rpc.sql, &names, None, |names| bind_rpc(&rpc.sql, names))
+                .map_err(|m| invalid("rpc.sql", m))?;
+            (Some(bound), values)
+        } else if let Some((field, p, kind)) = raw
+            .prepare
+            .as_ref()
+            .map(|p| ("prepare", p, PreparedOp::Prepare))
+            .or_else(|| raw.prepexec.as_ref().map(|p| ("prepexec", p, PreparedOp::PrepExec)))
+        {
+            let (_, values) = typed_params(field, &p.params).map_err(|(f, m)| invalid(&f, m))?;
+            let declare = match &p.declare {
+                Some(d) => d.to_string(),
+                None => p
+                    .params
+                    .iter()
+                    .map(|x| format!("@{} {}", x.name.trim_start_matches('@'), x.ty))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            op = Some((kind, p.handle));
+            let bound = self.bound(CallKind::Rpc, &p.sql, &[], Some(&declare), |_| {
+                Ok(Statement { sql: p.sql.to_string(), args: (0..p.params.len()).collect() })
+            });
+            (
+                Some(bound.map_err(|m| invalid(field, m))?),
+                if kind == PreparedOp::PrepExec { values } else { Vec::new() },
+            )
+        } else if let Some(e) = &raw.execute {
+            let (_, values) = typed_params("execute", &e.params).map_err(|(f, m)| invalid(&f, m))?;
+            op = Some((PreparedOp::Execute, e.handle));
+            (None, values)
+        } else {
+            op = raw.unprepare.as_ref().map(|u| (PreparedOp::Unprepare, u.handle));
+            (None, Vec::new())
         };
-        if bound.text.trim().is_empty() {
+        if bound.as_ref().is_some_and(|b| b.text.trim().is_empty()) {
             return Err(invalid("sql", "the SQL text is empty".into()));
         }
+        let kind = if raw.batch.is_some() { CallKind::Batch } else { CallKind::Rpc };
         Ok(Parsed {
             at,
             session: self.name(&raw.session),
@@ -119,6 +178,7 @@ impl Parser {
             kind,
             bound,
             values,
+            op,
             captured: Captured { duration_us: raw.duration_us, cpu_us: raw.cpu_us, reads: raw.reads },
         })
     }
@@ -128,11 +188,14 @@ impl Parser {
         kind: CallKind,
         sql: &str,
         names: &[String],
+        declare: Option<&str>,
         make: impl FnOnce(&[String]) -> Result<Statement, String>,
     ) -> Result<Arc<Bound>, String> {
         // Looked up by hash, so a known statement costs no allocation.
-        let key = self.hasher.hash_one((kind == CallKind::Rpc, sql, names));
-        let same = |b: &&Arc<Bound>| b.kind == kind && b.text == sql && b.names == names;
+        let key = self.hasher.hash_one((kind == CallKind::Rpc, sql, names, declare));
+        let same = |b: &&Arc<Bound>| {
+            b.kind == kind && b.text == sql && b.names == names && b.declare.as_deref() == declare
+        };
         if let Some(b) = self.statements.get(&key).and_then(|v| v.iter().find(same)) {
             return Ok(b.clone());
         }
@@ -143,6 +206,7 @@ impl Parser {
             writes: crate::spec::access::write_keyword(&fingerprint).is_some(),
             fingerprint,
             tag: std::sync::OnceLock::new(),
+            declare: declare.map(str::to_string),
             kind,
             names: names.to_vec(),
         });
@@ -151,6 +215,16 @@ impl Parser {
         }
         self.statements.entry(key).or_default().push(bound.clone());
         Ok(bound)
+    }
+
+    /// A prepared statement (from a session-state line): its statement and declaration.
+    pub fn prepared(&mut self, sql: &str, declare: &str) -> Arc<Bound> {
+        let count = super::fingerprint::declared_count(declare);
+        let make = |_: &[String]| Ok(Statement { sql: sql.to_string(), args: (0..count).collect() });
+        match self.bound(CallKind::Rpc, sql, &[], Some(declare), make) {
+            Ok(b) => b,
+            Err(_) => unreachable!("making a prepared statement cannot fail"),
+        }
     }
 
     /// A shared copy of a session id, database or login name.
@@ -167,12 +241,15 @@ impl Parser {
     }
 }
 
-/// The parameters' names (without `@`) and typed values.
-fn typed_params(params: &[RawParam<'_>]) -> Result<(Vec<String>, Vec<ParamValue>), (String, String)> {
+/// The parameters' names (without `@`) and typed values; `within` names the field in errors.
+fn typed_params(
+    within: &str,
+    params: &[RawParam<'_>],
+) -> Result<(Vec<String>, Vec<ParamValue>), (String, String)> {
     let mut values = Vec::with_capacity(params.len());
     let mut names = Vec::with_capacity(params.len());
     for (i, p) in params.iter().enumerate() {
-        let field = format!("rpc.params[{i}]");
+        let field = format!("{within}.params[{i}]");
         let name = p.name.trim_start_matches('@').to_string();
         if name.is_empty() {
             return Err((format!("{field}.name"), "a parameter needs a name (`@id`)".into()));

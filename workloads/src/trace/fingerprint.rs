@@ -62,6 +62,25 @@ pub fn fingerprint(sql: &str) -> String {
     out
 }
 
+/// How many parameters a declaration (`@P1 int, @P2 decimal(10, 2)`) declares: its top-level
+/// commas plus one (none when empty).
+pub fn declared_count(declare: &str) -> usize {
+    if declare.trim().is_empty() {
+        return 0;
+    }
+    let mut depth = 0i32;
+    let mut count = 1;
+    for c in declare.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => count += 1,
+            _ => {}
+        }
+    }
+    count
+}
+
 #[cfg(test)]
 mod tests {
     use super::fingerprint;
@@ -81,5 +100,11 @@ mod tests {
         );
         assert_eq!(fingerprint("exec p N'x'"), "exec p ?");
         assert_eq!(fingerprint("SELECT ISNULL(a,'')"), "SELECT ISNULL(a,?)");
+    }
+
+    #[test]
+    fn declarations_are_counted_at_top_level_commas() {
+        assert_eq!(super::declared_count("@P1 int, @P2 decimal(10, 2)"), 2);
+        assert_eq!(super::declared_count(" "), 0);
     }
 }

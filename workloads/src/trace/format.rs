@@ -111,7 +111,7 @@ pub struct PreparedLine {
     pub handle: i64,
     /// The parameter declaration (`@P1 int, @P2 nvarchar(40)`).
     #[serde(default)]
-    pub params: String,
+    pub declare: String,
     /// The statement.
     pub sql: String,
 }
@@ -133,6 +133,18 @@ pub struct RawEvent<'a> {
     pub batch: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     pub rpc: Option<RawRpc<'a>>,
+    /// `sp_prepare`: `{handle, declare, sql}`.
+    #[serde(default, borrow)]
+    pub prepare: Option<RawPrepare<'a>>,
+    /// `sp_prepexec`: `{handle, declare, sql, params}` (prepared and run at once).
+    #[serde(default, borrow)]
+    pub prepexec: Option<RawPrepare<'a>>,
+    /// `sp_execute`: `{handle, params}`.
+    #[serde(default, borrow)]
+    pub execute: Option<RawExecute<'a>>,
+    /// `sp_unprepare`: `{handle}`.
+    #[serde(default)]
+    pub unprepare: Option<RawHandle>,
     #[serde(default)]
     pub duration_us: Option<u64>,
     #[serde(default)]
@@ -149,6 +161,38 @@ pub struct RawRpc<'a> {
     pub sql: Cow<'a, str>,
     #[serde(default, borrow)]
     pub params: Vec<RawParam<'a>>,
+}
+
+/// `prepare` / `prepexec`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrepare<'a> {
+    /// The handle the source server returned.
+    pub handle: i64,
+    #[serde(borrow)]
+    pub sql: Cow<'a, str>,
+    /// The parameter declaration (`@P1 int, @P2 nvarchar(40)`); from `params` when absent.
+    #[serde(default, borrow)]
+    pub declare: Option<Cow<'a, str>>,
+    /// `prepexec`: the values of the first execution.
+    #[serde(default, borrow)]
+    pub params: Vec<RawParam<'a>>,
+}
+
+/// `execute`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExecute<'a> {
+    pub handle: i64,
+    #[serde(default, borrow)]
+    pub params: Vec<RawParam<'a>>,
+}
+
+/// `unprepare`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHandle {
+    pub handle: i64,
 }
 
 /// One typed RPC parameter.

@@ -12,7 +12,8 @@
 //! | [`stream`] | the capture as items in start order: sessions, tags, shards, skips |
 //! | [`precheck`] | the first pass: counts, writes, invalid lines, before anything is sent |
 //! | [`data_point`] | what the target databases' data is as of (restore history, create date) |
-//! | [`engine`] | the replay: a dispatcher and one player per session |
+//! | [`set_options`] | a session's SET options: from the login's options text to a checked SET batch |
+//! | [`engine`] | the replay: a dispatcher and one player per session; session state restored |
 //! | [`replay`] | `cutover replay --trace` from start to finish: output files, reconciliation |
 //!
 //! Each event keeps its file and line, so an error in `errors.jsonl` points back at the
@@ -27,6 +28,7 @@ pub mod format;
 pub mod merge;
 pub mod precheck;
 pub mod replay;
+pub mod set_options;
 pub mod stream;
 
 use std::path::PathBuf;

@@ -185,6 +185,8 @@ pub fn summary(outcome: &TraceOutcome, inv: Option<&Inventory>) -> Summary {
         not_captured: outcome.notes,
         out_of_order: outcome.read.out_of_order,
         failed_examples: outcome.failed_examples.clone(),
+        state_not_restored: outcome.state_not_restored,
+        state_examples: outcome.state_examples.clone(),
         skipped_examples: outcome.skipped_examples.clone(),
         not_captured_examples: outcome.note_examples.clone(),
     });

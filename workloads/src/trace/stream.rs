@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use super::event::{At, Bound, Captured, Parsed, Parser};
+use super::event::{At, Bound, Captured, Parsed, Parser, PreparedOp};
 use super::files::{ChainReader, chains, find, header_of};
 use super::format::{Header, Line, SessionState, parse_line};
 use super::merge::{Merge, Out};
@@ -139,6 +139,8 @@ pub struct Event {
     pub bound: Arc<Bound>,
     pub values: Vec<ParamValue>,
     pub tag: usize,
+    /// A prepared-statement call and its captured handle (`bound` is the prepared statement).
+    pub op: Option<(PreparedOp, i64)>,
     pub captured: Captured,
 }
 
@@ -146,12 +148,14 @@ pub struct Event {
 #[derive(Clone, Debug)]
 pub enum Item {
     Event(Event),
-    /// A session's state (database, login, SET options, prepared statements) from this point.
+    /// A session's state (database, login, SET options) from this point, and the statements it
+    /// holds prepared, by captured handle.
     State {
         session: usize,
         state: Box<SessionState>,
+        prepared: Vec<(i64, Arc<Bound>)>,
     },
-    /// A line not replayed, with why (`invalid`, `writes_not_allowed`) and what.
+    /// A line not replayed, with why (`invalid`, `writes_not_allowed`, `unknown_handle`) and what.
     Skipped {
         at: At,
         session: Option<usize>,
@@ -223,6 +227,25 @@ impl Tags {
         t
     }
 
+    /// The tag of a call on a prepared statement that is not its execution (`sp_prepare: …`).
+    fn of_call(&mut self, call: &str, bound: &Bound) -> usize {
+        let text = format!("{call}: {}", bound.fingerprint);
+        match self.by_text.get(&text) {
+            Some(&t) => t,
+            None if self.by_text.len() < MAX_TAGS => {
+                let def = TagDef {
+                    name: format!("q{}", self.by_text.len() + 1),
+                    text: text.clone(),
+                    writes: bound.writes,
+                };
+                let t = self.add(def);
+                self.by_text.insert(text, t);
+                t
+            }
+            None => self.special(false),
+        }
+    }
+
     /// The `other` (false) or `invalid` (true) tag.
     fn special(&mut self, invalid: bool) -> usize {
         let slot = if invalid { self.invalid } else { self.other };
@@ -262,6 +285,8 @@ pub struct TraceStream {
     tags: Tags,
     origin: Option<u64>,
     events_all: u64,
+    /// Prepared statements of this shard's sessions, by (local session, captured handle).
+    handles: HashMap<(usize, i64), Arc<Bound>>,
     /// Lines read (all files).
     pub lines: u64,
     /// File bytes read so far (compressed bytes for zstd files).
@@ -297,6 +322,7 @@ impl TraceStream {
             tags: Tags::default(),
             origin: None,
             events_all: 0,
+            handles: HashMap::new(),
             lines: 0,
             bytes_read,
         }
@@ -417,14 +443,36 @@ impl TraceStream {
                 let id: Arc<str> = Arc::from(s.session.as_str());
                 let login = s.login.as_deref().map(Arc::from);
                 let session = self.session(&id, login.as_ref())?;
-                Some(Item::State { session, state: s })
+                // A session's state replaces what it held (a new login on a reused id).
+                self.handles.retain(|k, _| k.0 != session);
+                let prepared: Vec<(i64, Arc<Bound>)> =
+                    s.prepared.iter().map(|p| (p.handle, self.parser.prepared(&p.sql, &p.declare))).collect();
+                for (h, b) in &prepared {
+                    self.handles.insert((session, *h), b.clone());
+                }
+                Some(Item::State { session, state: s, prepared })
             }
             Ordered::Event(p) => {
                 let origin = *self.origin.get_or_insert(start_us);
                 self.events_all += 1;
                 let session = self.session(&p.session, p.login.as_ref())?;
-                let tag = self.tags.of(&p.bound);
-                if self.options.refuse_writes && p.bound.writes {
+                let p = *p;
+                let (bound, tag) = match self.resolve(session, &p) {
+                    Ok(found) => found,
+                    Err(handle) => {
+                        return Some(Item::Skipped {
+                            at: p.at,
+                            session: Some(session),
+                            tag: self.tags.special(true),
+                            reason: "unknown_handle",
+                            message: format!(
+                                "prepared handle {handle} was never prepared in this capture (its sp_prepare ran \
+                                 before the capture began)"
+                            ),
+                        });
+                    }
+                };
+                if self.options.refuse_writes && bound.writes {
                     return Some(Item::Skipped {
                         at: p.at,
                         session: Some(session),
@@ -432,22 +480,54 @@ impl TraceStream {
                         reason: "writes_not_allowed",
                         message: format!(
                             "`{}` may write (pass --allow-writes to replay writes)",
-                            p.bound.fingerprint.chars().take(60).collect::<String>()
+                            bound.fingerprint.chars().take(60).collect::<String>()
                         ),
                     });
                 }
-                let p = *p;
                 Some(Item::Event(Event {
                     at: p.at,
                     session,
                     start: Duration::from_micros(p.start_us.saturating_sub(origin)),
                     database: p.database,
                     kind: p.kind,
-                    bound: p.bound,
+                    bound,
                     values: p.values,
                     tag,
+                    op: p.op,
                     captured: p.captured,
                 }))
+            }
+        }
+    }
+
+    /// The event's statement and tag; prepared-statement calls go through the session's
+    /// handles (Err: an unknown handle).
+    fn resolve(&mut self, session: usize, p: &Parsed) -> std::result::Result<(Arc<Bound>, usize), i64> {
+        let Some((op, handle)) = p.op else {
+            let bound = p.bound.clone().ok_or(0)?;
+            let tag = self.tags.of(&bound);
+            return Ok((bound, tag));
+        };
+        match op {
+            PreparedOp::Prepare | PreparedOp::PrepExec => {
+                let bound = p.bound.clone().ok_or(handle)?;
+                self.handles.insert((session, handle), bound.clone());
+                let tag = if op == PreparedOp::Prepare {
+                    self.tags.of_call("sp_prepare", &bound)
+                } else {
+                    self.tags.of(&bound)
+                };
+                Ok((bound, tag))
+            }
+            PreparedOp::Execute => {
+                let bound = self.handles.get(&(session, handle)).cloned().ok_or(handle)?;
+                let tag = self.tags.of(&bound);
+                Ok((bound, tag))
+            }
+            PreparedOp::Unprepare => {
+                let bound = self.handles.remove(&(session, handle)).ok_or(handle)?;
+                let tag = self.tags.of_call("sp_unprepare", &bound);
+                Ok((bound, tag))
             }
         }
     }

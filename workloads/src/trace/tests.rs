@@ -31,9 +31,20 @@ struct Fake {
 }
 
 impl Executor for Fake {
+    async fn prepare<'a>(&'a mut self, call: crate::executor::Prepare<'a>) -> Result<i32, ExecError> {
+        let now = self.clock.now();
+        let line = format!("prepare {} | {} | {:?}", call.declare, call.sql, call.values);
+        self.log.lock().unwrap().push((self.worker, call.database.map(String::from), line, now));
+        Ok(1000 + self.log.lock().unwrap().len() as i32)
+    }
+
     async fn execute<'a>(&'a mut self, job: Job<'a>) -> Result<(), ExecError> {
         let now = self.clock.now();
-        let sql = job.statements[0].sql.clone();
+        let sql = match job.kind {
+            CallKind::Execute { handle } => format!("execute {handle} {:?}", job.values),
+            CallKind::Unprepare { handle } => format!("unprepare {handle}"),
+            _ => job.statements[0].sql.clone(),
+        };
         self.log.lock().unwrap().push((self.worker, job.database.map(String::from), sql.clone(), now));
         self.clock.sleep_until(now + MS).await;
         if sql.contains("missing") {
@@ -395,5 +406,42 @@ async fn an_interrupted_replay_still_adds_up() {
     assert!((290..=310).contains(&t.ok), "about 3 s of events sent: {}", t.ok);
     let by_session: u64 = out.run.sessions.iter().map(|s| s.cancelled + s.ok).sum();
     assert_eq!(by_session, 2000);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Prepared statements keep their shape: the state line's statements are prepared before the
+/// session's first event, a captured handle maps to the target's, an execution of a handle the
+/// capture never saw prepared is skipped and counted, and the SET options go first as one batch.
+#[tokio::test(start_paused = true)]
+async fn session_state_and_prepared_handles_are_restored_and_mapped() {
+    let dir = scratch("prepared");
+    let text = r#"{"kind": "cutover.session", "session": 9, "database": "crm", "set": {"DATEFORMAT": "dmy", "QUOTED_IDENTIFIER": "OFF"}, "prepared": [{"handle": 7, "declare": "@P1 int", "sql": "SELECT @P1"}]}
+{"session": 9, "start_us": 0, "execute": {"handle": 7, "params": [{"name": "@P1", "type": "int", "value": 1}]}}
+{"session": 9, "start_us": 10, "prepexec": {"handle": 8, "declare": "@a bigint", "sql": "SELECT @a", "params": [{"name": "@a", "type": "bigint", "value": 2}]}}
+{"session": 9, "start_us": 20, "execute": {"handle": 8, "params": [{"name": "@a", "type": "bigint", "value": 3}]}}
+{"session": 9, "start_us": 30, "unprepare": {"handle": 8}}
+{"session": 9, "start_us": 40, "execute": {"handle": 99, "params": []}}
+"#;
+    let f = fake();
+    let out = replay(&[file(&dir, "p.jsonl", text)], &TraceSettings::new(1.0), &f, None).await;
+    let log: Vec<String> = f.log.lock().unwrap().iter().map(|l| format!("{:?} {}", l.1, l.2)).collect();
+    assert_eq!(
+        log,
+        vec![
+            "Some(\"crm\") SET DATEFORMAT dmy; SET QUOTED_IDENTIFIER OFF",
+            "Some(\"crm\") prepare @P1 int | SELECT @P1 | None",
+            "Some(\"crm\") execute 1002 [Int(1)]",
+            "Some(\"crm\") prepare @a bigint | SELECT @a | Some([BigInt(2)])",
+            "Some(\"crm\") execute 1004 [BigInt(3)]",
+            "Some(\"crm\") unprepare 1004",
+        ],
+        "{log:#?}"
+    );
+    let t = out.run.totals();
+    assert_eq!((t.captured, t.ok, t.skipped), (5, 4, 1), "the state line is not an event");
+    assert_eq!(t.skipped_by_reason["unknown_handle"], 1);
+    assert_eq!(out.state_not_restored, 0);
+    let texts: Vec<&str> = out.tags.iter().map(|t| t.text.as_str()).collect();
+    assert!(texts.contains(&"SELECT @a") && texts.contains(&"sp_unprepare: SELECT @a"), "{texts:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

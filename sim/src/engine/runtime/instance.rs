@@ -254,8 +254,10 @@ impl Instance {
             host_name: host_name.to_string(),
             login_time: self.now_utc(),
         });
-        Session::open(self.clone(), spid, state.def.name.clone(), &db)
-            .inspect_err(|_| self.release_spid(spid))
+        let session = Session::open(self.clone(), spid, state.def.name.clone(), &db)
+            .inspect_err(|_| self.release_spid(spid))?;
+        session.xe_login();
+        Ok(session)
     }
 
     /// Smallest free session id from 51 up, as SQL Server hands them out.

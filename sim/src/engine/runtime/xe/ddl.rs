@@ -191,14 +191,20 @@ impl Cursor {
                 format!("The event name, \"sqlserver.{name}\", is invalid, or the object could not be found"),
             ));
         }
-        let mut spec = EventSpec { name, actions: Vec::new(), predicate: None };
+        let mut spec = EventSpec { name, actions: Vec::new(), predicate: None, collect_options_text: false };
         if !self.eat("(") {
             return Ok(spec);
         }
         while !self.eat(")") {
             if self.is_word("SET") {
                 self.at += 1;
+                let start = self.at;
                 self.skip_assignments();
+                // The one customisation the events here honour.
+                spec.collect_options_text |= self.toks[start..self.at].windows(4).any(|w| {
+                    matches!(&w[0], Tok::Word(n) if n.eq_ignore_ascii_case("collect_options_text"))
+                        && w[1..].iter().any(|t| t.text() == "1")
+                });
             } else if self.is_word("ACTION") {
                 self.at += 1;
                 self.expect("(")?;
@@ -346,13 +352,15 @@ mod tests {
             ADD EVENT sqlserver.rpc_completed (SET collect_statement = (1) \
               ACTION (sqlserver.session_id, sqlserver.database_name, sqlserver.client_app_name) \
               WHERE ([sqlserver].[session_id] <> (53) AND [duration] >= (1000))), \
-            ADD EVENT sqlserver.sql_batch_completed (ACTION (sqlserver.session_id)) \
+            ADD EVENT sqlserver.sql_batch_completed (ACTION (sqlserver.session_id)), \
+            ADD EVENT sqlserver.login (SET collect_options_text = (1) ACTION (sqlserver.session_id)) \
             ADD TARGET package0.event_file (SET filename = N'C:\\xe\\cap.xel', max_file_size = (100)) \
             WITH (MAX_DISPATCH_LATENCY = 1 SECONDS, STARTUP_STATE = OFF)";
         let Some(Ok(Statement::Create(s))) = parse(sql) else { panic!("parsed: {:?}", parse(sql)) };
         assert_eq!(s.name, "cutover_capture_1");
-        assert_eq!(s.events.len(), 2);
+        assert_eq!(s.events.len(), 3);
         assert_eq!(s.events[0].actions, ["session_id", "database_name", "client_app_name"]);
+        assert!(s.events[2].collect_options_text && !s.events[0].collect_options_text);
         assert!(s.events[0].predicate.is_some());
         assert_eq!(s.filename, "C:\\xe\\cap.xel");
         assert_eq!(s.max_dispatch_latency_s, 1);

@@ -13,7 +13,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::{Completed, Measures};
+use super::{Completed, EventSpec, Measures};
 use crate::types::storage::{format_datetime, format_decimal, format_guid, format_time};
 use crate::types::{Param, Value};
 
@@ -38,19 +38,33 @@ pub(crate) fn file_name(filename: &str, now: &NaiveDateTime) -> String {
     }
 }
 
+/// A session's SET options as `options_text` shows them (the lines of an Audit Login event).
+/// The simulator runs every session with SQL Server's defaults for a TDS 7.4 client that asks
+/// for ANSI behaviour (ODBC, SqlClient, tiberius): its SET statements other than NOCOUNT do not
+/// change how it runs statements, so these are the options its sessions have.
+const OPTIONS_TEXT: &str = "-- network protocol: TCP/IP\nset quoted_identifier on\nset arithabort off\n\
+    set numeric_roundabort off\nset ansi_warnings on\nset ansi_padding on\nset ansi_nulls on\n\
+    set concat_null_yields_null on\nset cursor_close_on_commit off\nset implicit_transactions off\n\
+    set language us_english\nset dateformat mdy\nset datefirst 7\nset transaction isolation level read committed\n";
+
 /// The event's XML.
-pub(crate) fn xml(
-    name: &str,
-    call: &Completed<'_>,
-    m: &Measures,
-    ctx: &Context,
-    actions: &[String],
-) -> String {
+pub(crate) fn xml(name: &str, call: &Completed<'_>, m: &Measures, ctx: &Context, spec: &EventSpec) -> String {
     let mut out = String::with_capacity(512);
     out.push_str(&format!(
         "<event name=\"{name}\" package=\"sqlserver\" timestamp=\"{}\">",
         ctx.now.format("%Y-%m-%dT%H:%M:%S%.3fZ")
     ));
+    if let Completed::Session { existing } = call {
+        if !existing {
+            data(&mut out, "is_cached", "false");
+        }
+        data(&mut out, "is_dac", "false");
+        data(&mut out, "database_name", &ctx.database);
+        data(&mut out, "options_text", if spec.collect_options_text { OPTIONS_TEXT } else { "" });
+        actions(&mut out, &spec.actions, ctx, "");
+        out.push_str("</event>");
+        return out;
+    }
     let result = if m.failed { ("2", "Abort") } else { ("0", "OK") };
     data(&mut out, "cpu_time", &m.cpu_us.to_string());
     data(&mut out, "duration", &m.duration_us.to_string());
@@ -76,7 +90,15 @@ pub(crate) fn xml(
             out.push_str("<data name=\"output_parameters\"><value /></data>");
             statement
         }
+        Completed::Session { .. } => String::new(),
     };
+    actions(&mut out, &spec.actions, ctx, &sql_text);
+    out.push_str("</event>");
+    out
+}
+
+/// The requested actions' values.
+fn actions(out: &mut String, actions: &[String], ctx: &Context, sql_text: &str) {
     for action in actions {
         let value = match action.as_str() {
             "session_id" => ctx.spid.to_string(),
@@ -84,16 +106,14 @@ pub(crate) fn xml(
             "client_app_name" => ctx.app_name.clone(),
             "client_hostname" => ctx.host_name.clone(),
             "username" | "server_principal_name" | "nt_username" => ctx.login.clone(),
-            "sql_text" => sql_text.clone(),
+            "sql_text" => sql_text.to_string(),
             "database_id" => String::new(),
             _ => continue,
         };
         out.push_str(&format!("<action name=\"{action}\" package=\"sqlserver\"><value>"));
-        escape_into(&mut out, &value);
+        escape_into(out, &value);
         out.push_str("</value></action>");
     }
-    out.push_str("</event>");
-    out
 }
 
 fn data(out: &mut String, name: &str, value: &str) {

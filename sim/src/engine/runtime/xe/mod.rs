@@ -1,6 +1,8 @@
 //! Extended Events, as far as workload capture needs them: `CREATE/ALTER/DROP EVENT SESSION`
-//! for `sqlserver.sql_batch_completed` and `sqlserver.rpc_completed` with actions, predicates
-//! and an `event_file` target; `CREATE/DROP CREDENTIAL` for the Managed Instance blob target;
+//! for `sqlserver.sql_batch_completed` and `sqlserver.rpc_completed`, and the sessions' state
+//! (`sqlserver.login` when a session logs in, `sqlserver.existing_connection` for each session
+//! open when the event session starts, with `options_text`), with actions, predicates and an
+//! `event_file` target; `CREATE/DROP CREDENTIAL` for the Managed Instance blob target;
 //! `sys.dm_xe_sessions`, `sys.server_event_sessions` and `sys.fn_xe_file_target_read_file`.
 //!
 //! | file | concern |
@@ -33,7 +35,7 @@ use crate::types::Param;
 use predicate::Predicate;
 
 /// The events the simulator can raise.
-pub(crate) const EVENTS: &[&str] = &["sql_batch_completed", "rpc_completed"];
+pub(crate) const EVENTS: &[&str] = &["sql_batch_completed", "rpc_completed", "login", "existing_connection"];
 
 /// One event of a session definition.
 #[derive(Clone, Debug)]
@@ -43,6 +45,8 @@ pub(crate) struct EventSpec {
     /// Action names without the package (`session_id`, `client_app_name`, …).
     pub actions: Vec<String>,
     pub predicate: Option<Predicate>,
+    /// `SET collect_options_text = (1)` (login, existing_connection): `options_text` is filled.
+    pub collect_options_text: bool,
 }
 
 /// A defined event session.
@@ -95,10 +99,21 @@ pub(crate) struct XeStore {
     started: AtomicUsize,
 }
 
-/// A completed request, as the events see it.
+/// A completed request (or a session's login), as the events see it.
 pub(crate) enum Completed<'a> {
-    Batch { text: &'a str },
-    Rpc { sql: &'a str, declaration: Option<&'a str>, params: &'a [Param] },
+    Batch {
+        text: &'a str,
+    },
+    Rpc {
+        sql: &'a str,
+        declaration: Option<&'a str>,
+        params: &'a [Param],
+    },
+    /// A session logged in (`login`) or was open when the event session started
+    /// (`existing_connection`).
+    Session {
+        existing: bool,
+    },
 }
 
 /// What the request did.
@@ -228,7 +243,67 @@ fn start_session(session: &Session, name: &str) -> Result<(), SqlError> {
         events: 0,
     });
     store.started.fetch_add(1, Ordering::SeqCst);
+    // One existing_connection event per session open now, to this event session only.
+    let index = position(&state, name)?;
+    for info in instance.sessions() {
+        let ctx = event::Context {
+            spid: info.spid,
+            database: info.database.clone(),
+            app_name: info.app_name.clone(),
+            host_name: info.host_name.clone(),
+            login: info.login.clone(),
+            now,
+        };
+        let call = Completed::Session { existing: true };
+        if let Some(e) = offer(&mut state.sessions[index], &call, &Measures::default(), &ctx) {
+            push(&mut state, e);
+        }
+    }
     Ok(())
+}
+
+/// The event `session` writes for `call`, when it is started, defines that event and its
+/// predicate holds.
+fn offer(
+    s: &mut EventSession,
+    call: &Completed<'_>,
+    m: &Measures,
+    ctx: &event::Context,
+) -> Option<StoredEvent> {
+    let event_name = event_name(call);
+    let running = s.running.as_mut()?;
+    let spec = s.events.iter().find(|e| e.name == event_name)?;
+    if let Some(p) = &spec.predicate
+        && !p.holds(ctx, m)
+    {
+        return None;
+    }
+    let xml = event::xml(event_name, call, m, ctx, spec);
+    let offset = running.next_offset;
+    running.next_offset += xml.len() as i64 + 64;
+    running.events += 1;
+    Some(StoredEvent {
+        seq: 0,
+        object_name: event_name,
+        xml,
+        file_name: running.file_name.clone(),
+        file_offset: offset,
+        timestamp: ctx.now,
+    })
+}
+
+fn push(state: &mut State, mut e: StoredEvent) {
+    e.seq = state.events.last().map(|l| l.seq).unwrap_or(0) + 1;
+    state.events.push(e);
+}
+
+fn event_name(call: &Completed<'_>) -> &'static str {
+    match call {
+        Completed::Batch { .. } => "sql_batch_completed",
+        Completed::Rpc { .. } => "rpc_completed",
+        Completed::Session { existing: false } => "login",
+        Completed::Session { existing: true } => "existing_connection",
+    }
 }
 
 /// SQL Server's error 25602 for a target that cannot be initialised.
@@ -297,10 +372,6 @@ pub(crate) fn record(session: &Session, call: &Completed<'_>, m: &Measures) {
     if store.started.load(Ordering::Relaxed) == 0 {
         return;
     }
-    let event_name = match call {
-        Completed::Batch { .. } => "sql_batch_completed",
-        Completed::Rpc { .. } => "rpc_completed",
-    };
     let info = instance.sessions().into_iter().find(|s| s.spid == session.spid());
     let ctx = event::Context {
         spid: session.spid(),
@@ -311,35 +382,22 @@ pub(crate) fn record(session: &Session, call: &Completed<'_>, m: &Measures) {
         now: instance.now_utc(),
     };
     let mut state = lock(&store.state);
-    let mut written = Vec::new();
-    for s in state.sessions.iter_mut() {
-        let Some(running) = s.running.as_mut() else { continue };
-        let Some(spec) = s.events.iter().find(|e| e.name == event_name) else { continue };
-        if let Some(p) = &spec.predicate
-            && !p.holds(&ctx, m)
-        {
-            continue;
-        }
-        let xml = event::xml(event_name, call, m, &ctx, &spec.actions);
-        let offset = running.next_offset;
-        running.next_offset += xml.len() as i64 + 64;
-        running.events += 1;
-        written.push(StoredEvent {
-            seq: 0,
-            object_name: if event_name == "rpc_completed" { "rpc_completed" } else { "sql_batch_completed" },
-            xml,
-            file_name: running.file_name.clone(),
-            file_offset: offset,
-            timestamp: ctx.now,
-        });
-    }
-    for mut e in written {
-        e.seq = state.events.last().map(|l| l.seq).unwrap_or(0) + 1;
-        state.events.push(e);
+    let written: Vec<StoredEvent> =
+        state.sessions.iter_mut().filter_map(|s| offer(s, call, m, &ctx)).collect();
+    for e in written {
+        push(&mut state, e);
     }
 }
 
 impl Session {
+    /// Raises `login` for a session that just logged in.
+    pub(crate) fn xe_login(&self) {
+        if self.instance().inner.xe.started.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        record(self, &Completed::Session { existing: false }, &Measures::default());
+    }
+
     /// Raises `sql_batch_completed` / `rpc_completed` for the request that just finished.
     pub(crate) fn xe_completed(&self, call: &Completed<'_>, started: std::time::Instant) {
         if self.instance().inner.xe.started.load(Ordering::Relaxed) == 0 {
