@@ -33,7 +33,7 @@ use cutover_workloads::clock::SystemClock;
 use cutover_workloads::executor::{Connector, ExecError, Executor, Job, MssqlConnector};
 use cutover_workloads::report::Reporter;
 use cutover_workloads::trace::engine::{TraceOutcome, TraceSettings, run_trace};
-use cutover_workloads::trace::stream::Reading;
+use cutover_workloads::trace::reading::Reading;
 use cutover_workloads::trace::{Item, ReadOptions, Source, TraceStream};
 use serde_json::json;
 

@@ -5,7 +5,7 @@
 //! ever added to catch up "in step"), and response time counts from the due time, so a slow
 //! server shows in response time and schedule lag.
 //!
-//! The capture is read on a thread of its own ([`super::stream::spawn`]); the dispatcher here
+//! The capture is read on a thread of its own ([`super::reading::Reading::spawn`]); the dispatcher here
 //! hands each event to its session's player at most `lookahead` (1 s) before it is due, and at
 //! most `max_queued` events wait in the players' queues, so memory does not grow with the
 //! capture. Before the clock starts, the first second of the capture is read and its sessions'
@@ -28,7 +28,8 @@ use futures_util::StreamExt;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::precheck::Inventory;
-use super::stream::{Batch, Item, Reading, SessionInfo, StreamEnd, TagDef};
+use super::reading::{Batch, Reading, StreamEnd};
+use super::stream::{Item, SessionInfo, TagDef};
 use crate::clock::Clock;
 use crate::engine::{lock, stopped};
 use crate::error::Result;

@@ -9,7 +9,9 @@
 //! | [`event`] | a raw event → a typed, bound event; shared statements |
 //! | [`fingerprint`] | a statement's fingerprint (literals as `?`): its tag |
 //! | [`merge`] | the k-way merge by start time with a bounded window |
-//! | [`stream`] | the capture as items in start order: sessions, tags, shards, skips |
+//! | [`stream`] | the capture as items in start order: sessions, shards, skips |
+//! | [`tags`] | histogram tags: fingerprints, `other`, `invalid` |
+//! | [`reading`] | the stream on a thread of its own, in batches |
 //! | [`precheck`] | the first pass: counts, writes, invalid lines, before anything is sent |
 //! | [`data_point`] | what the target databases' data is as of (restore history, create date) |
 //! | [`set_options`] | a session's SET options: from the login's options text to a checked SET batch |
@@ -27,9 +29,11 @@ pub mod fingerprint;
 pub mod format;
 pub mod merge;
 pub mod precheck;
+pub mod reading;
 pub mod replay;
 pub mod set_options;
 pub mod stream;
+pub mod tags;
 
 use std::path::PathBuf;
 use std::sync::Arc;

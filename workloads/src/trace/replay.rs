@@ -12,7 +12,8 @@ use tokio::sync::watch;
 
 use super::engine::{TraceOutcome, TraceSettings, run_trace};
 use super::precheck::Inventory;
-use super::stream::{ReadOptions, Reading, Source, TraceStream};
+use super::reading::Reading;
+use super::stream::{ReadOptions, Source, TraceStream};
 use crate::clock::SystemClock;
 use crate::error::{Error, Result};
 use crate::executor::MssqlConnector;

@@ -9,13 +9,12 @@
 //! owns are dropped here. Invalid lines, and writing events when writes are refused, come out
 //! as [`Item::Skipped`] with their place and why, so every captured line is accounted for.
 //!
-//! [`spawn`] runs a stream on its own thread and hands batches to the replay, so parsing never
-//! delays the replay's timers.
+//! [`super::reading`] runs a stream on a thread of its own and hands batches to the replay.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use super::event::{At, Bound, Captured, Parsed, Parser, PreparedOp};
@@ -27,12 +26,8 @@ use crate::executor::CallKind;
 use crate::units::Shard;
 use crate::value::ParamValue;
 
-/// Distinct statement fingerprints that get a tag of their own; the rest share `other`.
-pub const MAX_TAGS: usize = 1000;
-/// The tag of statements past [`MAX_TAGS`].
-pub const OTHER_TAG: &str = "other";
-/// The tag of lines that are not valid events.
-pub const INVALID_TAG: &str = "invalid";
+use super::tags::Tags;
+pub use super::tags::{INVALID_TAG, MAX_TAGS, OTHER_TAG};
 
 /// How a capture is read.
 #[derive(Clone, Debug)]
@@ -184,91 +179,6 @@ enum Ordered {
 enum Passed {
     Invalid { at: At, message: String },
     Note { at: At, message: String },
-}
-
-/// Tags by fingerprint, and the new ones not yet announced.
-#[derive(Default)]
-struct Tags {
-    by_text: HashMap<String, usize>,
-    defs: Vec<TagDef>,
-    fresh: Vec<TagDef>,
-    other: Option<usize>,
-    invalid: Option<usize>,
-}
-
-impl Tags {
-    fn add(&mut self, def: TagDef) -> usize {
-        self.defs.push(def.clone());
-        self.fresh.push(def);
-        self.defs.len() - 1
-    }
-
-    fn of(&mut self, bound: &Bound) -> usize {
-        if let Some(&t) = bound.tag.get() {
-            return t;
-        }
-        let t = match self.by_text.get(&bound.fingerprint) {
-            Some(&t) => t,
-            None if self.by_text.len() < MAX_TAGS => {
-                let t = self.add(TagDef {
-                    name: format!("q{}", self.by_text.len() + 1),
-                    text: bound.fingerprint.clone(),
-                    writes: bound.writes,
-                });
-                self.by_text.insert(bound.fingerprint.clone(), t);
-                t
-            }
-            None => self.special(false),
-        };
-        if Some(t) == self.other && bound.writes {
-            self.defs[t].writes = true;
-        }
-        let _ = bound.tag.set(t);
-        t
-    }
-
-    /// The tag of a call on a prepared statement that is not its execution (`sp_prepare: …`).
-    fn of_call(&mut self, call: &str, bound: &Bound) -> usize {
-        let text = format!("{call}: {}", bound.fingerprint);
-        match self.by_text.get(&text) {
-            Some(&t) => t,
-            None if self.by_text.len() < MAX_TAGS => {
-                let def = TagDef {
-                    name: format!("q{}", self.by_text.len() + 1),
-                    text: text.clone(),
-                    writes: bound.writes,
-                };
-                let t = self.add(def);
-                self.by_text.insert(text, t);
-                t
-            }
-            None => self.special(false),
-        }
-    }
-
-    /// The `other` (false) or `invalid` (true) tag.
-    fn special(&mut self, invalid: bool) -> usize {
-        let slot = if invalid { self.invalid } else { self.other };
-        if let Some(t) = slot {
-            return t;
-        }
-        let def = if invalid {
-            TagDef { name: INVALID_TAG.into(), text: "lines that are not valid events".into(), writes: false }
-        } else {
-            TagDef {
-                name: OTHER_TAG.into(),
-                text: format!("statements beyond the first {MAX_TAGS} distinct fingerprints"),
-                writes: false,
-            }
-        };
-        let t = self.add(def);
-        if invalid {
-            self.invalid = Some(t);
-        } else {
-            self.other = Some(t);
-        }
-        t
-    }
 }
 
 /// A capture read in start order (see the module's notes).
@@ -562,131 +472,4 @@ impl Iterator for TraceStream {
             }
         }
     }
-}
-
-/// A batch handed from the reading thread to the replay.
-#[derive(Debug, Default)]
-pub struct Batch {
-    /// Sessions that first appear in this batch.
-    pub sessions: Vec<SessionInfo>,
-    /// Tags that first appear in this batch.
-    pub tags: Vec<TagDef>,
-    pub items: Vec<Item>,
-}
-
-/// What the reading thread reports when it ends.
-#[derive(Clone, Debug, Default)]
-pub struct StreamEnd {
-    /// Everything was read (false: stopped early).
-    pub complete: bool,
-    /// Lines read.
-    pub lines: u64,
-    /// Sessions in the whole capture (every shard's) when reading ended.
-    pub sessions_seen: usize,
-    /// Events that came out after a later-starting one.
-    pub out_of_order: u64,
-}
-
-/// Items per batch.
-pub const BATCH: usize = 512;
-
-/// A capture being read: the batches, and how to stop the reading.
-pub struct Reading {
-    /// The capture's files.
-    pub source: Arc<Source>,
-    /// Batches in start order.
-    pub rx: tokio::sync::mpsc::Receiver<Batch>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<StreamEnd>>,
-    end: StreamEnd,
-}
-
-impl Reading {
-    /// Reads `stream` on a thread of its own (the replay).
-    pub fn spawn(stream: TraceStream) -> Reading {
-        let source = stream.source().clone();
-        let (tx, rx) = tokio::sync::mpsc::channel(8);
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = spawn(stream, tx, stop.clone());
-        Reading { source, rx, stop, thread: Some(thread), end: StreamEnd::default() }
-    }
-
-    /// Reads all of `stream` now, on this thread (tests on a virtual clock, small captures).
-    pub fn preloaded(mut stream: TraceStream) -> Reading {
-        let source = stream.source().clone();
-        let mut batches = Vec::new();
-        loop {
-            let items: Vec<Item> = stream.by_ref().take(BATCH).collect();
-            let (sessions, tags) = stream.take_fresh();
-            let end = items.len() < BATCH;
-            batches.push(Batch { sessions, tags, items });
-            if end {
-                break;
-            }
-        }
-        let (tx, rx) = tokio::sync::mpsc::channel(batches.len().max(1));
-        for b in batches {
-            let _ = tx.try_send(b);
-        }
-        let end = StreamEnd {
-            complete: true,
-            lines: stream.lines,
-            sessions_seen: stream.sessions_seen(),
-            out_of_order: stream.out_of_order(),
-        };
-        Reading { source, rx, stop: Arc::new(AtomicBool::new(false)), thread: None, end }
-    }
-
-    /// Asks the reading thread to stop after its current batch.
-    pub fn stop(&self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-
-    /// Waits for the reading thread and says how reading ended.
-    pub async fn finish(&mut self) -> StreamEnd {
-        match self.thread.take() {
-            Some(t) => {
-                tokio::task::spawn_blocking(move || t.join().unwrap_or_default()).await.unwrap_or_default()
-            }
-            None => self.end.clone(),
-        }
-    }
-}
-
-/// Reads `stream` on a thread of its own into `tx` until it ends, the receiver is dropped or
-/// `stop` turns true.
-fn spawn(
-    mut stream: TraceStream,
-    tx: tokio::sync::mpsc::Sender<Batch>,
-    stop: Arc<AtomicBool>,
-) -> std::thread::JoinHandle<StreamEnd> {
-    std::thread::Builder::new()
-        .name("trace-reader".into())
-        .spawn(move || {
-            let mut complete = false;
-            loop {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                let items: Vec<Item> = stream.by_ref().take(BATCH).collect();
-                let end = items.len() < BATCH;
-                let (sessions, tags) = stream.take_fresh();
-                if (!items.is_empty() || !sessions.is_empty() || !tags.is_empty())
-                    && tx.blocking_send(Batch { sessions, tags, items }).is_err()
-                {
-                    break;
-                }
-                if end {
-                    complete = true;
-                    break;
-                }
-            }
-            StreamEnd {
-                complete,
-                lines: stream.lines,
-                sessions_seen: stream.sessions_seen(),
-                out_of_order: stream.out_of_order(),
-            }
-        })
-        .expect("a thread can be started")
 }

@@ -9,7 +9,7 @@ use indicatif::ProgressBar;
 use tokio::sync::watch;
 
 use super::engine::{TraceOutcome, TraceSettings, parse_map, run_trace};
-use super::stream::Reading;
+use super::reading::Reading;
 use super::*;
 use crate::clock::{Clock, TokioClock};
 use crate::executor::{CallKind, Connector, ExecError, Executor, Job};
