@@ -23,7 +23,7 @@ use cutover_mssql::{Encryption, Secret, ServerTarget};
 use cutover_workloads::capture::convert::{Converted, convert};
 use cutover_workloads::capture::ddl::READ_SQL;
 use cutover_workloads::capture::statement::Prepared;
-use cutover_workloads::capture::writer::TraceWriter;
+use cutover_workloads::capture::writer::{Identity, Rotation, TraceWriter};
 use cutover_workloads::capture::xml::parse_event;
 
 const EVENTS: usize = 5_000;
@@ -88,7 +88,7 @@ fn bench(c: &mut Criterion) {
     );
     assert!(xml.len() >= EVENTS, "every call was recorded");
 
-    let out = std::env::temp_dir().join(format!("cutover-bench-capture-{}.jsonl", std::process::id()));
+    let out = std::env::temp_dir().join(format!("cutover-bench-capture-{}", std::process::id()));
     let mut group = c.benchmark_group("capture");
     group.throughput(Throughput::Elements(xml.len() as u64));
     group.sample_size(10);
@@ -101,7 +101,14 @@ fn bench(c: &mut Criterion) {
                     .query_rows(READ_SQL, &[&"bench_capture*.xel", &None::<String>, &None::<i64>])
                     .await
                     .unwrap();
-                let mut writer = TraceWriter::create(&out).unwrap();
+                // Each poll into a fresh capture folder, as one capture's first part.
+                let _ = std::fs::remove_dir_all(&out);
+                let identity = Identity {
+                    capture: "bench_capture".into(),
+                    started_at: "2026-01-01T00:00:00Z".into(),
+                    source: None,
+                };
+                let mut writer = TraceWriter::create(&out, Rotation::default(), identity).unwrap();
                 let mut prepared = Prepared::default();
                 for r in &rows {
                     let e = parse_event(r.get::<&str, _>("event_data").unwrap_or("")).unwrap();
@@ -128,7 +135,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
-    let _ = std::fs::remove_file(&out);
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// The reader, through cutover's connection layer, as the capture connects.

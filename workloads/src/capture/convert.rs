@@ -100,7 +100,7 @@ pub struct ParamLine {
 /// What one event became.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Converted {
-    Line(TraceLine),
+    Line(Box<TraceLine>),
     /// A session's state (from `login` / `existing_connection`).
     State(SessionState),
     /// Nothing to replay (sp_prepare, sp_unprepare, an empty batch).
@@ -176,7 +176,7 @@ pub fn convert(e: &XeEvent, prepared: &mut Prepared) -> Converted {
         }
         other => return Converted::Report(format!("event {other} is not captured")),
     }
-    Converted::Line(line)
+    Converted::Line(Box::new(line))
 }
 
 #[cfg(test)]

@@ -101,10 +101,10 @@ pub fn precheck(source: Arc<Source>, options: &ReadOptions, progress: &ProgressB
                 inv.per_session[e.session] += 1;
                 inv.per_tag[e.tag] += 1;
                 last_start = last_start.max(e.start);
-                if let Some(db) = e.database.as_deref().filter(|_| inv.databases.len() < DATABASES) {
-                    if !inv.databases.contains(db) {
-                        inv.databases.insert(db.to_string());
-                    }
+                if let Some(db) = e.database.as_deref().filter(|_| inv.databases.len() < DATABASES)
+                    && !inv.databases.contains(db)
+                {
+                    inv.databases.insert(db.to_string());
                 }
             }
             Item::Skipped { at, tag, message, .. } => {
@@ -121,7 +121,7 @@ pub fn precheck(source: Arc<Source>, options: &ReadOptions, progress: &ProgressB
                 }
             }
         }
-        if stream.lines % 4096 == 0 {
+        if stream.lines.is_multiple_of(4096) {
             progress.set_position(bytes.load(Ordering::Relaxed));
             progress.set_message(format!("{} events", inv.events));
         }

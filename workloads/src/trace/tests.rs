@@ -21,13 +21,15 @@ const MS: Duration = Duration::from_millis(1);
 
 /// What the fake server saw: (worker, database, sql, send time).
 type Log = Arc<Mutex<Vec<(usize, Option<String>, String, Duration)>>>;
+/// The logins connections were opened with: (worker, login).
+type Logins = Arc<Mutex<Vec<(usize, Option<String>)>>>;
 
 #[derive(Clone)]
 struct Fake {
     clock: TokioClock,
     worker: usize,
     log: Log,
-    logins: Arc<Mutex<Vec<(usize, Option<String>)>>>,
+    logins: Logins,
 }
 
 impl Executor for Fake {
