@@ -2,12 +2,15 @@
 //! (rotating parts, plain or zstd), streamed by the replay.
 //!
 //! ```sh
-//! cargo bench --workspace --bench trace_scale -- stream   # 1M and 10M events, plain and zstd:
-//!                                                         # peak RSS, events/s, first event
-//! cargo bench --workspace --bench trace_scale -- read     # the reader alone (parse + merge)
-//! cargo bench --workspace --bench trace_scale -- lag      # a 10-minute capture at 1x against
-//!                                                         # the simulator: schedule lag
+//! cargo bench -p cutover-workloads --bench trace_scale -- stream   # 1M and 10M events, plain and
+//!                                                                 # zstd: peak RSS, events/s,
+//!                                                                 # first event
+//! cargo bench -p cutover-workloads --bench trace_scale -- read     # the reader alone
+//! cargo bench -p cutover-workloads --bench trace_scale -- lag      # a 10-minute capture at 1x
+//!                                                                 # against the simulator
 //! ```
+//!
+//! A bench of `cutover-workloads`, not of the root package: it builds without polars.
 //!
 //! `stream` replays with a fake executor that answers at once, at a speed factor so high that
 //! every event is due at once: what is measured is the parse-and-schedule path (read, merge,
@@ -18,7 +21,7 @@
 //! deleted after each measurement. `TRACE_SCALE_EVENTS=N` replaces the 1M and 10M of `stream`;
 //! `TRACE_SCALE_LAG_SECS=S` shortens `lag`.
 
-#[path = "support/mod.rs"]
+#[path = "../../benches/support/mod.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};
