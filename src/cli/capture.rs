@@ -199,11 +199,11 @@ fn print_summary(s: &CaptureSummary, out: &std::path::Path) {
         eprintln!("not captured: {r}");
     }
     println!(
-        "capture: {} ({} file{}, {:.1} MB)",
+        "capture: {} ({} file{}, {})",
         out.display(),
         s.files.len(),
         if s.files.len() == 1 { "" } else { "s" },
-        s.bytes_on_disk as f64 / 1e6
+        cutover_collector::units::show(s.bytes_on_disk as f64, "bytes")
     );
 }
 

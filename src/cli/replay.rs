@@ -306,7 +306,11 @@ fn first_pass(
     allow_writes: bool,
     show: bool,
 ) -> anyhow::Result<cutover_workloads::trace::Inventory> {
-    eprintln!("checking {} ({:.1} MB) before sending anything", source.describe(), source.bytes as f64 / 1e6);
+    eprintln!(
+        "checking {} ({}) before sending anything",
+        source.describe(),
+        cutover_collector::units::show(source.bytes as f64, "bytes")
+    );
     let bar = if show { indicatif::ProgressBar::new(source.bytes) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(
         indicatif::ProgressStyle::with_template(

@@ -83,8 +83,8 @@ impl Note {
 pub struct SessionState {
     /// [`SESSION_KIND`].
     pub kind: String,
-    /// The captured session id.
-    #[serde(deserialize_with = "session_id")]
+    /// The captured session id (written as a number when it is one, as in event lines).
+    #[serde(deserialize_with = "session_id", serialize_with = "write_session_id")]
     pub session: String,
     /// When the state was seen (µs, the events' clock).
     #[serde(default)]
@@ -284,6 +284,14 @@ pub fn parse_line(text: &str) -> Result<Line<'_>, LineError> {
                 "unknown kind `{other}`: use {HEADER_KIND}, {NOTE_KIND}, {SESSION_KIND} or none for an event"
             ),
         }),
+    }
+}
+
+/// A session id as written: an integer when it is one.
+fn write_session_id<S: serde::Serializer>(id: &str, s: S) -> Result<S::Ok, S::Error> {
+    match id.parse::<i64>() {
+        Ok(n) => s.serialize_i64(n),
+        Err(_) => s.serialize_str(id),
     }
 }
 
