@@ -24,7 +24,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cutover_mssql::{Encryption, Secret, ServerTarget};
 use cutover_workloads::Workload;
 use cutover_workloads::clock::SystemClock;
 use cutover_workloads::engine::run_workload;
@@ -54,12 +53,7 @@ async fn run(w: &Workload, connector: &impl Connector) -> RunResult {
 fn open(rt: &tokio::runtime::Runtime) {
     let sim_rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let server = sim_rt.block_on(support::start_sim());
-    let mut target = ServerTarget::new("127.0.0.1", server.local_addr().port());
-    target.database = Some("bench".into());
-    target.user = Some("bench".into());
-    target.password = Some(Secret::new(support::PASSWORD));
-    target.encryption = Encryption::NotSupported;
-    let connector = MssqlConnector { target, database: None };
+    let connector = MssqlConnector { target: support::bench_target(&server), database: None };
     let w = workload(
         "rate = \"2000/s\"\narrival = \"fixed\"\nconnections = 8\nwarmup = \"2s\"",
         "duration = \"22s\"",
@@ -148,13 +142,7 @@ fn fake(at: &'static [u64]) -> Fake {
 }
 
 fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+    support::status_mb("VmRSS:")
 }
 
 /// 10M queries, closed loop, 8 workers, 10 templates, fake executor: RSS along the way.

@@ -6,17 +6,6 @@
 #[path = "support/mod.rs"]
 mod support;
 
-fn rss_mb(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
-
 fn main() {
     if std::env::args().any(|a| a == "--list" || a == "--test") {
         return; // `cargo test --benches` / criterion's listing: nothing to list here.
@@ -25,7 +14,7 @@ fn main() {
     rt.block_on(async {
         let server = support::start_sim().await;
         let mut client = support::raw_client(&server).await;
-        let before = rss_mb("VmRSS:");
+        let before = support::status_mb("VmRSS:");
         let secs = support::load_wide(&mut client, 1_000_000).await;
         let n = client
             .query("SELECT COUNT_BIG(*) FROM dbo.wide", &[])
@@ -42,9 +31,9 @@ fn main() {
         println!("rss_before_mb {before:.0}");
         println!(
             "rss_after_load_mb {:.0} (target < 400, simulator and client in one process)",
-            rss_mb("VmRSS:")
+            support::status_mb("VmRSS:")
         );
-        println!("peak_rss_mb {:.0}", rss_mb("VmHWM:"));
+        println!("peak_rss_mb {:.0}", support::status_mb("VmHWM:"));
         // For comparison: the same rows as 1,000-row INSERT … VALUES batches (T-SQL parsed each time).
         let other = support::start_sim().await;
         let mut client = support::raw_client(&other).await;

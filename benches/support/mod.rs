@@ -45,6 +45,27 @@ pub async fn start_sim() -> SimServer {
         .expect("server")
 }
 
+/// The bench login on the bench database of `server`, unencrypted, through cutover's layer.
+pub fn bench_target(server: &SimServer) -> cutover_mssql::ServerTarget {
+    let mut target = cutover_mssql::ServerTarget::new("127.0.0.1", server.local_addr().port());
+    target.database = Some("bench".into());
+    target.user = Some("bench".into());
+    target.password = Some(cutover_mssql::Secret::new(PASSWORD));
+    target.encryption = cutover_mssql::Encryption::NotSupported;
+    target
+}
+
+/// A field of `/proc/self/status` (`VmRSS:`, `VmHWM:`) in MB; NaN off Linux.
+pub fn status_mb(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
 /// A raw tiberius client (no cutover layer), unencrypted, to the bench database.
 pub async fn raw_client(server: &SimServer) -> Client<Compat<TcpStream>> {
     let mut config = Config::new();

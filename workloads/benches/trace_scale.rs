@@ -29,7 +29,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cutover_mssql::{Encryption, Secret, ServerTarget};
 use cutover_workloads::capture::convert::{ParamLine, RpcLine, TraceLine};
 use cutover_workloads::capture::writer::{Identity, Rotation, TraceWriter};
 use cutover_workloads::clock::SystemClock;
@@ -61,15 +60,10 @@ fn event(i: u64, sessions: u64, rate: u64) -> TraceLine {
         start_us,
         database: Some("bench".into()),
         login: Some("bench".into()),
-        batch: None,
-        rpc: None,
-        prepare: None,
-        prepexec: None,
-        execute: None,
-        unprepare: None,
         duration_us: Some(200 + i % 900),
         cpu_us: Some(150 + i % 500),
         reads: Some(3 + i % 40),
+        ..TraceLine::default()
     };
     match i % 10 {
         0..=6 => {
@@ -137,16 +131,6 @@ fn generate(
     (w.files.len(), w.bytes_on_disk(), started.elapsed().as_secs_f64())
 }
 
-fn status_mb(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 /// Resets the peak RSS (VmHWM) to the current RSS (Linux `clear_refs` 5).
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
@@ -177,7 +161,7 @@ impl Executor for FakeExec {
             *self.0.first.lock().unwrap() = Some(Instant::now());
         }
         if self.0.at.contains(&n) {
-            self.0.marks.lock().unwrap().push((n, status_mb("VmRSS:")));
+            self.0.marks.lock().unwrap().push((n, support::status_mb("VmRSS:")));
         }
         Ok(())
     }
@@ -219,10 +203,10 @@ fn stream(rt: &tokio::runtime::Runtime) {
             let (files, bytes, gen_secs) = generate(&d, n, 200, 5_000, compress, max_bytes);
             let at = vec![n / 10, n / 2, n];
             let fake = Fake { done: Arc::default(), first: Arc::default(), marks: Arc::default(), at };
-            let before = status_mb("VmRSS:");
+            let before = support::status_mb("VmRSS:");
             reset_peak();
             let (out, secs, first) = replay_fake(rt, &d, &fake);
-            let peak = status_mb("VmHWM:");
+            let peak = support::status_mb("VmHWM:");
             let t = out.run.totals();
             assert_eq!((t.captured, t.ok), (n, n), "every event replayed");
             let marks: Vec<String> = fake
@@ -297,12 +281,7 @@ fn lag(rt: &tokio::runtime::Runtime) {
             .expect("inserted");
         server
     });
-    let mut target = ServerTarget::new("127.0.0.1", server.local_addr().port());
-    target.database = Some("bench".into());
-    target.user = Some("bench".into());
-    target.password = Some(Secret::new(support::PASSWORD));
-    target.encryption = Encryption::NotSupported;
-    let connector = MssqlConnector { target, database: None };
+    let connector = MssqlConnector { target: support::bench_target(&server), database: None };
     let started = Instant::now();
     let out = rt.block_on(async {
         let source = Arc::new(Source::open(std::slice::from_ref(&d)).expect("capture"));

@@ -253,6 +253,35 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
+    /// `run.json` at the start of a run (`status: "running"`; the end fills in the rest).
+    pub fn running(
+        workload: serde_json::Value,
+        settings: serde_json::Value,
+        server: serde_json::Value,
+        started_at: String,
+        target_rate: Option<f64>,
+        notes: Vec<String>,
+    ) -> Self {
+        RunInfo {
+            schema: RUN_SCHEMA,
+            status: "running".into(),
+            cutover_version: env!("CARGO_PKG_VERSION").into(),
+            workload,
+            settings,
+            server,
+            started_at,
+            ended_at: None,
+            elapsed_s: None,
+            measured_s: None,
+            target_rate,
+            achieved_rate: None,
+            fidelity: None,
+            totals: None,
+            errors_not_logged: 0,
+            notes,
+        }
+    }
+
     /// Fills the end-of-run fields from `result`.
     pub fn complete(
         &mut self,

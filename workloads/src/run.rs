@@ -16,7 +16,7 @@ use crate::engine::run_workload;
 use crate::error::{Error, Result};
 use crate::executor::MssqlConnector;
 use crate::metrics::LiveMetrics;
-use crate::output::{RUN_SCHEMA, RunInfo, Summary, TagInfo, write_json};
+use crate::output::{RunInfo, Summary, TagInfo, write_json};
 use crate::report::Reporter;
 use crate::spec::{Access, Arrival, Load, Stop, Workload};
 use crate::units::{Shard, parse_duration, parse_rate};
@@ -247,24 +247,14 @@ pub async fn replay(w: &Workload, o: &ReplayOptions, stop: watch::Receiver<bool>
     if matches!(w.load, Load::Closed { .. }) {
         notes.push("closed loop: each worker waits for the reply before sending the next unit, so response time equals service time and a server stall is under-represented; use --rate for an open loop".to_string());
     }
-    let mut info = RunInfo {
-        schema: RUN_SCHEMA,
-        status: "running".into(),
-        cutover_version: env!("CARGO_PKG_VERSION").into(),
-        workload: json!({ "kind": "workload", "name": w.name, "file": w.file, "description": w.description }),
-        settings: settings(w, o),
+    let mut info = RunInfo::running(
+        json!({ "kind": "workload", "name": w.name, "file": w.file, "description": w.description }),
+        settings(w, o),
         server,
-        started_at: timestamp(started),
-        ended_at: None,
-        elapsed_s: None,
-        measured_s: None,
+        timestamp(started),
         target_rate,
-        achieved_rate: None,
-        fidelity: None,
-        totals: None,
-        errors_not_logged: 0,
         notes,
-    };
+    );
     let metrics = live_metrics(o).await?;
     write_json(&o.out, "run.json", &info)?;
     let reporter = Reporter::new(o.interval, Some(&o.out), progress_bar(w, o.shard, o.progress), started)?

@@ -32,7 +32,7 @@ fn state(e: &XeEvent, session: i64) -> Converted {
 }
 
 /// One trace line.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TraceLine {
     pub session: i64,
     pub start_us: i64,
@@ -126,15 +126,10 @@ pub fn convert(e: &XeEvent, prepared: &mut Prepared) -> Converted {
         start_us: end_us - duration.unwrap_or(0) as i64,
         database: e.action("database_name").map(str::to_string),
         login: e.action("username").or_else(|| e.action("server_principal_name")).map(str::to_string),
-        batch: None,
-        rpc: None,
-        prepare: None,
-        prepexec: None,
-        execute: None,
-        unprepare: None,
         duration_us: duration,
         cpu_us: e.number("cpu_time"),
         reads: e.number("logical_reads"),
+        ..TraceLine::default()
     };
     match e.name.as_str() {
         "sql_batch_completed" => {

@@ -17,7 +17,7 @@ use super::stream::{ReadOptions, Source, TraceStream};
 use crate::clock::SystemClock;
 use crate::error::{Error, Result};
 use crate::executor::MssqlConnector;
-use crate::output::{RUN_SCHEMA, Reconciliation, RunInfo, SessionSummary, Summary, TagInfo, write_json};
+use crate::output::{Reconciliation, RunInfo, SessionSummary, Summary, TagInfo, write_json};
 use crate::report::Reporter;
 use crate::run::{ReplayOptions, identity, live_metrics, timestamp};
 
@@ -83,11 +83,8 @@ pub async fn replay_trace(run: TraceRun, o: &ReplayOptions, stop: watch::Receive
     let s = &run.settings;
     let target_rate =
         inv.filter(|i| i.span > Duration::ZERO).map(|i| i.events as f64 / s.due(i.span).as_secs_f64());
-    let mut info = RunInfo {
-        schema: RUN_SCHEMA,
-        status: "running".into(),
-        cutover_version: env!("CARGO_PKG_VERSION").into(),
-        workload: json!({
+    let mut info = RunInfo::running(
+        json!({
             "kind": "trace",
             "file": run.source.describe(),
             "files": run.source.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
@@ -96,7 +93,7 @@ pub async fn replay_trace(run: TraceRun, o: &ReplayOptions, stop: watch::Receive
             "events": inv.map(|i| i.events_all),
             "sessions": inv.map(|i| i.sessions_all),
         }),
-        settings: json!({
+        json!({
             "speed": s.speed,
             "map_database": s.databases,
             "map_login": s.logins,
@@ -112,22 +109,15 @@ pub async fn replay_trace(run: TraceRun, o: &ReplayOptions, stop: watch::Receive
             "reorder_window_s": run.read.window.as_secs_f64(),
         }),
         server,
-        started_at: timestamp(started),
-        ended_at: None,
-        elapsed_s: None,
-        measured_s: None,
+        timestamp(started),
         target_rate,
-        achieved_rate: None,
-        fidelity: None,
-        totals: None,
-        errors_not_logged: 0,
-        notes: std::iter::once(format!(
+        std::iter::once(format!(
             "trace replay: one connection per captured session, events in captured order, due at their captured offset / {}",
             s.speed
         ))
         .chain(run.data_warnings.iter().cloned())
         .collect(),
-    };
+    );
     write_json(&o.out, "run.json", &info)?;
     let reporter = Reporter::new(o.interval, Some(&o.out), progress(inv, o.progress), started)?
         .with_metrics(live_metrics(o).await?);
