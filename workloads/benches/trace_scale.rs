@@ -68,7 +68,9 @@ fn event(i: u64, sessions: u64, rate: u64) -> TraceLine {
     match i % 10 {
         0..=6 => {
             line.rpc = Some(RpcLine {
-                sql: format!("SELECT id, name, price FROM dbo.items WHERE id = @P1 /* shape {shape} */"),
+                sql: format!(
+                    "SELECT i.id, i.name, i.price, i.category FROM dbo.items AS i WHERE i.id = @P1 /* orders-api lookup {shape} */"
+                ),
                 params: vec![ParamLine {
                     name: "@P1".into(),
                     ty: "int".into(),
@@ -205,7 +207,9 @@ fn stream(rt: &tokio::runtime::Runtime) {
             let fake = Fake { done: Arc::default(), first: Arc::default(), marks: Arc::default(), at };
             let before = support::status_mb("VmRSS:");
             reset_peak();
+            let cpu0 = support::cpu_secs_of("/proc/self/stat");
             let (out, secs, first) = replay_fake(rt, &d, &fake);
+            let cpu_us = (support::cpu_secs_of("/proc/self/stat") - cpu0) * 1e6 / n as f64;
             let peak = support::status_mb("VmHWM:");
             let t = out.run.totals();
             assert_eq!((t.captured, t.ok), (n, n), "every event replayed");
@@ -218,8 +222,8 @@ fn stream(rt: &tokio::runtime::Runtime) {
                 .collect();
             println!(
                 "stream_{}_{}: {files} files, {:.2} GB on disk (written in {gen_secs:.0} s); replayed (fake executor, \
-                 200 sessions) in {secs:.1} s = {:.0} events/s; first event sent {:.3} s after start; RSS before \
-                 {before:.0} MB, at {}; peak {peak:.0} MB",
+                 200 sessions) in {secs:.1} s = {:.0} events/s, {cpu_us:.2} µs CPU per event (process); first \
+                 event sent {:.3} s after start; RSS before {before:.0} MB, at {}; peak {peak:.0} MB",
                 human(n),
                 if compress { "zstd" } else { "plain" },
                 bytes as f64 / 1e9,
@@ -238,16 +242,19 @@ fn read(_rt: &tokio::runtime::Runtime) {
         let d = dir(&format!("read-{compress}"));
         let (_, bytes, _) = generate(&d, 1_000_000, 200, 5_000, compress, 256_000_000);
         let started = Instant::now();
+        let cpu0 = support::cpu_secs_of("/proc/self/stat");
         let source = Arc::new(Source::open(std::slice::from_ref(&d)).expect("capture"));
         let events =
             TraceStream::new(source, ReadOptions::default()).filter(|i| matches!(i, Item::Event(_))).count();
         let secs = started.elapsed().as_secs_f64();
+        let cpu_us = (support::cpu_secs_of("/proc/self/stat") - cpu0) * 1e6 / events as f64;
         println!(
             "read_1M_{}: {events} events ({:.0} MB) read, merged and released in {secs:.2} s = {:.0} events/s \
-             (one thread)",
+             (one thread), {:.2} µs CPU per event",
             if compress { "zstd" } else { "plain" },
             bytes as f64 / 1e6,
-            events as f64 / secs
+            events as f64 / secs,
+            cpu_us
         );
         let _ = std::fs::remove_dir_all(&d);
     }

@@ -173,6 +173,7 @@ pub async fn run_trace<C: Connector, K: Clock>(
         notes: 0,
         note_examples: Vec::new(),
         stop: stop.clone(),
+        stopped_at_start: *stop.borrow(),
         source,
     };
     let opened = d.prime().await;
@@ -184,6 +185,7 @@ pub async fn run_trace<C: Connector, K: Clock>(
         recorder: recorder.clone(),
         settings: settings.clone(),
         stop: stop.clone(),
+        stopped_at_start: *stop.borrow(),
         source: d.source.clone(),
         queue: Arc::new(Semaphore::new(settings.max_queued.max(1))),
         opening: Arc::new(Semaphore::new(OPEN_AT_ONCE)),
@@ -244,6 +246,7 @@ struct Dispatch<C: Connector> {
     notes: u64,
     note_examples: Vec<String>,
     stop: watch::Receiver<bool>,
+    stopped_at_start: bool,
     source: Arc<super::stream::Source>,
 }
 
@@ -322,7 +325,12 @@ impl<C: Connector> Dispatch<C> {
                     None => return,
                 },
             };
-            if *self.stop.borrow() {
+            // An atomic load of the channel's version until Ctrl-C sends something.
+            let stopped = match self.stop.has_changed() {
+                Ok(false) => self.stopped_at_start,
+                _ => *self.stop.borrow(),
+            };
+            if stopped {
                 self.pending.push_front(item);
                 return;
             }
@@ -344,7 +352,7 @@ impl<C: Connector> Dispatch<C> {
                 self.captured_tags[e.tag] += 1;
                 self.captured_sessions[e.session] += 1;
                 let wake = self.settings.due(e.start).saturating_sub(self.settings.lookahead);
-                if wake > shared.clock.now() {
+                if !wake.is_zero() && wake > shared.clock.now() {
                     tokio::select! {
                         _ = shared.clock.sleep_until(wake) => {}
                         _ = stopped(self.stop.clone()) => return self.cancelled(e.tag, e.session),
@@ -355,7 +363,7 @@ impl<C: Connector> Dispatch<C> {
                     _ = stopped(self.stop.clone()) => return self.cancelled(e.tag, e.session),
                 };
                 let session = e.session;
-                self.player(shared, opened, session).send(Msg::Event(Box::new(e), permit));
+                self.player(shared, opened, session).send(Msg::Event(e, permit));
             }
             Item::State { session, state, prepared } => {
                 self.player(shared, opened, session).send(Msg::State(state, prepared));

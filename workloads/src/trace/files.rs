@@ -178,14 +178,14 @@ pub fn chains(headers: &[Option<Header>]) -> (Vec<Vec<usize>>, Vec<String>) {
     (out, warnings)
 }
 
-/// One raw line: where it is and its text.
-pub struct RawLine {
+/// One raw line: where it is and its text (borrowed from the reader's buffer).
+pub struct RawLine<'a> {
     /// Index of the file in the list.
     pub file: u32,
     /// 1-based line number in the file.
     pub line: u64,
     /// The text, or the I/O problem met instead (the file ends there).
-    pub text: std::result::Result<String, String>,
+    pub text: std::result::Result<&'a str, String>,
 }
 
 /// Reads the lines of a chain's files one after the other.
@@ -205,7 +205,7 @@ impl ChainReader {
     }
 
     /// The next line, or None when every file is read.
-    pub fn next_line(&mut self) -> Option<RawLine> {
+    pub fn next_line(&mut self) -> Option<RawLine<'_>> {
         loop {
             if self.current.is_none() {
                 let (index, path) = self.files.get(self.next_file)?.clone();
@@ -224,7 +224,7 @@ impl ChainReader {
                 Ok(_) => {
                     self.line += 1;
                     let text = match std::str::from_utf8(&self.buf) {
-                        Ok(t) => Ok(t.trim_end_matches(['\n', '\r']).to_string()),
+                        Ok(t) => Ok(t.trim_end_matches(['\n', '\r'])),
                         Err(e) => Err(format!("not UTF-8 ({e})")),
                     };
                     return Some(RawLine { file: index, line: self.line, text });
@@ -266,8 +266,10 @@ mod tests {
         assert!(find(&[dir.join("none*.jsonl")]).is_err());
         let bytes = Arc::new(AtomicU64::new(0));
         let mut r = ChainReader::new(vec![(0, found[0].clone()), (1, found[1].clone())], bytes.clone());
-        let lines: Vec<(u32, u64, String)> =
-            std::iter::from_fn(|| r.next_line()).map(|l| (l.file, l.line, l.text.unwrap())).collect();
+        let mut lines: Vec<(u32, u64, String)> = Vec::new();
+        while let Some(l) = r.next_line() {
+            lines.push((l.file, l.line, l.text.unwrap().to_string()));
+        }
         assert_eq!(
             lines,
             vec![(0, 1, "{\"x\":1}".into()), (0, 2, "last".into()), (1, 1, "{\"x\":2}".into())]

@@ -9,6 +9,10 @@
 //! never dropped. At most `max_ahead` entries wait in the heap, so memory is bounded by the
 //! window, not by the capture's length.
 //!
+//! Most entries arrive already in start order (a session's events, and a capture whose events
+//! are short): those go to a queue in O(1), and only the ones that arrive earlier than the
+//! latest queued start go to the heap; the earliest of the two heads comes out first.
+//!
 //! The merge only orders; what it orders ([`Entry::item`]) is up to the caller. Lines that carry
 //! no start time (notes, invalid lines) are passed through at once ([`Merge::pass`]).
 
@@ -60,6 +64,9 @@ struct Chain {
 #[derive(Debug)]
 pub struct Merge<T, P> {
     chains: Vec<Chain>,
+    /// Entries that arrived in order (starts non-decreasing, read order among equals).
+    queue: VecDeque<Entry<T>>,
+    /// The others.
     heap: BinaryHeap<Reverse<Entry<T>>>,
     passed: VecDeque<P>,
     seq: u64,
@@ -76,6 +83,7 @@ impl<T, P> Merge<T, P> {
     pub fn new(chains: usize, window_us: u64, max_ahead: usize) -> Self {
         Merge {
             chains: vec![Chain::default(); chains],
+            queue: VecDeque::new(),
             heap: BinaryHeap::new(),
             passed: VecDeque::new(),
             seq: 0,
@@ -101,7 +109,12 @@ impl<T, P> Merge<T, P> {
         let c = &mut self.chains[chain];
         c.frontier = c.frontier.max(start_us);
         self.seq += 1;
-        self.heap.push(Reverse(Entry { start_us, seq: self.seq, item }));
+        let entry = Entry { start_us, seq: self.seq, item };
+        if self.queue.back().is_none_or(|last| last.start_us <= start_us) {
+            self.queue.push_back(entry);
+        } else {
+            self.heap.push(Reverse(entry));
+        }
     }
 
     /// An item passed through in read order.
@@ -119,9 +132,21 @@ impl<T, P> Merge<T, P> {
         self.chains[chain].frontier
     }
 
-    /// Entries waiting in the heap.
+    /// Entries waiting to come out.
     pub fn ahead(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.queue.len()
+    }
+
+    /// The earliest waiting entry's start, and whether it is the heap's (else the queue's).
+    fn earliest(&self) -> Option<(u64, bool)> {
+        match (self.heap.peek(), self.queue.front()) {
+            (Some(Reverse(h)), Some(q)) => {
+                Some(if h <= q { (h.start_us, true) } else { (q.start_us, false) })
+            }
+            (Some(Reverse(h)), None) => Some((h.start_us, true)),
+            (None, Some(q)) => Some((q.start_us, false)),
+            (None, None) => None,
+        }
     }
 
     /// The next item that may go out, or None when more must be read first (or all is out).
@@ -129,16 +154,16 @@ impl<T, P> Merge<T, P> {
         if let Some(p) = self.passed.pop_front() {
             return Some(Out::Passed(p));
         }
-        let top = self.heap.peek()?.0.start_us;
+        let (top, from_heap) = self.earliest()?;
         let frontier = self.chains.iter().filter(|c| !c.done).map(|c| c.frontier).min();
         let ready = match frontier {
             None => true,
-            Some(f) => f >= top.saturating_add(self.window_us) || self.heap.len() > self.max_ahead,
+            Some(f) => f >= top.saturating_add(self.window_us) || self.ahead() > self.max_ahead,
         };
         if !ready {
             return None;
         }
-        let Reverse(entry) = self.heap.pop()?;
+        let entry = if from_heap { self.heap.pop()?.0 } else { self.queue.pop_front()? };
         if entry.start_us < self.released_up_to {
             self.out_of_order += 1;
         }

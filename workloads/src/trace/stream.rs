@@ -285,7 +285,7 @@ impl TraceStream {
             Err(message) => return self.merge.pass(Passed::Invalid { at, message }),
         };
         let message = |e: super::format::LineError| format!("{}: {}", e.field, e.message);
-        match parse_line(&text) {
+        match parse_line(text) {
             Ok(Line::Skip) | Ok(Line::Header(_)) => {}
             Ok(Line::Note(n)) => self.merge.pass(Passed::Note { at, message: n.message }),
             Ok(Line::Session(s)) => {
@@ -303,7 +303,7 @@ impl TraceStream {
             },
             Err(e) => {
                 // Its session, when the line is JSON at all: the line is counted in that session.
-                let session = serde_json::from_str::<serde_json::Value>(&text)
+                let session = serde_json::from_str::<serde_json::Value>(text)
                     .ok()
                     .and_then(|v| match &v["session"] {
                         serde_json::Value::Number(n) => Some(n.to_string()),

@@ -44,6 +44,8 @@ pub(super) struct Shared<K: Clock> {
     pub recorder: Arc<Mutex<Recorder>>,
     pub settings: TraceSettings,
     pub stop: watch::Receiver<bool>,
+    /// The stop signal's value when the replay started.
+    pub stopped_at_start: bool,
     pub source: Arc<Source>,
     /// Events waiting in players' queues (a permit each).
     pub queue: Arc<Semaphore>,
@@ -55,7 +57,7 @@ pub(super) struct Shared<K: Clock> {
 /// A message to a player.
 pub(super) enum Msg {
     /// An event, with its place in the bounded queue.
-    Event(Box<Event>, Option<OwnedSemaphorePermit>),
+    Event(Event, Option<OwnedSemaphorePermit>),
     /// The session's state from here on, and the statements it holds prepared.
     State(Box<SessionState>, Vec<(i64, Arc<Bound>)>),
 }
@@ -99,17 +101,21 @@ impl<K: Clock> Player<K> {
                 }
             };
             let due = self.shared.settings.due(e.start);
-            let on_time = !*self.shared.stop.borrow()
-                && tokio::select! {
-                    _ = self.shared.clock.sleep_until(due) => true,
-                    _ = stopped(self.shared.stop.clone()) => false,
-                };
+            let mut now = self.shared.clock.now();
+            let on_time = !self.stopped()
+                && (now >= due
+                    || tokio::select! {
+                        _ = self.shared.clock.sleep_until(due) => true,
+                        _ = stopped(self.shared.stop.clone()) => false,
+                    });
             if !on_time {
                 self.cancel_rest(&e, &mut rx).await;
                 return;
             }
-            let lag = self.shared.clock.now().saturating_sub(due);
-            if self.shared.settings.max_lag.is_some_and(|m| lag > m) {
+            if now < due {
+                now = self.shared.clock.now();
+            }
+            if self.shared.settings.max_lag.is_some_and(|m| now.saturating_sub(due) > m) {
                 lock(&self.shared.recorder).skip_in(e.tag, Some(self.session), "max_lag");
                 continue;
             }
@@ -121,7 +127,17 @@ impl<K: Clock> Player<K> {
                 lock(&self.shared.recorder).skip_in(e.tag, Some(self.session), "unknown_handle");
                 continue;
             }
-            self.serve(&mut exec, &mut broken, &mut held, &e, due).await;
+            self.serve(&mut exec, &mut broken, &mut held, &e, Timing { intended: due, sent: now, done: now })
+                .await;
+        }
+    }
+
+    /// Ctrl-C was pressed. Checked once per event by every player: an atomic load of the
+    /// channel's version until something was sent (as `engine::Ctx::is_stopped`).
+    fn stopped(&self) -> bool {
+        match self.shared.stop.has_changed() {
+            Ok(false) => self.shared.stopped_at_start,
+            _ => *self.shared.stop.borrow(),
         }
     }
 
@@ -199,9 +215,8 @@ impl<K: Clock> Player<K> {
         broken: &mut bool,
         held: &mut Held,
         e: &Event,
-        due: std::time::Duration,
+        at: Timing,
     ) {
-        let sent = self.shared.clock.now();
         let result = match exec {
             Err(open) => Err(open.clone()),
             Ok(exec) => {
@@ -230,7 +245,7 @@ impl<K: Clock> Player<K> {
             e.tag,
             Some(self.session),
             &Place(&self.shared.source, e.at),
-            Timing { intended: due, sent, done },
+            Timing { done, ..at },
             result.as_ref().map(|_| ()),
         );
     }
