@@ -88,7 +88,7 @@ impl ExecError {
     pub fn from_open(e: &crate::Error) -> Self {
         match e {
             crate::Error::Server { source, context } => ExecError {
-                message: cutover_mssql::redact(&format!("{context}: {source}")),
+                message: format!("{context}: {}", cutover_mssql::one_line(source)),
                 ..exec_error_of(source)
             },
             other => ExecError {
@@ -362,7 +362,7 @@ fn exec_error_of(e: &cutover_mssql::Error) -> ExecError {
     ExecError {
         number: e.sql().map(|s| s.number),
         kind: kind_name(kind),
-        message: cutover_mssql::one_line(&e),
+        message: cutover_mssql::one_line(e),
         broken: matches!(kind, ErrorKind::Connection | ErrorKind::Timeout),
         retryable: kind.is_retryable(),
     }

@@ -195,7 +195,9 @@ async fn read_one(
         Err(e) => problems.push(format!(
             "msdb restore history is not readable ({}); grant SELECT on msdb.dbo.restorehistory and \
              msdb.dbo.backupset, or check the restore point by hand",
-            e.sql().map(|s| format!("error {}: {}", s.number, s.message)).unwrap_or_else(|| e.to_string())
+            e.sql()
+                .map(|s| format!("error {}: {}", s.number, s.message))
+                .unwrap_or_else(|| cutover_mssql::one_line(&e))
         )),
     }
     if !problems.is_empty() {
