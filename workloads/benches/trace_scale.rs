@@ -272,14 +272,16 @@ fn lag(rt: &tokio::runtime::Runtime) {
         let server = support::start_sim().await;
         let mut c = support::raw_client(&server).await;
         c.simple_query(
-            "CREATE TABLE dbo.items (id int NOT NULL PRIMARY KEY, name nvarchar(40) NOT NULL, price decimal(10,2) NOT NULL)",
+            "CREATE TABLE dbo.items (id int NOT NULL PRIMARY KEY, name nvarchar(40) NOT NULL, price decimal(10,2) NOT NULL, \
+             category nvarchar(20) NOT NULL)",
         )
         .await
         .expect("create")
         .into_results()
         .await
         .expect("created");
-        let values: Vec<String> = (1..=1000).map(|i| format!("({i}, N'item {}', {}.25)", i % 9, i % 100)).collect();
+        let values: Vec<String> =
+            (1..=1000).map(|i| format!("({i}, N'item {}', {}.25, N'category {}')", i % 9, i % 100, i % 7)).collect();
         c.simple_query(format!("INSERT INTO dbo.items VALUES {}", values.join(",")))
             .await
             .expect("insert")
@@ -303,6 +305,7 @@ fn lag(rt: &tokio::runtime::Runtime) {
     let r = &out.run;
     let t = r.totals();
     let q = |x: f64| r.lag.value_at_quantile(x) as f64 / 1000.0;
+    assert_eq!(t.errors, 0, "every statement runs on the bench table: {:?}", out.failed_examples.first());
     println!(
         "lag_{secs}s_at_1x: {} events ({files} zstd files, {:.0} MB), 50 sessions, 1,000 events/s against the \
          simulator; replayed in {wall:.1} s ({:.3}x the capture); ok {}, errors {}, late {}; schedule lag p50 \
