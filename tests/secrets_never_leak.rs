@@ -103,7 +103,7 @@ fn commands(c: &str, dir: &Path) -> Vec<(&'static str, Vec<String>)> {
                 &at("run"),
             ]),
         ),
-        ("capture", strings(&["capture", "--server", c, "--duration", "1s", "--out", &at("capture.jsonl")])),
+        ("capture", strings(&["capture", "--server", c, "--duration", "1s", "--out", &at("capture")])),
         ("validate", strings(&["validate", "--source", c, "--target", c, "--out", &at("validate")])),
         ("probe", strings(&["probe", "--server", c, "--json"])),
     ]

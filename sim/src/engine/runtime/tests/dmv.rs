@@ -320,10 +320,14 @@ fn general_purpose_is_slower_than_business_critical_by_its_io_latency() {
     // Each insert: one read IO on a cold table (first only) and one log flush.
     let gp_p = Profile::named("mi-gp").unwrap();
     let bc_p = Profile::named("mi-bc").unwrap();
-    let expected_ms =
-        10.0 * (gp_p.log_latency_ms - bc_p.log_latency_ms) + (gp_p.io_latency_ms - bc_p.io_latency_ms);
-    let diff = gp.as_secs_f64() * 1000.0 - bc.as_secs_f64() * 1000.0;
-    assert!(diff >= expected_ms * 0.9, "gp {gp:?} vs bc {bc:?}: expected ≥ {expected_ms} ms more");
+    let added = |p: &Profile| 10.0 * p.log_latency_ms + p.io_latency_ms;
+    let (gp_ms, bc_ms) = (gp.as_secs_f64() * 1000.0, bc.as_secs_f64() * 1000.0);
+    // Sleeping only adds time, so General Purpose's run always holds its whole shaped latency;
+    // the difference from Business Critical also holds SQLite's time on a busy machine (where
+    // BC's fastest run can lose several ms to the scheduler), so it is checked at half.
+    assert!(gp_ms >= added(&gp_p) * 0.9, "gp {gp:?}: expected ≥ {} ms of shaped latency", added(&gp_p));
+    let expected_ms = added(&gp_p) - added(&bc_p);
+    assert!(gp_ms - bc_ms >= expected_ms * 0.5, "gp {gp:?} vs bc {bc:?}: expected ≈ {expected_ms} ms more");
 }
 
 #[test]
