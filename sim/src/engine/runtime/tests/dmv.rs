@@ -325,8 +325,8 @@ fn general_purpose_is_slower_than_business_critical_by_its_io_latency() {
     // Sleeping only adds time, so General Purpose's run always holds its whole shaped latency;
     // the difference from Business Critical also holds SQLite's time on a busy machine (where
     // BC's fastest run can lose several ms to the scheduler), so it is checked at half.
-    assert!(gp_ms >= added(&gp_p) * 0.9, "gp {gp:?}: expected ≥ {} ms of shaped latency", added(&gp_p));
-    let expected_ms = added(&gp_p) - added(&bc_p);
+    assert!(gp_ms >= added(gp_p) * 0.9, "gp {gp:?}: expected ≥ {} ms of shaped latency", added(gp_p));
+    let expected_ms = added(gp_p) - added(bc_p);
     assert!(gp_ms - bc_ms >= expected_ms * 0.5, "gp {gp:?} vs bc {bc:?}: expected ≈ {expected_ms} ms more");
 }
 
