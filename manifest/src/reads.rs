@@ -223,7 +223,13 @@ pub fn reads(sql: &str, table: &Objects) -> Vec<Read> {
                     columns.entry(f.to_ascii_uppercase()).or_default();
                 }
             }
-            [one] if !preceded_by_as && !aliases.contains_key(one) && !is_word(&toks[n.start]) => {
+            // Without a FROM there is no column to read (`DATEDIFF(minute, …)`, `DBCC …`).
+            [one]
+                if !objects.is_empty()
+                    && !preceded_by_as
+                    && !aliases.contains_key(one)
+                    && !is_word(&toks[n.start]) =>
+            {
                 let owner =
                     objects.iter().find(|o| table.get(o).is_some_and(|d| d.columns.contains_key(one)));
                 match owner {
