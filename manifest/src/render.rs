@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::statement::Statement;
+use crate::statement::{Parameter, Statement};
 
 /// A T-SQL script: a comment header per statement, the statement (with its parameters declared),
 /// then `GO`.
@@ -24,8 +24,7 @@ pub fn sql(statements: &[Statement]) -> String {
             let _ = writeln!(out, "-- reads: {}{}", r.object, columns(&r.columns));
         }
         for p in &s.parameters {
-            let _ =
-                writeln!(out, "DECLARE {} {} = N'{}';", p.name, p.sql_type, p.example.replace('\'', "''"));
+            let _ = writeln!(out, "DECLARE {} {} = {};", p.name, p.sql_type, literal(p));
         }
         let _ = writeln!(out, "{}\nGO\n", s.sql.trim_end().trim_end_matches(';'));
     }
@@ -59,6 +58,14 @@ pub fn terminal(statements: &[Statement]) -> String {
         statements.len()
     );
     out
+}
+
+/// A parameter's example as a T-SQL literal: a number as it is, text as `N'…'`.
+fn literal(p: &Parameter) -> String {
+    match p.sql_type {
+        "bigint" | "int" if p.example.parse::<i64>().is_ok() => p.example.clone(),
+        _ => format!("N'{}'", p.example.replace('\'', "''")),
+    }
 }
 
 fn editions(s: &Statement) -> String {
