@@ -1,6 +1,7 @@
 """Parses every statement of `cutover queries --format json` (read on standard input) with sqlglot's
 T-SQL dialect, an independent parser from PyPI (pinned in .ci/run), and checks that every system
-object sqlglot finds in a statement is one the manifest says it reads.
+object sqlglot finds in a statement, and every `alias.column` it binds to one, is one the
+manifest says the statement reads (which the documented-objects table then checks).
 
 Prints one line per statement that does not parse, then a summary line:
     parsed N of M statements; K known gaps (listed); F failed
@@ -36,18 +37,36 @@ def gap(sql):
     return None
 
 
+def system_name(t):
+    """sys.name or msdb.dbo.name of a table sqlglot found, lower case, or None."""
+    db, catalog, name = (t.db or "").lower(), (t.catalog or "").lower(), (t.name or "").lower()
+    if db == "sys" and name:
+        return "sys." + name
+    if catalog == "msdb" and db == "dbo" and name:
+        return "msdb.dbo." + name
+    return None
+
+
 def system_objects(trees):
-    """(schema.name or msdb.dbo.name) of every system table sqlglot found, lower case."""
+    """Every system table sqlglot found."""
+    return {n for tree in trees if tree is not None for t in tree.find_all(exp.Table) if (n := system_name(t))}
+
+
+def qualified_columns(trees):
+    """(object, column) for each `alias.column` whose alias names a system table, as sqlglot binds it."""
     found = set()
     for tree in trees:
         if tree is None:
             continue
+        aliases = {}
         for t in tree.find_all(exp.Table):
-            db, catalog, name = (t.db or "").lower(), (t.catalog or "").lower(), (t.name or "").lower()
-            if db == "sys" and name:
-                found.add("sys." + name)
-            elif catalog == "msdb" and db == "dbo":
-                found.add("msdb.dbo." + name)
+            name = system_name(t)
+            if name:
+                aliases[(t.alias_or_name or "").lower()] = name
+        for c in tree.find_all(exp.Column):
+            owner = aliases.get((c.table or "").lower())
+            if owner and c.name:
+                found.add((owner, c.name.lower()))
     return found
 
 
@@ -68,10 +87,13 @@ def check(statement):
     if reason:
         # A gap that now parses: the list is out of date, say so (it still counts as parsed).
         print(f"note: {statement['id']}: listed as a gap ({reason}) but parses now", file=sys.stderr)
-    listed = {r["object"].lower() for r in statement.get("reads", [])}
-    missing = sorted(o for o in system_objects(trees) if o not in listed)
+    reads = {r["object"].lower(): {c.lower() for c in r.get("columns", [])} for r in statement.get("reads", [])}
+    missing = sorted(o for o in system_objects(trees) if o not in reads)
     if missing:
         return ("fail", "reads " + ", ".join(missing) + ", which the manifest does not list")
+    unlisted = sorted(f"{o}.{c}" for o, c in qualified_columns(trees) if c not in reads.get(o, set()))
+    if unlisted:
+        return ("fail", "reads " + ", ".join(unlisted) + ", which the manifest does not list")
     return None
 
 

@@ -75,15 +75,16 @@ impl DeepReport {
     /// A summary for people: one block per failure, then the counts.
     pub fn render_text(&self) -> String {
         let mut out = format!(
-            "{} {} ({}, {}), statements for {}\n",
+            "{} {} ({}, engine edition {}), statements for {}\n",
             self.server_edition, self.product_version, self.product_level, self.engine_edition, self.edition
         );
         for f in &self.failures {
             out.push_str(&format!(
-                "\nFAILED {}  [{}]\n  {}\n  error: {}\n",
+                "\nFAILED {}  [{}]\n  {}\n  error{}: {}\n",
                 f.id,
                 f.commands.join(", "),
                 f.purpose,
+                f.number.map(|n| format!(" {n}")).unwrap_or_default(),
                 f.error
             ));
             if let Some(p) = &f.needs_permission {
