@@ -34,12 +34,16 @@ const TYPES: &[(&str, &str, i64, i64, i64)] = &[
     ("varchar", "O'Neil", 50, 0, 0),
     ("nchar", "Zoë", 20, 0, 0),
     ("nvarchar", "Zoë", 100, 0, 0),
+    ("sysname", "Zoë", 256, 0, 0),
     ("text", "", 16, 0, 0),
     ("ntext", "", 16, 0, 0),
     ("xml", "", -1, 0, 0),
     ("binary", "0x0A0B", 8, 0, 0),
     ("varbinary", "0x0A0B", -1, 0, 0),
     ("image", "", 16, 0, 0),
+    ("hierarchyid", "0x58", 892, 0, 0),
+    ("geometry", "", -1, 0, 0),
+    ("geography", "", -1, 0, 0),
     ("uniqueidentifier", "6F9619FF-8B86-D011-B42D-00C04FC964FF", 16, 0, 0),
     ("date", "2024-01-31", 3, 10, 0),
     ("datetime", "2024-01-31 12:00:00.000", 8, 23, 3),
@@ -51,9 +55,18 @@ const TYPES: &[(&str, &str, i64, i64, i64)] = &[
     ("sql_variant", "", 8016, 0, 0),
 ];
 
-/// Types that can key a segment (large objects and unstable encodings cannot).
+/// The example of `name` in [`TYPES`].
+fn ty(name: &str) -> &'static (&'static str, &'static str, i64, i64, i64) {
+    TYPES.iter().find(|t| t.0 == name).unwrap_or(&TYPES[0])
+}
+
+/// Types SQL Server can key an index by (not large objects, spatial types or sql_variant), and
+/// rowversion, which validate leaves out of keys.
 fn keyable(type_name: &str) -> bool {
-    !matches!(type_name, "text" | "ntext" | "xml" | "image" | "rowversion" | "sql_variant")
+    !matches!(
+        type_name,
+        "text" | "ntext" | "xml" | "image" | "geometry" | "geography" | "rowversion" | "sql_variant"
+    )
 }
 
 fn column(name: &str, t: &(&str, &str, i64, i64, i64)) -> ColumnDef {
@@ -138,7 +151,7 @@ pub fn statements() -> Vec<Statement> {
     ];
     // Every column type, keyed by int: the row hash covers them all (rowversion and sql_variant
     // are left out by name, as the report says).
-    let all: Vec<ColumnDef> = std::iter::once(column("id", &TYPES[3]))
+    let all: Vec<ColumnDef> = std::iter::once(column("id", ty("int")))
         .chain(TYPES.iter().map(|t| column(&format!("c_{}", t.0), t)))
         .collect();
     let types = table("types", all, &["id"]);
@@ -157,7 +170,7 @@ pub fn statements() -> Vec<Statement> {
     ));
     // Every key shape: one column of each keyable type, and a composite key.
     for t in TYPES.iter().filter(|t| keyable(t.0)) {
-        let cols = vec![column("k", t), column("v", &TYPES[3])];
+        let cols = vec![column("k", t), column("v", ty("int"))];
         keyed(
             &mut out,
             &format!("key_{}", t.0),
@@ -168,12 +181,12 @@ pub fn statements() -> Vec<Statement> {
     }
     let composite = table(
         "composite",
-        vec![column("region", &TYPES[14]), column("id", &TYPES[3]), column("v", &TYPES[12])],
+        vec![column("region", ty("nvarchar")), column("id", ty("int")), column("v", ty("varchar"))],
         &["region", "id"],
     );
     keyed(&mut out, "key_composite", &composite, &["North".into(), "7".into()], &Relax::default());
     // A table without a key: compared as a bag of row hashes.
-    let heap = table("heap", vec![column("a", &TYPES[3]), column("b", &TYPES[14])], &[]);
+    let heap = table("heap", vec![column("a", ty("int")), column("b", ty("nvarchar"))], &[]);
     let p = plan(&heap, &Relax::default());
     out.push(table_statement(
         "validate.keyless.buckets".into(),
