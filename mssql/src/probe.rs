@@ -18,6 +18,9 @@ use crate::target::ServerTarget;
 /// Round trips timed by the probe.
 pub const LATENCY_SAMPLES: usize = 5;
 
+/// The round trip the probe times.
+pub const LATENCY_SQL: &str = "SELECT 1";
+
 /// Where a permission is granted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -249,7 +252,7 @@ async fn measure_latency(conn: &mut Connection) -> Result<Latency, Error> {
     let mut samples = Vec::with_capacity(LATENCY_SAMPLES);
     for _ in 0..LATENCY_SAMPLES {
         let start = Instant::now();
-        conn.query_scalar::<i32>("SELECT 1", &[]).await?;
+        conn.query_scalar::<i32>(LATENCY_SQL, &[]).await?;
         samples.push(start.elapsed());
     }
     Ok(Latency::from_samples(&samples))

@@ -252,7 +252,7 @@ async fn from_query_store(args: CaptureArgs) -> anyhow::Result<Outcome> {
         cutover_mssql::connect(&target).await.with_context(|| format!("cannot connect to {target}"))?;
     let database = args.database.first().cloned();
     if let Some(db) = &database {
-        conn.execute(&format!("USE [{}]", db.replace(']', "]]")), &[])
+        conn.execute(&cutover_workloads::capture::query_store::use_database_sql(db), &[])
             .await
             .with_context(|| format!("--database {db}: cannot use it"))?;
     }

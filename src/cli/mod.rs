@@ -15,6 +15,7 @@ mod gate;
 mod interrupt;
 mod output;
 mod probe;
+mod queries;
 mod replay;
 mod server_arg;
 mod sim;
@@ -76,6 +77,7 @@ enum Command {
     Gate(gate::GateArgs),
     Man(completions::ManArgs),
     Probe(probe::ProbeArgs),
+    Queries(queries::QueriesArgs),
     Replay(replay::ReplayArgs),
     Sim(sim::SimArgs),
     Size(size::SizeArgs),
@@ -105,6 +107,7 @@ async fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Gate(args) => gate::run(args).await,
         Command::Man(args) => completions::man(args),
         Command::Probe(args) => probe::run(args).await,
+        Command::Queries(args) => queries::run(args),
         Command::Replay(args) => replay::run(args).await,
         Command::Sim(args) => sim::run(args).await,
         Command::Size(args) => size::run(args).await,

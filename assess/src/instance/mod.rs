@@ -169,11 +169,13 @@ impl Inventory {
     }
 }
 
+/// Whether the server is a Managed Instance (engine edition 8).
+pub const ENGINE_EDITION_SQL: &str = "SELECT CAST(SERVERPROPERTY('EngineEdition') AS int)";
+
 /// Reads every section from the server (a failing section is recorded, not fatal).
 pub async fn read(conn: &mut Connection) -> Inventory {
     let server = conn.target().to_string();
-    let engine: Option<i32> =
-        conn.query_scalar("SELECT CAST(SERVERPROPERTY('EngineEdition') AS int)", &[]).await.ok().flatten();
+    let engine: Option<i32> = conn.query_scalar(ENGINE_EDITION_SQL, &[]).await.ok().flatten();
     let mut inv =
         Inventory { server, managed_instance: engine == Some(8), items: Vec::new(), unreadable: Vec::new() };
     for section in SECTIONS {

@@ -50,6 +50,20 @@ fn quote_name(name: &str) -> String {
     format!("[{}]", name.replace(']', "]]"))
 }
 
+/// The user databases a `per_database` rule runs in.
+pub const USER_DATABASES_SQL: &str = "SELECT name FROM sys.databases WHERE database_id > 4 ORDER BY name";
+
+/// The statement `rule` sends: its query, with `{db}` the quoted `database` and `{name}` its
+/// name inside a string literal for a `per_database` rule.
+pub fn rule_sql(rule: &Rule, database: Option<&str>) -> String {
+    match database {
+        Some(db) if rule.per_database => {
+            rule.query.replace("{db}", &quote_name(db)).replace("{name}", &db.replace('\'', "''"))
+        }
+        _ => rule.query.clone(),
+    }
+}
+
 /// Runs `rules` against the server behind `conn`.
 pub async fn assess(conn: &mut Connection, rules: &[Rule]) -> AssessReport {
     let server = conn.target().to_string();
@@ -57,14 +71,9 @@ pub async fn assess(conn: &mut Connection, rules: &[Rule]) -> AssessReport {
     let mut report = AssessReport { server, rules_run: 0, findings: Vec::new(), unchecked: Vec::new() };
     for rule in rules {
         let queries: Vec<String> = if rule.per_database {
-            databases
-                .iter()
-                .map(|db| {
-                    rule.query.replace("{db}", &quote_name(db)).replace("{name}", &db.replace('\'', "''"))
-                })
-                .collect()
+            databases.iter().map(|db| rule_sql(rule, Some(db))).collect()
         } else {
-            vec![rule.query.clone()]
+            vec![rule_sql(rule, None)]
         };
         report.rules_run += 1;
         for sql in queries {
@@ -100,7 +109,6 @@ fn finding(rule: &Rule, row: &tiberius::Row) -> Option<Finding> {
 }
 
 async fn user_databases(conn: &mut Connection) -> Vec<String> {
-    let rows =
-        conn.query_rows("SELECT name FROM sys.databases WHERE database_id > 4 ORDER BY name", &[]).await;
+    let rows = conn.query_rows(USER_DATABASES_SQL, &[]).await;
     rows.map(|rows| rows.iter().filter_map(|r| text(r, "name")).collect()).unwrap_or_default()
 }

@@ -91,6 +91,17 @@ impl SessionPlan {
     }
 }
 
+/// The capture's own session id (left out of the events) and the engine edition (where the
+/// files go).
+pub const IDENTIFY_SQL: &str =
+    "SELECT CAST(@@SPID AS int) AS spid, CAST(SERVERPROPERTY('EngineEdition') AS int) AS edition";
+
+/// Whether the event session is running (`@P1`: its name), before stopping it.
+pub const SESSION_RUNNING_SQL: &str = "SELECT COUNT(*) FROM sys.dm_xe_sessions WHERE name = @P1";
+
+/// Whether the event session exists (`@P1`: its name), before dropping it.
+pub const SESSION_EXISTS_SQL: &str = "SELECT COUNT(*) FROM sys.server_event_sessions WHERE name = @P1";
+
 /// The one read query of each poll.
 pub const READ_SQL: &str = "SELECT object_name, CAST(event_data AS nvarchar(max)) AS event_data, file_name, \
      file_offset FROM sys.fn_xe_file_target_read_file(@P1, NULL, @P2, @P3)";

@@ -31,6 +31,22 @@ pub struct StoreQuery {
 const EXCLUDED: &[&str] =
     &["query_store_", "fn_xe_file_target_read_file", "dm_xe_sessions", "server_event_sessions"];
 
+/// The server's clock, to read the recent past of Query Store.
+pub const CLOCK_SQL: &str = "SELECT SYSUTCDATETIME()";
+/// Each query's text.
+pub const TEXTS_SQL: &str = "SELECT q.query_id, t.query_sql_text FROM sys.query_store_query AS q \
+    JOIN sys.query_store_query_text AS t ON t.query_text_id = q.query_text_id";
+/// Each query's plans.
+pub const PLANS_SQL: &str = "SELECT plan_id, query_id, query_plan FROM sys.query_store_plan";
+/// Each plan's runtime statistics per interval.
+pub const RUNTIME_STATS_SQL: &str = "SELECT plan_id, count_executions, avg_duration, first_execution_time, \
+    last_execution_time FROM sys.query_store_runtime_stats";
+
+/// `USE [db]`: Query Store is per database, so the capture switches to each one it reads.
+pub fn use_database_sql(database: &str) -> String {
+    format!("USE [{}]", database.replace(']', "]]"))
+}
+
 /// Reads Query Store of the connection's database: queries run within `since` of the
 /// server's clock.
 pub async fn read_recent(
@@ -38,7 +54,7 @@ pub async fn read_recent(
     since: std::time::Duration,
 ) -> Result<Vec<StoreQuery>, CaptureError> {
     let now: Option<NaiveDateTime> = conn
-        .query_scalar("SELECT SYSUTCDATETIME()", &[])
+        .query_scalar(CLOCK_SQL, &[])
         .await
         .map_err(CaptureError::server("cannot read the server's clock"))?;
     let start = now.unwrap_or_default() - chrono::Duration::from_std(since).unwrap_or_default();
@@ -53,22 +69,9 @@ pub async fn read_store(
 ) -> Result<Vec<StoreQuery>, CaptureError> {
     let step = "cannot read Query Store (the login needs VIEW DATABASE STATE; Query Store must be on: \
                 ALTER DATABASE … SET QUERY_STORE = ON)";
-    let texts = conn
-        .query_rows("SELECT q.query_id, t.query_sql_text FROM sys.query_store_query AS q JOIN sys.query_store_query_text AS t ON t.query_text_id = q.query_text_id", &[])
-        .await
-        .map_err(CaptureError::server(step))?;
-    let plans = conn
-        .query_rows("SELECT plan_id, query_id, query_plan FROM sys.query_store_plan", &[])
-        .await
-        .map_err(CaptureError::server(step))?;
-    let stats = conn
-        .query_rows(
-            "SELECT plan_id, count_executions, avg_duration, first_execution_time, last_execution_time \
-             FROM sys.query_store_runtime_stats",
-            &[],
-        )
-        .await
-        .map_err(CaptureError::server(step))?;
+    let texts = conn.query_rows(TEXTS_SQL, &[]).await.map_err(CaptureError::server(step))?;
+    let plans = conn.query_rows(PLANS_SQL, &[]).await.map_err(CaptureError::server(step))?;
+    let stats = conn.query_rows(RUNTIME_STATS_SQL, &[]).await.map_err(CaptureError::server(step))?;
     let mut queries: HashMap<i64, StoreQuery> = HashMap::new();
     for r in &texts {
         let (Some(id), Some(text)) = (r.get::<i64, _>(0), r.get::<&str, _>(1)) else { continue };

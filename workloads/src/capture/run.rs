@@ -10,7 +10,9 @@ use cutover_mssql::{Connection, ServerTarget};
 use tiberius::Row;
 
 use super::convert::{Converted, convert};
-use super::ddl::{READ_SQL, SessionPlan, TargetLocation};
+use super::ddl::{
+    IDENTIFY_SQL, READ_SQL, SESSION_EXISTS_SQL, SESSION_RUNNING_SQL, SessionPlan, TargetLocation,
+};
 use super::error::CaptureError;
 use super::filters::{CAPTURE_APP, Filters};
 use super::statement::Prepared;
@@ -173,10 +175,7 @@ pub async fn capture(
 
 async fn identify(conn: &mut Connection) -> Result<(i64, i32), CaptureError> {
     let rows = conn
-        .query_rows(
-            "SELECT CAST(@@SPID AS int) AS spid, CAST(SERVERPROPERTY('EngineEdition') AS int) AS edition",
-            &[],
-        )
+        .query_rows(IDENTIFY_SQL, &[])
         .await
         .map_err(CaptureError::server("cannot read the capture's session id"))?;
     let row = rows.first();
@@ -296,18 +295,11 @@ impl Capture {
     }
 
     async fn drop_session(&self, conn: &mut Connection) -> Result<(), cutover_mssql::Error> {
-        let running: Option<i32> = conn
-            .query_scalar("SELECT COUNT(*) FROM sys.dm_xe_sessions WHERE name = @P1", &[&self.plan.name])
-            .await?;
+        let running: Option<i32> = conn.query_scalar(SESSION_RUNNING_SQL, &[&self.plan.name]).await?;
         if running.unwrap_or(0) > 0 {
             conn.execute(&self.plan.stop_sql(), &[]).await?;
         }
-        let defined: Option<i32> = conn
-            .query_scalar(
-                "SELECT COUNT(*) FROM sys.server_event_sessions WHERE name = @P1",
-                &[&self.plan.name],
-            )
-            .await?;
+        let defined: Option<i32> = conn.query_scalar(SESSION_EXISTS_SQL, &[&self.plan.name]).await?;
         if defined.unwrap_or(0) > 0 {
             conn.execute(&self.plan.drop_sql(), &[]).await?;
         }

@@ -27,9 +27,12 @@ pub const LONG_BEFORE: Duration = Duration::from_secs(3600);
 /// Clock differences between the capture's client and the server tolerated.
 const SLACK: Duration = Duration::from_secs(1);
 
-const OFFSET_SQL: &str = "SELECT DATEDIFF(minute, GETUTCDATE(), GETDATE()) AS offset_minutes";
-const CREATED_SQL: &str = "SELECT create_date FROM sys.databases WHERE name = @P1";
-const RESTORE_SQL: &str = "SELECT TOP (1) rh.restore_date, rh.stop_at, rh.restore_type, bs.backup_finish_date \
+/// The server's offset from UTC, to read its local restore times.
+pub const OFFSET_SQL: &str = "SELECT DATEDIFF(minute, GETUTCDATE(), GETDATE()) AS offset_minutes";
+/// When the replay's target database was created (`@P1`: its name).
+pub const CREATED_SQL: &str = "SELECT create_date FROM sys.databases WHERE name = @P1";
+/// The last restore of the replay's target database (`@P1`: its name), with its backup.
+pub const RESTORE_SQL: &str = "SELECT TOP (1) rh.restore_date, rh.stop_at, rh.restore_type, bs.backup_finish_date \
      FROM msdb.dbo.restorehistory AS rh LEFT JOIN msdb.dbo.backupset AS bs ON bs.backup_set_id = rh.backup_set_id \
      WHERE rh.destination_database_name = @P1 ORDER BY rh.restore_date DESC, rh.restore_history_id DESC";
 
