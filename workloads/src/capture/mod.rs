@@ -16,6 +16,7 @@
 //! | [`xml`] | the event XML (quick-xml) |
 //! | [`statement`] | `sp_executesql` / `sp_prepare` / `sp_execute` text → typed RPC |
 //! | [`convert`] | an event → a trace line |
+//! | [`order`] | a session's start times in the order it ran its statements |
 //! | [`writer`] | the JSON Lines file, flushed per poll |
 //! | [`query_store`] | Query Store → workload TOML |
 
@@ -23,6 +24,7 @@ pub mod convert;
 pub mod ddl;
 pub mod error;
 pub mod filters;
+pub mod order;
 pub mod query_store;
 pub mod run;
 pub mod statement;

@@ -15,6 +15,7 @@ use super::ddl::{
 };
 use super::error::CaptureError;
 use super::filters::{CAPTURE_APP, Filters};
+use super::order::SessionOrder;
 use super::statement::Prepared;
 use super::writer::{Identity, Rotation, TraceWriter};
 use super::xml::parse_event;
@@ -93,6 +94,7 @@ struct Capture {
     filters: Filters,
     writer: TraceWriter,
     prepared: Prepared,
+    order: SessionOrder,
     cursor: Cursor,
     summary: CaptureSummary,
 }
@@ -150,6 +152,7 @@ pub async fn capture(
         filters,
         writer,
         prepared: Prepared::default(),
+        order: SessionOrder::default(),
         cursor: Cursor::default(),
     };
     let started = Instant::now();
@@ -247,7 +250,8 @@ impl Capture {
             return Ok(());
         }
         match convert(&event, &mut self.prepared) {
-            Converted::Line(line) => {
+            Converted::Line(mut line) => {
+                line.start_us = self.order.start(line.session, line.start_us);
                 self.writer.write(&line)?;
                 self.summary.events_written += 1;
                 Ok(())
