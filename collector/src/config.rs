@@ -89,12 +89,15 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let (num, unit) =
         s.find(|c: char| !c.is_ascii_digit() && c != '.').map_or((s, "s"), |i| (&s[..i], &s[i..]));
     let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a duration: use e.g. 15s, 500ms, 2m, 1h"))?;
-    let secs = match unit {
+    // The same words as workloads::units::parse_duration (replay's flags): `collect --duration
+    // 2min` was refused while `replay --duration 2min` worked.
+    let secs = match unit.trim() {
+        "us" | "µs" => n / 1e6,
         "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
+        "s" | "sec" => n,
+        "m" | "min" => n * 60.0,
         "h" => n * 3600.0,
-        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use ms, s, m or h)")),
+        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use us, ms, s, m or h)")),
     };
     if !(secs.is_finite() && secs > 0.0) {
         return Err(format!("`{s}` must be more than zero"));
@@ -148,6 +151,10 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        // replay's words too, so one spelling works on every command.
+        assert_eq!(parse_duration("2min"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("10sec"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
         assert!(parse_duration("0s").is_err() && parse_duration("x").is_err());
     }
 }
