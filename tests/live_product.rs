@@ -85,10 +85,7 @@ fn live_trace_replay_of_reads_runs_every_event() {
 fn live_validate_between_two_databases_names_the_differing_row() {
     let server = common::live();
     let setup = |db: &str, email: &str| {
-        batch(
-            &server.conn,
-            &format!("IF DB_ID('{db}') IS NOT NULL DROP DATABASE [{db}]; CREATE DATABASE [{db}];"),
-        );
+        batch(&server.conn, &format!("DROP DATABASE IF EXISTS [{db}]; CREATE DATABASE [{db}];"));
         batch(
             &server.conn_with(&format!("Database={db}")),
             &format!(
@@ -105,10 +102,7 @@ fn live_validate_between_two_databases_names_the_differing_row() {
     let (code, text) =
         run(&["validate", "--source", &a, "--target", &b, "--out", &out.display().to_string(), "--json"]);
     for db in ["cutover_live_a", "cutover_live_b"] {
-        batch(
-            &server.conn,
-            &format!("ALTER DATABASE [{db}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE [{db}];"),
-        );
+        batch(&server.conn, &format!("DROP DATABASE IF EXISTS [{db}];"));
     }
     assert_eq!(code, Some(1), "the case-only email change is a difference: {text}");
     assert!(text.contains("dbo.customers"), "{text}");
