@@ -29,7 +29,15 @@ pub trait ResultSink {
     /// A result set starts; `columns` carry SQL Server types and nullability.
     fn columns(&mut self, columns: &[Column]) -> Result<(), Stop>;
     /// One row, as SQLite stored it; the receiver converts each cell with its column's type.
+    /// `Err(Stop)` when the client is gone, or when a cell does not convert to its column's
+    /// type (then [`ResultSink::take_row_error`] says why).
     fn row(&mut self, cells: &[Cell<'_>]) -> Result<(), Stop>;
+    /// The error that made the last `row` stop (a value out of its column type's range, text
+    /// that is not a date…): the engine reports it as the statement's error, as SQL Server
+    /// does (e.g. 8115 arithmetic overflow), instead of ending the result set silently.
+    fn take_row_error(&mut self) -> Option<SqlError> {
+        None
+    }
     /// A statement finished; `rows` is the row count (SELECT rows sent, or DML rows affected),
     /// `None` for statements that have no count (DDL, SET, DECLARE).
     fn done(&mut self, rows: Option<u64>);

@@ -164,6 +164,10 @@ impl ResultSink for TdsSink<'_> {
         Ok(())
     }
 
+    fn take_row_error(&mut self) -> Option<SqlError> {
+        self.row_error.take()
+    }
+
     fn done(&mut self, rows: Option<u64>) {
         if let Some(e) = self.row_error.take() {
             self.error(&e);

@@ -14,7 +14,7 @@ use rusqlite::types::ValueRef;
 
 use super::errors::{Action, Failure};
 use super::session::Session;
-use crate::engine::{ResultColumn, ResultSink};
+use crate::engine::{ResultColumn, ResultSink, Stop};
 use crate::types::{Cell, Column, Len, SqlType};
 
 /// Rows with at most this many columns are passed from a stack buffer.
@@ -86,7 +86,10 @@ fn send_row(row: &rusqlite::Row<'_>, n: usize, sink: &mut dyn ResultSink) -> Res
         let cells: Vec<Cell<'_>> = (0..n).map(|i| cell(row.get_ref(i).unwrap_or(ValueRef::Null))).collect();
         sink.row(&cells)
     };
-    result.map_err(|_| Failure::Cancelled)
+    result.map_err(|Stop| match sink.take_row_error() {
+        Some(e) => Failure::Error(e),
+        None => Failure::Cancelled,
+    })
 }
 
 /// A SQLite value as a [`Cell`], borrowing it. Text that is not UTF-8 is passed as bytes.
