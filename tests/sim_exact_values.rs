@@ -7,7 +7,6 @@ mod common;
 use common::{TestServer, connect, sim};
 use cutover_mssql::Connection;
 use cutover_sim::server::TlsMode;
-use rust_decimal::Decimal;
 use tiberius::numeric::Numeric;
 
 async fn server() -> (TestServer, Connection) {
@@ -41,4 +40,116 @@ async fn an_integer_overflow_is_error_8115_not_an_empty_result() {
     // The connection stays usable and later statements still answer.
     let rows = conn.query_rows("SELECT 2147483646 + 1 AS x", &[]).await.unwrap();
     assert_eq!(rows[0].get::<i32, _>(0), Some(i32::MAX));
+}
+
+/// 12345678901234567890.1234567891 at scale 10: 30 digits, beyond a double's 15.
+fn big_decimal() -> Numeric {
+    Numeric::new_with_scale(123_456_789_012_345_678_901_234_567_891, 10)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_38_digit_decimal_keeps_every_digit_as_literal_parameter_and_column() {
+    let (_server, mut conn) = server().await;
+    // "decimal and numeric (Transact-SQL)": precision up to 38 digits, stored exactly.
+    let literal = "SELECT CAST(12345678901234567890.1234567891 AS decimal(38,10))";
+    assert_eq!(numeric(&mut conn, literal).await, big_decimal());
+    assert_eq!(numeric(&mut conn, "SELECT 12345678901234567890.1234567891").await, big_decimal());
+    let rows = conn.query_rows("SELECT @P1", &[&big_decimal()]).await.unwrap();
+    assert_eq!(rows[0].get::<Numeric, _>(0), Some(big_decimal()));
+
+    conn.simple_query("CREATE TABLE dbo.amounts (id int PRIMARY KEY, d decimal(38,10) NOT NULL)")
+        .await
+        .unwrap();
+    conn.execute("INSERT INTO dbo.amounts VALUES (1, @P1)", &[&big_decimal()]).await.unwrap();
+    conn.simple_query(
+        "INSERT INTO dbo.amounts VALUES (2, 12345678901234567890.1234567890), (3, -0.5), (4, 9.25)",
+    )
+    .await
+    .unwrap();
+    assert_eq!(numeric(&mut conn, "SELECT d FROM dbo.amounts WHERE id = 1").await, big_decimal());
+    // Comparisons and order are numeric and exact: the two big values differ in the 30th digit.
+    let ids = |rows: Vec<tiberius::Row>| rows.iter().map(|r| r.get::<i32, _>(0).unwrap()).collect::<Vec<_>>();
+    let rows = conn.query_rows("SELECT id FROM dbo.amounts WHERE d = @P1", &[&big_decimal()]).await.unwrap();
+    assert_eq!(ids(rows), vec![1]);
+    let rows = conn.query_rows("SELECT id FROM dbo.amounts ORDER BY d DESC", &[]).await.unwrap();
+    assert_eq!(ids(rows), vec![1, 2, 4, 3]);
+    let rows = conn.query_rows("SELECT id FROM dbo.amounts ORDER BY d + 0", &[]).await.unwrap();
+    assert_eq!(ids(rows), vec![3, 4, 2, 1]);
+    let rows = conn.query_rows("SELECT id FROM dbo.amounts WHERE d * 1 > 10 ORDER BY id", &[]).await.unwrap();
+    assert_eq!(ids(rows), vec![1, 2]);
+    // SUM of decimal(38,10) is decimal(38,10) ("SUM (Transact-SQL)"), exact.
+    let sum = numeric(&mut conn, "SELECT SUM(d) FROM dbo.amounts WHERE id <= 2").await;
+    assert_eq!(sum, Numeric::new_with_scale(246_913_578_024_691_357_802_469_135_781, 10));
+    assert_eq!(numeric(&mut conn, "SELECT MAX(d) FROM dbo.amounts").await, big_decimal());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn decimal_arithmetic_is_exact_at_sql_servers_precision_and_scale() {
+    let (_server, mut conn) = server().await;
+    // "Precision, scale, and length (Transact-SQL)": 1.0/3 is decimal(13,12) = 0.333333333333;
+    // times 3 it stays at scale 12: 0.999999999999, not 1.
+    assert_eq!(numeric(&mut conn, "SELECT 1.0/3*3").await, Numeric::new_with_scale(999_999_999_999, 12));
+    // 0.0000009000 (decimal(30,10)) × 1.0000000000 (decimal(30,10)) is decimal(38,6): 0.000001.
+    let sql = "SELECT CAST(0.0000009000 AS DECIMAL(30,10)) * CAST(1.0000000000 AS DECIMAL(30,10))";
+    assert_eq!(numeric(&mut conn, sql).await, Numeric::new_with_scale(1, 6));
+    // decimal(38,10) + decimal(10,10) keeps 28 integral places and scale 10.
+    let sql = "SELECT CAST(12345678901234567890.1234567891 AS decimal(38,10)) + CAST(0.0000000009 AS decimal(10,10))";
+    assert_eq!(
+        numeric(&mut conn, sql).await,
+        Numeric::new_with_scale(123_456_789_012_345_678_901_234_567_900, 10)
+    );
+    // Beyond 38 digits: 8115.
+    let sql = "SELECT CAST(99999999999999999999999999999999999999 AS decimal(38,0)) + 1";
+    assert_eq!(error_number(&mut conn, sql).await, 8115);
+    // A variable compares by value ("Comparison Operators"): 7.5 < 10.
+    let rows = conn
+        .query_rows("DECLARE @d decimal(10,2) = 7.5; SELECT CASE WHEN @d < 10 THEN 1 ELSE 0 END", &[])
+        .await
+        .unwrap();
+    assert_eq!(rows[0].get::<i32, _>(0), Some(1));
+}
+
+/// The money values of `sql`'s first column, as exact text: tiberius decodes money into an
+/// f64, so each value is sent as `CONVERT(varchar, m, 2)` ("CAST and CONVERT (Transact-SQL)":
+/// money style 2 has no commas and four digits after the point).
+async fn money_texts(conn: &mut Connection, sql: &str) -> Vec<String> {
+    let rows = conn.query_rows(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.iter().map(|r| r.get::<&str, _>(0).expect("not NULL").to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn money_at_its_limits_comes_back_whole() {
+    let (_server, mut conn) = server().await;
+    // "money and smallmoney (Transact-SQL)": -922,337,203,685,477.5808 to 922,337,203,685,477.5807.
+    let sql = "SELECT CONVERT(varchar(30), CAST(922337203685477.5807 AS money), 2) \
+               UNION ALL SELECT CONVERT(varchar(30), CAST(-922337203685477.5808 AS money), 2)";
+    assert_eq!(money_texts(&mut conn, sql).await, ["922337203685477.5807", "-922337203685477.5808"]);
+    conn.simple_query("CREATE TABLE dbo.ledger (id int PRIMARY KEY, m money NOT NULL)").await.unwrap();
+    conn.simple_query(
+        "INSERT INTO dbo.ledger VALUES (1, 922337203685477.5807), (2, -922337203685477.5808), (3, 1.5)",
+    )
+    .await
+    .unwrap();
+    let sql = "SELECT CONVERT(varchar(30), m, 2) FROM dbo.ledger ORDER BY id";
+    assert_eq!(
+        money_texts(&mut conn, sql).await,
+        ["922337203685477.5807", "-922337203685477.5808", "1.5000"]
+    );
+    // The raw column streams too (as tiberius's f64), every row of it.
+    let rows = conn.query_rows("SELECT m FROM dbo.ledger ORDER BY m", &[]).await.unwrap();
+    let got: Vec<Option<f64>> = rows.iter().map(|r| r.get::<f64, _>(0)).collect();
+    assert_eq!(got, vec![Some(-922337203685477.5808), Some(1.5), Some(922337203685477.5807)]);
+    // money + money is money ("Data type precedence"); one more cent overflows it: 8115, not a
+    // silently empty result. (money + 0.01 would be decimal, which decimal outranks.)
+    let sql = "SELECT m + CAST(0.01 AS money) FROM dbo.ledger WHERE id = 1";
+    assert_eq!(error_number(&mut conn, sql).await, 8115);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_raised_inside_expressions_keep_their_sql_server_number() {
+    let (_server, mut conn) = server().await;
+    // "MSSQLSERVER_8134": Divide by zero error encountered.
+    assert_eq!(error_number(&mut conn, "SELECT 1/0").await, 8134);
+    // "CAST and CONVERT (Transact-SQL)": a string that is not a number fails with 245.
+    assert_eq!(error_number(&mut conn, "SELECT CAST('abc' AS int)").await, 245);
 }

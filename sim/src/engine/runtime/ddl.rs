@@ -9,7 +9,7 @@ use super::objects::{TableRef, display_name, meta_error};
 use super::session::Session;
 use crate::engine::{ColumnDef, DropKind, IndexDef, KeyDef, ObjectName, ResultColumn, Step, TableDef};
 use crate::error::SqlError;
-use crate::types::{Len, SqlType};
+use crate::types::{Len, SqlType, storage};
 
 /// The instance default collation's SQLite collation.
 const CI: &str = "tsql_ci";
@@ -678,7 +678,9 @@ impl Session {
                 .conn
                 .prepare(&format!("SELECT * FROM {}.{}", quote(alias), quote(&sqlite_name)))
                 .map_err(|e| self.sql_error(e, Action::Select))?;
-            stmt.columns().map(|c| (c.name().to_string(), c.decl_type().and_then(SqlType::parse))).collect()
+            stmt.columns()
+                .map(|c| (c.name().to_string(), c.decl_type().and_then(storage::parse_declared_type)))
+                .collect()
         };
         for (i, (col_name, decl)) in declared.iter().enumerate() {
             let given = columns.get(i).filter(|_| columns.len() == declared.len());
@@ -1064,7 +1066,7 @@ fn column_sql(col: &ColumnDef, rowid_alias: bool, forced_not_null: bool) -> Stri
         return format!("{} INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", quote(&col.name));
     }
     // The type is quoted so `nvarchar(max)` is legal; SQLite keeps the text as the declared type.
-    let mut s = format!("{} {}", quote(&col.name), quote(&col.ty.to_sql()));
+    let mut s = format!("{} {}", quote(&col.name), quote(&storage::declared_type(&col.ty)));
     if let Some((_, expr)) = &col.computed {
         s.push_str(&format!(" GENERATED ALWAYS AS ({expr}) VIRTUAL"));
         return s;
@@ -1079,6 +1081,9 @@ fn column_sql(col: &ColumnDef, rowid_alias: bool, forced_not_null: bool) -> Stri
     } else if col.ty == SqlType::UniqueIdentifier {
         s.push_str(" COLLATE ");
         s.push_str(GUID);
+    } else if let Some(collation) = storage::decimal_collation(&col.ty) {
+        s.push_str(" COLLATE ");
+        s.push_str(collation);
     }
     // Identity columns outside the rowid path are filled by a trigger after the insert.
     if (!col.nullable || forced_not_null) && col.identity.is_none() {

@@ -15,6 +15,7 @@ use rusqlite::types::ValueRef;
 use super::errors::{Action, Failure};
 use super::session::Session;
 use crate::engine::{ResultColumn, ResultSink, Stop};
+use crate::types::storage::parse_declared_type;
 use crate::types::{Cell, Column, Len, SqlType};
 
 /// Rows with at most this many columns are passed from a stack buffer.
@@ -30,7 +31,7 @@ pub(crate) fn run_query(
     let mut stmt = session.conn.prepare_cached(sql).map_err(|e| session.sql_error(e, Action::Select))?;
     session.bind(&mut stmt)?;
     let declared: Vec<(String, Option<SqlType>)> =
-        stmt.columns().map(|c| (c.name().to_string(), c.decl_type().and_then(SqlType::parse))).collect();
+        stmt.columns().map(|c| (c.name().to_string(), c.decl_type().and_then(parse_declared_type))).collect();
     let result = stream_rows(session, stmt.raw_query(), columns, &declared, sink);
     session.scanned.set(stmt.reset_status(rusqlite::StatementStatus::FullscanStep).max(0) as u64);
     result
