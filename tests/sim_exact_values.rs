@@ -153,3 +153,35 @@ async fn errors_raised_inside_expressions_keep_their_sql_server_number() {
     // "CAST and CONVERT (Transact-SQL)": a string that is not a number fails with 245.
     assert_eq!(error_number(&mut conn, "SELECT CAST('abc' AS int)").await, 245);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn smalldatetime_out_of_range_is_an_error_and_rounds_to_the_minute() {
+    let (_server, mut conn) = server().await;
+    conn.simple_query("CREATE TABLE dbo.visits (id int PRIMARY KEY, at smalldatetime NULL)").await.unwrap();
+    // "smalldatetime (Transact-SQL)": 1900-01-01 through 2079-06-06. A string beyond it is 242
+    // ("The conversion of a varchar data type to a smalldatetime data type resulted in an
+    // out-of-range value"), a date/time value 298 ("… smalldatetime overflow error").
+    assert_eq!(error_number(&mut conn, "INSERT INTO dbo.visits VALUES (1, '2079-06-07')").await, 242);
+    assert_eq!(error_number(&mut conn, "INSERT INTO dbo.visits VALUES (2, '1899-12-31 23:59')").await, 242);
+    assert_eq!(error_number(&mut conn, "SELECT CAST('2080-01-01' AS smalldatetime)").await, 242);
+    let late = chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+    let err = conn.execute("INSERT INTO dbo.visits VALUES (3, @P1)", &[&late]).await.unwrap_err();
+    assert_eq!(err.sql().map(|e| e.number), Some(298), "{err}");
+    let sql = "SELECT DATEADD(year, 100, CAST('2000-01-01' AS smalldatetime))";
+    // "DATEADD (Transact-SQL)": a result beyond the type's range is 517.
+    assert_eq!(error_number(&mut conn, sql).await, 517);
+    // Nothing was stored, so the table still reads.
+    let rows = conn.query_rows("SELECT COUNT(*) FROM dbo.visits", &[]).await.unwrap();
+    assert_eq!(rows[0].get::<i32, _>(0), Some(0));
+    // 29.998 seconds and less round down, 29.999 and more up; 2079-06-06 23:59 is the last value.
+    conn.simple_query(
+        "INSERT INTO dbo.visits VALUES (4, '2007-05-08 12:35:29.998'), (5, '2007-05-08 12:35:29.999'), \
+         (6, '2079-06-06 23:59')",
+    )
+    .await
+    .unwrap();
+    let rows = conn.query_rows("SELECT at FROM dbo.visits ORDER BY id", &[]).await.unwrap();
+    let at: Vec<String> =
+        rows.iter().map(|r| r.get::<chrono::NaiveDateTime, _>(0).unwrap().to_string()).collect();
+    assert_eq!(at, ["2007-05-08 12:35:00", "2007-05-08 12:36:00", "2079-06-06 23:59:00"]);
+}
