@@ -185,3 +185,35 @@ async fn smalldatetime_out_of_range_is_an_error_and_rounds_to_the_minute() {
         rows.iter().map(|r| r.get::<chrono::NaiveDateTime, _>(0).unwrap().to_string()).collect();
     assert_eq!(at, ["2007-05-08 12:35:00", "2007-05-08 12:36:00", "2079-06-06 23:59:00"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_loaded_money_rows_are_all_there_to_the_last_digit() {
+    use tiberius::IntoRow;
+    let (_server, mut conn) = server().await;
+    conn.simple_query(
+        "CREATE TABLE dbo.payments (id int NOT NULL PRIMARY KEY, m money NOT NULL, sm smallmoney NULL)",
+    )
+    .await
+    .unwrap();
+    // "money and smallmoney (Transact-SQL)": money's largest value and smallmoney's smallest.
+    let rows = [
+        (
+            1,
+            Numeric::new_with_scale(9_223_372_036_854_775_807, 4),
+            Some(Numeric::new_with_scale(-2_147_483_648, 4)),
+        ),
+        (2, Numeric::new_with_scale(1234, 2), None),
+        (3, Numeric::new_with_scale(-5, 4), Some(Numeric::new_with_scale(15, 1))),
+    ];
+    let mut bulk = conn.client_mut().bulk_insert("dbo.payments").await.unwrap();
+    for (id, m, sm) in rows {
+        bulk.send((id, m, sm).into_row()).await.unwrap();
+    }
+    assert_eq!(bulk.finalize().await.unwrap().total(), 3);
+    let sql = "SELECT CONVERT(varchar(30), m, 2) + '|' + ISNULL(CONVERT(varchar(30), sm, 2), 'NULL') \
+               FROM dbo.payments ORDER BY id";
+    assert_eq!(
+        money_texts(&mut conn, sql).await,
+        ["922337203685477.5807|-214748.3648", "12.3400|NULL", "-0.0005|1.5000"]
+    );
+}
