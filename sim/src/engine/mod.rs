@@ -47,8 +47,22 @@ pub trait ResultSink {
     fn info(&mut self, number: i32, message: &str);
     /// The session's current database changed (USE): the server sends an ENVCHANGE.
     fn database_changed(&mut self, from: &str, to: &str);
+    /// The outermost transaction began, committed or rolled back: the server sends ENVCHANGE
+    /// 8, 9 or 10 with the transaction descriptor (MS-TDS 2.2.7.9).
+    fn transaction_changed(&mut self, change: TransactionChange) {
+        let _ = change;
+    }
     /// True once the client has sent ATTENTION; the engine stops at the next row.
     fn cancelled(&self) -> bool;
+}
+
+/// A transaction boundary, with its 8-byte descriptor (drivers echo it in the ALL_HEADERS
+/// transaction-descriptor header of later requests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransactionChange {
+    Begin(u64),
+    Commit(u64),
+    Rollback(u64),
 }
 
 /// A table, view or catalog view name as written: `[db].[schema].[name]`, any part optional but
@@ -229,9 +243,19 @@ pub enum Step {
         sql: String,
         targets: Vec<String>,
     },
-    Begin,
+    /// BEGIN TRAN [name]
+    Begin {
+        name: Option<String>,
+    },
     Commit,
-    Rollback,
+    /// ROLLBACK [TRAN [name]]: `name` may be the outermost transaction's or a savepoint's.
+    Rollback {
+        name: Option<String>,
+    },
+    /// SAVE TRAN name
+    Save {
+        name: String,
+    },
     /// SET NOCOUNT ON, SET DEADLOCK_PRIORITY LOW, SET TRANSACTION ISOLATION LEVEL …: accepted.
     SetOption {
         name: String,

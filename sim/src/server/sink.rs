@@ -5,10 +5,10 @@
 //! every DONE but the last carries MORE (clients count a stray DONE as a zero row count). In an
 //! RPC, statements end in DONEINPROC and the call ends in RETURNSTATUS + DONEPROC.
 
-use crate::engine::{ResultSink, Stop};
+use crate::engine::{ResultSink, Stop, TransactionChange};
 use crate::error::SqlError;
 use crate::tds::packet::{MessageWriter, PacketType};
-use crate::tds::tokens::{self, DoneKind, DoneStatus};
+use crate::tds::tokens::{self, DoneKind, DoneStatus, EnvChange};
 use crate::tds::values;
 use crate::types::{Cell, Column};
 use bytes::Bytes;
@@ -193,6 +193,16 @@ impl ResultSink for TdsSink<'_> {
     fn database_changed(&mut self, from: &str, to: &str) {
         self.flush_pending(true);
         tokens::write_env_database(self.out.buf_mut(), to, from);
+    }
+
+    fn transaction_changed(&mut self, change: TransactionChange) {
+        self.flush_pending(true);
+        let env = match change {
+            TransactionChange::Begin(d) => EnvChange::BeginTransaction(d.to_le_bytes()),
+            TransactionChange::Commit(d) => EnvChange::CommitTransaction(d.to_le_bytes()),
+            TransactionChange::Rollback(d) => EnvChange::RollbackTransaction(d.to_le_bytes()),
+        };
+        tokens::write_env_change(self.out.buf_mut(), &env);
     }
 
     fn cancelled(&self) -> bool {

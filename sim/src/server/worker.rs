@@ -229,25 +229,19 @@ impl BulkState {
     }
 }
 
-/// TM_BEGIN_XACT (5), TM_COMMIT_XACT (7), TM_ROLLBACK_XACT (8), TM_SAVE_XACT (9); the rest are
-/// acknowledged without effect.
+/// A transaction-manager request (begin/commit/rollback/save from drivers that use them).
 fn run_transaction_manager(session: &mut Session, payload: &[u8], sink: &mut TdsSink<'_>) {
-    let request =
-        skip_all_headers(payload).and_then(|b| b.get(..2)).map(|b| u16::from_le_bytes([b[0], b[1]]));
-    let sql = match request {
-        Some(5) => "BEGIN TRANSACTION",
-        Some(7) => "COMMIT TRANSACTION",
-        Some(8) => "ROLLBACK TRANSACTION",
-        _ => "",
-    };
-    if !sql.is_empty() {
-        session.execute(sql, &[], sink);
+    match crate::tds::tm::decode(payload) {
+        Ok(request) => session.transaction_request(&request, sink),
+        Err(e) => {
+            sink.error(&SqlError::new(
+                4002,
+                16,
+                format!("The incoming tabular data stream (TDS) protocol stream is incorrect: {e}."),
+            ));
+            sink.done(None);
+        }
     }
-}
-
-fn skip_all_headers(payload: &[u8]) -> Option<&[u8]> {
-    let total = u32::from_le_bytes(payload.get(..4)?.try_into().ok()?) as usize;
-    payload.get(total..)
 }
 
 /// The successful login reply: database, language, collation and packet-size changes, the

@@ -1,8 +1,6 @@
 //! Executing one [`Step`]: queries (streamed), DML, variables, transactions, USE, PRINT.
 //! DDL steps are in [`super::ddl`].
 
-use std::sync::atomic::Ordering;
-
 use rusqlite::types::Value as Stored;
 
 use super::errors::{Action, Failure};
@@ -41,9 +39,10 @@ impl Session {
             }
             Step::Declare { name, ty, init } => self.declare(name, *ty, init.as_deref()).map(|_| None),
             Step::Assign { sql, targets } => self.assign(sql, targets),
-            Step::Begin => self.begin().map(|_| None),
-            Step::Commit => self.commit().map(|_| None),
-            Step::Rollback => self.rollback().map(|_| None),
+            Step::Begin { name } => self.begin(name.as_deref(), sink).map(|_| None),
+            Step::Commit => self.commit(sink).map(|_| None),
+            Step::Rollback { name } => self.rollback(name.as_deref(), sink).map(|_| None),
+            Step::Save { name } => self.save(name).map(|_| None),
             Step::SetOption { name, value } => {
                 self.set_option(name, value);
                 Ok(None)
@@ -170,68 +169,17 @@ impl Session {
         Ok(None)
     }
 
-    fn begin(&mut self) -> Result<(), Failure> {
-        if self.trancount == 0 && self.conn.is_autocommit() {
-            // IMMEDIATE: the database's write lock is taken (waiting up to the busy timeout) when
-            // the transaction starts. A deferred transaction that read first and writes later
-            // would fail at once when another session wrote meanwhile (SQLite cannot upgrade its
-            // snapshot), where SQL Server's row locks would simply wait.
-            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.sql_error(e, Action::Other))?;
-        }
-        self.trancount += 1;
-        self.after_transaction_statement();
-        Ok(())
-    }
-
-    fn commit(&mut self) -> Result<(), Failure> {
-        self.sync_transaction_state();
-        if self.trancount == 0 {
-            return Err(SqlError::new(
-                3902,
-                16,
-                "The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION.",
-            )
-            .into());
-        }
-        if self.trancount == 1 && !self.conn.is_autocommit() {
-            self.conn.execute_batch("COMMIT").map_err(|e| self.sql_error(e, Action::Other))?;
-        }
-        self.trancount -= 1;
-        self.after_transaction_statement();
-        Ok(())
-    }
-
-    pub(super) fn rollback(&mut self) -> Result<(), Failure> {
-        self.sync_transaction_state();
-        if self.trancount == 0 {
-            return Err(SqlError::new(
-                3903,
-                16,
-                "The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION.",
-            )
-            .into());
-        }
-        if !self.conn.is_autocommit() {
-            self.conn.execute_batch("ROLLBACK").map_err(|e| self.sql_error(e, Action::Other))?;
-        }
-        self.trancount = 0;
-        // Rolled-back DDL may have changed what the catalog temp tables describe.
-        self.catalog_fresh.clear();
-        let db = self.database();
-        self.bump_writes(&db);
-        self.after_transaction_statement();
-        Ok(())
-    }
-
-    fn after_transaction_statement(&mut self) {
-        self.shared.trancount.store(self.trancount as i64, Ordering::Relaxed);
-        self.set_rowcount(0);
-    }
-
     fn set_option(&mut self, name: &str, value: &str) {
         let on = value.trim().eq_ignore_ascii_case("ON");
         if name.trim().eq_ignore_ascii_case("NOCOUNT") {
             self.nocount = on;
+        }
+        if name.trim().eq_ignore_ascii_case("TRANSACTION ISOLATION LEVEL")
+            && let Some((_, level)) = super::transaction::ISOLATION_LEVELS
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(value.trim()))
+        {
+            self.set_isolation(*level);
         }
         self.set_rowcount(0);
     }

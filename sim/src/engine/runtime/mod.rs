@@ -33,6 +33,7 @@ mod reset;
 pub mod session;
 pub mod sink;
 mod stream;
+mod transaction;
 pub(crate) mod xe;
 
 #[cfg(test)]

@@ -61,6 +61,10 @@ pub struct Session {
     /// The current batch's RPC parameters, lower-case names with `@`.
     pub(crate) params: Vec<(String, SqlType, Stored)>,
     pub(crate) trancount: u32,
+    /// The open transaction's name, savepoints and descriptor.
+    pub(crate) tran: super::transaction::OpenTransaction,
+    /// The transaction isolation level (1 read uncommitted … 5 snapshot; 2 by default).
+    pub(crate) isolation: u8,
     pub(crate) nocount: bool,
     /// Catalog temp tables filled so far: key → (DDL generation, write generation) at fill time.
     pub(crate) catalog_fresh: HashMap<String, (i64, u64)>,
@@ -133,6 +137,8 @@ impl Session {
             vars: HashMap::new(),
             params: Vec::new(),
             trancount: 0,
+            tran: Default::default(),
+            isolation: 2,
             nocount: false,
             catalog_fresh: HashMap::new(),
             last_target: None,
@@ -280,7 +286,7 @@ impl Session {
 
     /// Reports a failure: cancellation stops quietly; an error is sent with its DONE.
     pub(crate) fn report(&mut self, failure: Failure, sink: &mut dyn ResultSink) -> Flow {
-        self.sync_transaction_state();
+        self.sync_transaction_state(sink);
         match failure {
             Failure::Cancelled => Flow::Stop,
             Failure::Error(mut e) => {
@@ -297,14 +303,6 @@ impl Session {
                 if abort { Flow::Abort } else { Flow::Continue }
             }
         }
-    }
-
-    /// After an error SQLite may have rolled the transaction back (interrupt, busy, full).
-    pub(crate) fn sync_transaction_state(&mut self) {
-        if self.trancount > 0 && self.conn.is_autocommit() {
-            self.trancount = 0;
-        }
-        self.shared.trancount.store(self.trancount as i64, Ordering::Relaxed);
     }
 
     /// The SQLite schema name of a database on this connection, attaching it if needed.

@@ -491,10 +491,10 @@ fn session_statements() {
     assert_eq!(opt(3), ("ANSI_NULLS".into(), "ON".into()));
     assert_eq!(opt(4), ("QUOTED_IDENTIFIER".into(), "ON".into()));
     assert_eq!(opt(5), ("LOCK_TIMEOUT".into(), "-1".into()));
-    assert!(matches!(all[6], Step::Begin));
+    assert!(matches!(all[6], Step::Begin { .. }));
     assert!(matches!(all[7], Step::Commit));
-    assert!(matches!(all[8], Step::Begin));
-    assert!(matches!(all[9], Step::Rollback));
+    assert!(matches!(all[8], Step::Begin { .. }));
+    assert!(matches!(all[9], Step::Rollback { .. }));
     assert_eq!(all[10], Step::Use { database: "master".into() });
     assert_eq!(all[11], Step::Declare { name: "@a".into(), ty: SqlType::Int, init: Some("1".into()) });
     assert_eq!(all[12], Step::Declare { name: "@b".into(), ty: SqlType::NVarChar(Len::N(10)), init: None });

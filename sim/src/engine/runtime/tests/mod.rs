@@ -9,6 +9,7 @@ mod dmv;
 mod instances;
 mod perf;
 mod tables;
+mod transactions;
 
 use super::catalog::{CatalogNeed, SessionCatalog};
 use super::{CollectSink, Instance, InstanceConfig, LoginDef, Session};

@@ -319,7 +319,7 @@ pub(crate) fn sessions(session: &Session) -> RowSet {
             int(1),
             int(1),
             int(1),
-            int(2),
+            int(info.isolation_level),
             int(-1),
             int(0),
             int(g(|a| a.rows.load(Relaxed) as i64)),
