@@ -160,8 +160,12 @@ impl Session {
         if let Some(values) = last {
             for ((target, ty), value) in targets.iter().zip(&types).zip(values) {
                 let value = convert(ty, value)?;
-                if let Some(var) = self.vars.get_mut(&target.to_ascii_lowercase()) {
+                let key = target.to_ascii_lowercase();
+                if let Some(var) = self.vars.get_mut(&key) {
                     var.value = value;
+                } else if let Some(param) = self.params.iter_mut().find(|(n, _, _)| *n == key) {
+                    // An RPC parameter (an OUTPUT parameter's new value goes back to the client).
+                    param.2 = value;
                 }
             }
         }
