@@ -127,6 +127,14 @@ pub trait Catalog {
         let _ = table;
         Vec::new()
     }
+    /// Checks an INSERT's explicit column list (`None`: no list) against the table's IDENTITY
+    /// column and the session's `SET IDENTITY_INSERT` ("SET IDENTITY_INSERT (Transact-SQL)"):
+    /// 544 for an identity value while it is OFF, 545 for none while it is ON. The default
+    /// (no identity columns) accepts everything.
+    fn check_identity_insert(&self, table: &ObjectName, columns: Option<&[String]>) -> Result<(), SqlError> {
+        let _ = (table, columns);
+        Ok(())
+    }
 }
 
 /// A result column as the translator derived it. `ty: None` means "unknown from the T-SQL":

@@ -243,11 +243,11 @@ impl FunctionContext for SessionShared {
             "LANGUAGE" => Value::Str("us_english".to_string()),
             "LANGID" | "NESTLEVEL" | "PROCID" | "FETCH_STATUS" | "DATEFIRST_OFFSET" => Value::Int(0),
             "DATEFIRST" => Value::Int(7),
-            "LOCK_TIMEOUT" => Value::Int(-1),
+            "LOCK_TIMEOUT" => Value::Int(lock(&self.options).lock_timeout),
             "MAX_CONNECTIONS" => Value::Int(32767),
             "MAX_PRECISION" => Value::Int(38),
-            "TEXTSIZE" => Value::Int(2_147_483_647),
-            "OPTIONS" => Value::Int(5496),
+            "TEXTSIZE" => Value::Int(lock(&self.options).textsize),
+            "OPTIONS" => Value::Int(lock(&self.options).bits),
             "MICROSOFTVERSION" => {
                 let major = id.major_version();
                 let build: i64 =

@@ -16,6 +16,9 @@ pub(crate) type Count = Option<u64>;
 
 impl Session {
     pub(crate) fn run_step(&mut self, step: &Step, sink: &mut dyn ResultSink) -> Result<Count, Failure> {
+        if writes(step) {
+            self.lock_for_writing()?;
+        }
         match step {
             Step::Query { sql, columns } => {
                 let n = stream::run_query(self, sql, columns, sink)?;
@@ -43,10 +46,7 @@ impl Session {
             Step::Commit => self.commit(sink).map(|_| None),
             Step::Rollback { name } => self.rollback(name.as_deref(), sink).map(|_| None),
             Step::Save { name } => self.save(name).map(|_| None),
-            Step::SetOption { name, value } => {
-                self.set_option(name, value);
-                Ok(None)
-            }
+            Step::SetOption { name, value } => self.set_option(name, value).map(|_| None),
             Step::Print { expr } => {
                 let text = match self.scalar(&format!("SELECT {expr}"))? {
                     Stored::Null => String::new(),
@@ -173,21 +173,6 @@ impl Session {
         Ok(None)
     }
 
-    fn set_option(&mut self, name: &str, value: &str) {
-        let on = value.trim().eq_ignore_ascii_case("ON");
-        if name.trim().eq_ignore_ascii_case("NOCOUNT") {
-            self.nocount = on;
-        }
-        if name.trim().eq_ignore_ascii_case("TRANSACTION ISOLATION LEVEL")
-            && let Some((_, level)) = super::transaction::ISOLATION_LEVELS
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(value.trim()))
-        {
-            self.set_isolation(*level);
-        }
-        self.set_rowcount(0);
-    }
-
     /// Turns a rusqlite error into the SQL Server error, naming the constraint from metadata.
     pub(crate) fn sql_error(&self, err: rusqlite::Error, action: Action) -> Failure {
         match super::errors::classify(&err) {
@@ -196,6 +181,20 @@ impl Session {
             Err(f) => f,
         }
     }
+}
+
+/// Steps that write the database: inside a transaction they take the write lock first.
+fn writes(step: &Step) -> bool {
+    matches!(
+        step,
+        Step::Modify { .. }
+            | Step::CreateTable(_)
+            | Step::CreateIndex(_)
+            | Step::CreateView { .. }
+            | Step::Drop { .. }
+            | Step::AlterTableAdd { .. }
+            | Step::Truncate { .. }
+    )
 }
 
 /// Converts a value to a variable's declared type (error 245 when it cannot be).

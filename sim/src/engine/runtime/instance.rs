@@ -57,6 +57,8 @@ pub struct SessionInfo {
     pub login_time: NaiveDateTime,
     /// `sys.dm_exec_sessions.transaction_isolation_level` (1 read uncommitted … 5 snapshot).
     pub isolation_level: u8,
+    /// The session's SET options, as `sys.dm_exec_sessions` shows them.
+    pub options: super::options::SessionOptions,
 }
 
 pub(crate) struct Inner {
@@ -256,6 +258,7 @@ impl Instance {
             host_name: host_name.to_string(),
             login_time: self.now_utc(),
             isolation_level: 2,
+            options: Default::default(),
         });
         let session = Session::open(self.clone(), spid, state.def.name.clone(), &db)
             .inspect_err(|_| self.release_spid(spid))?;

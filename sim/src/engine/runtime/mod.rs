@@ -28,6 +28,7 @@ pub(crate) mod instance_objects;
 mod lexer;
 pub mod lifecycle;
 mod objects;
+pub mod options;
 mod query_store;
 mod reset;
 pub mod session;

@@ -41,6 +41,8 @@ pub(crate) struct SessionShared {
     pub error: AtomicI64,
     /// A second connection for catalog lookups made from inside SQL functions (OBJECT_ID…).
     pub lookup: Mutex<Option<(String, Connection)>>,
+    /// SET options (`@@OPTIONS`, `@@LOCK_TIMEOUT`, `@@TEXTSIZE`, IDENTITY_INSERT).
+    pub options: Mutex<super::options::SessionOptions>,
 }
 
 impl SessionShared {
@@ -126,9 +128,11 @@ impl Session {
             trancount: AtomicI64::new(0),
             error: AtomicI64::new(0),
             lookup: Mutex::new(None),
+            options: Mutex::new(Default::default()),
         });
         let conn = open_connection(db, &shared)
             .map_err(|e| SqlError::new(4060, 11, format!("Cannot open database \"{}\": {e}", db.name)))?;
+        let _ = conn.busy_timeout(super::options::SessionOptions::default().lock_wait());
         Ok(Session {
             shared,
             conn,
@@ -232,12 +236,16 @@ impl Session {
                 (step, catalog.into_needs())
             };
             let flow = match &step {
-                Ok(step) => match self.refresh_catalog(&needs) {
+                Ok(step) => match self
+                    .refresh_catalog(&needs)
+                    .map_err(Failure::Error)
+                    .and_then(|_| self.begin_implicitly(step, &needs, sink))
+                {
                     Ok(()) => {
                         self.note_blocker(&mut mark, step, &needs);
                         self.run_translated(step, &needs, sink)
                     }
-                    Err(e) => self.report(Failure::Error(e), sink),
+                    Err(f) => self.report(f, sink),
                 },
                 Err(e) => self.report(Failure::Error(e.clone()), sink),
             };
@@ -261,13 +269,15 @@ impl Session {
         sink: &mut dyn ResultSink,
     ) -> Flow {
         match step {
-            Step::CreateView { .. } => match self.create_view_from(step, needs) {
-                Ok(()) => {
-                    sink.done(None);
-                    Flow::Continue
+            Step::CreateView { .. } => {
+                match self.lock_for_writing().and_then(|_| self.create_view_from(step, needs)) {
+                    Ok(()) => {
+                        sink.done(None);
+                        Flow::Continue
+                    }
+                    Err(e) => self.report(e, sink),
                 }
-                Err(e) => self.report(e, sink),
-            },
+            }
             _ => self.execute_step(step, sink),
         }
     }
@@ -294,10 +304,17 @@ impl Session {
                     e.line = self.line.max(1);
                 }
                 self.shared.error.store(i64::from(e.number), Ordering::Relaxed);
-                let abort = aborts_batch(e.number);
+                // "SET XACT_ABORT": with it ON a run-time error (not a compile error such as a
+                // syntax error) rolls the whole transaction back and ends the batch.
+                let compile_error = e.class == 15 || e.number == 40517;
+                let xact_abort = e.class >= 11 && !compile_error && self.options().is_on("XACT_ABORT");
+                let abort = aborts_batch(e.number) || xact_abort;
                 sink.error(&e);
-                if matches!(e.number, 2627 | 2601 | 515 | 547 | 8152 | 2628) {
+                if matches!(e.number, 2627 | 2601 | 515 | 547 | 8152 | 2628) && !xact_abort {
                     sink.info(3621, "The statement has been terminated.");
+                }
+                if xact_abort && self.trancount > 0 {
+                    let _ = self.rollback_all(sink);
                 }
                 sink.done(None);
                 if abort { Flow::Abort } else { Flow::Continue }
@@ -344,6 +361,7 @@ impl Session {
             let conn = open_connection(&db, &self.shared)
                 .map_err(|e| SqlError::new(4060, 11, format!("Cannot open database \"{}\": {e}", db.name)))?;
             self.conn = conn;
+            let _ = self.conn.busy_timeout(self.options().lock_wait());
             self.main_db = db.name.clone();
             self.attached.borrow_mut().clear();
             self.catalog_fresh.clear();

@@ -58,8 +58,9 @@ fn stream_rows(
     if sink.columns(&result_columns).is_err() {
         return Err(Failure::Cancelled);
     }
+    let limits = text_limits(session, &result_columns);
     let Some(first) = first else { return Ok(0) };
-    send_row(first, n, sink)?;
+    send_row(first, n, limits.as_deref(), sink)?;
     let mut sent = 1u64;
     loop {
         if sink.cancelled() {
@@ -67,7 +68,7 @@ fn stream_rows(
         }
         match rows.next() {
             Ok(Some(row)) => {
-                send_row(row, n, sink)?;
+                send_row(row, n, limits.as_deref(), sink)?;
                 sent += 1;
             }
             Ok(None) => return Ok(sent),
@@ -76,15 +77,80 @@ fn stream_rows(
     }
 }
 
-fn send_row(row: &rusqlite::Row<'_>, n: usize, sink: &mut dyn ResultSink) -> Result<(), Failure> {
+/// How a large-value cell is cut to `SET TEXTSIZE`: at most this many characters (varchar),
+/// UTF-16 units (nvarchar) or bytes (varbinary).
+#[derive(Clone, Copy, Debug)]
+enum Limit {
+    Chars(usize),
+    Units(usize),
+    Bytes(usize),
+}
+
+/// "SET TEXTSIZE (Transact-SQL)": varchar(max), nvarchar(max), varbinary(max), text, ntext and
+/// image values a SELECT returns are cut to the session's text size (in bytes). `None` when it
+/// is the largest (the default), so ordinary streaming pays nothing.
+fn text_limits(session: &Session, columns: &[Column]) -> Option<Vec<Option<Limit>>> {
+    let size = session.options().textsize;
+    if size >= super::options::MAX_TEXTSIZE {
+        return None;
+    }
+    let size = size as usize;
+    Some(
+        columns
+            .iter()
+            .map(|c| match c.ty {
+                SqlType::VarChar(Len::Max) | SqlType::Text => Some(Limit::Chars(size)),
+                SqlType::NVarChar(Len::Max) | SqlType::NText => Some(Limit::Units(size / 2)),
+                SqlType::VarBinary(Len::Max) | SqlType::Image => Some(Limit::Bytes(size)),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+/// `cell` cut to `limit` (a borrowed prefix: nothing is copied).
+fn cut(cell: Cell<'_>, limit: Option<Limit>) -> Cell<'_> {
+    match (cell, limit) {
+        (Cell::Text(t), Some(Limit::Chars(n))) => {
+            Cell::Text(t.char_indices().nth(n).map_or(t, |(i, _)| &t[..i]))
+        }
+        (Cell::Text(t), Some(Limit::Units(n))) => {
+            let mut units = 0;
+            let end = t
+                .char_indices()
+                .find(|(_, ch)| {
+                    units += ch.len_utf16();
+                    units > n
+                })
+                .map_or(t.len(), |(i, _)| i);
+            Cell::Text(&t[..end])
+        }
+        (Cell::Blob(b), Some(Limit::Bytes(n))) => Cell::Blob(&b[..n.min(b.len())]),
+        (other, _) => other,
+    }
+}
+
+fn send_row(
+    row: &rusqlite::Row<'_>,
+    n: usize,
+    limits: Option<&[Option<Limit>]>,
+    sink: &mut dyn ResultSink,
+) -> Result<(), Failure> {
+    let value = |i: usize| {
+        let c = cell(row.get_ref(i).unwrap_or(ValueRef::Null));
+        match limits {
+            Some(l) => cut(c, l[i]),
+            None => c,
+        }
+    };
     let result = if n <= STACK_COLUMNS {
         let mut buf = [Cell::Null; STACK_COLUMNS];
         for (i, slot) in buf.iter_mut().take(n).enumerate() {
-            *slot = cell(row.get_ref(i).unwrap_or(ValueRef::Null));
+            *slot = value(i);
         }
         sink.row(&buf[..n])
     } else {
-        let cells: Vec<Cell<'_>> = (0..n).map(|i| cell(row.get_ref(i).unwrap_or(ValueRef::Null))).collect();
+        let cells: Vec<Cell<'_>> = (0..n).map(value).collect();
         sink.row(&cells)
     };
     result.map_err(|Stop| match sink.take_row_error() {

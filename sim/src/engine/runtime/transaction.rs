@@ -11,6 +11,15 @@
 //! - Each start and end of the outermost transaction is reported to the sink, which sends the
 //!   ENVCHANGE tokens 8 (begin, new value = the 8-byte descriptor), 9 (commit) and 10
 //!   (rollback, old value = the descriptor) drivers track transactions by (MS-TDS 2.2.7.9).
+//!
+//! Locking. SQLite has one writer per database where SQL Server locks rows. So that a
+//! transaction does not block others before it writes, READ COMMITTED (the default) and READ
+//! UNCOMMITTED transactions take SQLite's write lock only at their first write: until then
+//! each statement reads the latest committed data, as READ COMMITTED does. From the first
+//! write to COMMIT/ROLLBACK, other sessions' writes wait for it (up to `LOCK_TIMEOUT`, then
+//! 1222) — as they would on SQL Server only when they touch the same rows; readers never wait
+//! (WAL). REPEATABLE READ, SERIALIZABLE and SNAPSHOT transactions take the write lock at BEGIN,
+//! which keeps what they read stable (stricter than SQL Server, never laxer).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -33,6 +42,8 @@ pub(crate) struct OpenTransaction {
     pub savepoints: Vec<String>,
     /// The descriptor announced in the BEGIN ENVCHANGE (0 when none is open).
     pub descriptor: u64,
+    /// SQLite's transaction (and the database's write lock) is held.
+    pub locked: bool,
 }
 
 /// SQL Server limits transaction and savepoint names to 32 characters.
@@ -102,16 +113,22 @@ impl Session {
         if let Some(n) = name {
             check_name(n)?;
         }
-        if self.trancount == 0 && self.conn.is_autocommit() {
-            // IMMEDIATE: the database's write lock is taken (waiting up to the busy timeout) when
-            // the transaction starts. A deferred transaction that read first and writes later
-            // would fail at once when another session wrote meanwhile (SQLite cannot upgrade its
-            // snapshot), where SQL Server's row locks would simply wait.
-            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.sql_error(e, Action::Other))?;
+        if self.trancount == 0 {
             let sequence = NEXT_DESCRIPTOR.fetch_add(1, Ordering::Relaxed) & 0xFFFF_FFFF_FFFF;
             let descriptor = (u64::from(self.shared.spid) << 48) | sequence;
-            self.tran =
-                OpenTransaction { name: name.map(str::to_string), savepoints: Vec::new(), descriptor };
+            self.tran = OpenTransaction {
+                name: name.map(str::to_string),
+                savepoints: Vec::new(),
+                descriptor,
+                locked: false,
+            };
+            // REPEATABLE READ and stricter: lock now, so what this transaction reads stays.
+            if self.isolation >= 3 {
+                self.trancount = 1;
+                let locked = self.lock_for_writing();
+                self.trancount = 0;
+                locked?;
+            }
             sink.transaction_changed(TransactionChange::Begin(descriptor));
         }
         self.trancount += 1;
@@ -130,8 +147,10 @@ impl Session {
             )
             .into());
         }
-        if self.trancount == 1 && !self.conn.is_autocommit() {
-            self.conn.execute_batch("COMMIT").map_err(|e| self.sql_error(e, Action::Other))?;
+        if self.trancount == 1 {
+            if self.tran.locked && !self.conn.is_autocommit() {
+                self.conn.execute_batch("COMMIT").map_err(|e| self.sql_error(e, Action::Other))?;
+            }
             let ended = std::mem::take(&mut self.tran);
             sink.transaction_changed(TransactionChange::Commit(ended.descriptor));
         }
@@ -165,7 +184,7 @@ impl Session {
 
     /// Ends the whole transaction (ROLLBACK, or an error that dooms it).
     pub(crate) fn rollback_all(&mut self, sink: &mut dyn ResultSink) -> Result<(), Failure> {
-        if !self.conn.is_autocommit() {
+        if self.tran.locked && !self.conn.is_autocommit() {
             self.conn.execute_batch("ROLLBACK").map_err(|e| self.sql_error(e, Action::Other))?;
         }
         self.trancount = 0;
@@ -194,7 +213,7 @@ impl Session {
     /// SAVE TRAN name.
     pub(crate) fn save(&mut self, name: &str) -> Result<(), Failure> {
         check_name(name)?;
-        if self.trancount == 0 || self.conn.is_autocommit() {
+        if self.trancount == 0 {
             return Err(SqlError::new(
                 628,
                 16,
@@ -202,12 +221,51 @@ impl Session {
             )
             .into());
         }
+        self.lock_for_writing()?;
         let i = self.tran.savepoints.len();
         self.conn
             .execute_batch(&format!("SAVEPOINT \"tsql_save_{i}\""))
             .map_err(|e| self.sql_error(e, Action::Other))?;
         self.tran.savepoints.push(name.to_string());
         self.after_transaction_statement();
+        Ok(())
+    }
+
+    /// "SET IMPLICIT_TRANSACTIONS": while ON, a statement that reads or writes a table (or a
+    /// BEGIN TRAN) outside a transaction starts one, which COMMIT or ROLLBACK must end.
+    pub(crate) fn begin_implicitly(
+        &mut self,
+        step: &Step,
+        needs: &[super::catalog::CatalogNeed],
+        sink: &mut dyn ResultSink,
+    ) -> Result<(), Failure> {
+        if self.trancount > 0 || !self.options().is_on("IMPLICIT_TRANSACTIONS") {
+            return Ok(());
+        }
+        let reads_table = needs.iter().any(|n| matches!(n, super::catalog::CatalogNeed::UserObject { .. }));
+        let starts = match step {
+            Step::Query { .. } | Step::Assign { .. } => reads_table,
+            Step::Modify { .. }
+            | Step::CreateTable(_)
+            | Step::CreateIndex(_)
+            | Step::CreateView { .. }
+            | Step::Drop { .. }
+            | Step::AlterTableAdd { .. }
+            | Step::Truncate { .. }
+            | Step::Begin { .. } => true,
+            _ => false,
+        };
+        if starts { self.begin(None, sink) } else { Ok(()) }
+    }
+
+    /// Inside a transaction, takes SQLite's write lock before the first write (waiting for
+    /// another session's transaction up to `LOCK_TIMEOUT`); nothing outside one (each
+    /// statement is then its own transaction).
+    pub(crate) fn lock_for_writing(&mut self) -> Result<(), Failure> {
+        if self.trancount > 0 && !self.tran.locked && self.conn.is_autocommit() {
+            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.sql_error(e, Action::Other))?;
+            self.tran.locked = true;
+        }
         Ok(())
     }
 
@@ -219,7 +277,7 @@ impl Session {
     /// After an error SQLite may have rolled the transaction back (interrupt, busy, full): the
     /// session follows, and the client hears of the rollback.
     pub(crate) fn sync_transaction_state(&mut self, sink: &mut dyn ResultSink) {
-        if self.trancount > 0 && self.conn.is_autocommit() {
+        if self.trancount > 0 && self.tran.locked && self.conn.is_autocommit() {
             self.trancount = 0;
             let ended = std::mem::take(&mut self.tran);
             sink.transaction_changed(TransactionChange::Rollback(ended.descriptor));

@@ -168,6 +168,9 @@ impl Tr<'_> {
             return Err(SqlError::unsupported("INSERT into a table function"));
         };
         let (obj, resolved) = self.target(name)?;
+        let named: Vec<String> =
+            ins.columns.iter().map(|c| ident_parts(c).last().cloned().unwrap_or_default()).collect();
+        self.cat.check_identity_insert(&obj, (!named.is_empty()).then_some(named.as_slice()))?;
         let columns: Vec<crate::types::Column> = if ins.columns.is_empty() {
             let skip = self.cat.generated_columns(&obj);
             resolved

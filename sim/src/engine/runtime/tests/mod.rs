@@ -7,6 +7,7 @@ mod catalog_views;
 mod constraints;
 mod dmv;
 mod instances;
+mod options;
 mod perf;
 mod tables;
 mod transactions;
