@@ -150,6 +150,7 @@ async fn run_session(
             return Ok(());
         }
     };
+    session.set_client_address(peer);
     let spid = session.spid();
     let activity = session.activity();
     writer.write_all(&worker::login_response(&session, &shared, &login, packet_size)).await?;

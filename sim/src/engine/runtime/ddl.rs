@@ -126,22 +126,19 @@ impl Session {
     }
 
     pub(crate) fn create_table(&mut self, def: &TableDef) -> Result<(), Failure> {
-        let db = match &def.name.database {
-            Some(d) => self.database_entry(d)?.name.clone(),
-            None => self.database(),
-        };
+        let (db, alias) = self.home_of(&def.name)?;
         self.require_ddl("CREATE TABLE", &db)?;
-        let alias = self.schema_of(&db)?;
         if self.find_object(&ObjectName { database: Some(db.clone()), ..def.name.clone() })?.is_some() {
             return Err(SqlError::already_exists(&def.name.name).into());
         }
         validate_table(def)?;
-        self.in_savepoint(|s| s.create_table_inner(def, &db, &alias))?;
+        let object_id = self.in_savepoint(|s| s.create_table_inner(def, &db, &alias))?;
+        self.note_temp_table(&def.name, object_id);
         self.bump_writes(&db);
         Ok(())
     }
 
-    fn create_table_inner(&mut self, def: &TableDef, db: &str, alias: &str) -> Result<(), Failure> {
+    fn create_table_inner(&mut self, def: &TableDef, db: &str, alias: &str) -> Result<i64, Failure> {
         let schema = def.name.schema.clone().unwrap_or_else(|| "dbo".to_string());
         let schema_id = self.ensure_schema(alias, &schema)?;
         let table = def.name.name.as_str();
@@ -322,7 +319,7 @@ impl Session {
                 self.exec(&identity_triggers(alias, &sqlite_name, &col.name, object_id))?;
             }
         }
-        Ok(())
+        Ok(object_id)
     }
 
     fn referenced_table(
@@ -737,6 +734,7 @@ impl Session {
                     &t.database,
                 )?;
                 self.in_savepoint(|s| s.drop_inner(&t))?;
+                self.forget_temp_table(name);
                 self.bump_writes(&t.database);
                 Ok(())
             }

@@ -59,6 +59,9 @@ pub struct SessionInfo {
     pub isolation_level: u8,
     /// The session's SET options, as `sys.dm_exec_sessions` shows them.
     pub options: super::options::SessionOptions,
+    /// The client's address for a TCP connection (`sys.dm_exec_connections`); `None` for
+    /// in-process sessions.
+    pub client_address: Option<std::net::SocketAddr>,
 }
 
 pub(crate) struct Inner {
@@ -259,6 +262,7 @@ impl Instance {
             login_time: self.now_utc(),
             isolation_level: 2,
             options: Default::default(),
+            client_address: None,
         });
         let session = Session::open(self.clone(), spid, state.def.name.clone(), &db)
             .inspect_err(|_| self.release_spid(spid))?;

@@ -34,6 +34,7 @@ mod reset;
 pub mod session;
 pub mod sink;
 mod stream;
+mod temp;
 mod transaction;
 pub(crate) mod xe;
 

@@ -43,6 +43,8 @@ pub(crate) struct SessionShared {
     pub lookup: Mutex<Option<(String, Connection)>>,
     /// SET options (`@@OPTIONS`, `@@LOCK_TIMEOUT`, `@@TEXTSIZE`, IDENTITY_INSERT).
     pub options: Mutex<super::options::SessionOptions>,
+    /// This session's local temporary tables: (`#name`, object id), for OBJECT_ID.
+    pub temp_ids: Mutex<Vec<(String, i64)>>,
 }
 
 impl SessionShared {
@@ -65,6 +67,10 @@ pub struct Session {
     pub(crate) trancount: u32,
     /// The open transaction's name, savepoints and descriptor.
     pub(crate) tran: super::transaction::OpenTransaction,
+    /// Temporary tables this session created (`tempdb`, name), dropped at reset/disconnect.
+    pub(crate) temp_tables: Vec<crate::engine::ObjectName>,
+    /// The connection's `temp` schema has the metadata tables.
+    pub(crate) temp_ready: Cell<bool>,
     /// The transaction isolation level (1 read uncommitted … 5 snapshot; 2 by default).
     pub(crate) isolation: u8,
     pub(crate) nocount: bool,
@@ -96,6 +102,10 @@ impl Drop for Session {
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+        self.trancount = 0;
+        // Local temporary tables go with the connection; global ones this session created
+        // are dropped now.
+        let _ = self.drop_temp_tables(false);
         self.load.unregister(self.shared.spid);
         self.shared.instance.release_spid(self.shared.spid);
     }
@@ -129,6 +139,7 @@ impl Session {
             error: AtomicI64::new(0),
             lookup: Mutex::new(None),
             options: Mutex::new(Default::default()),
+            temp_ids: Mutex::new(Vec::new()),
         });
         let conn = open_connection(db, &shared)
             .map_err(|e| SqlError::new(4060, 11, format!("Cannot open database \"{}\": {e}", db.name)))?;
@@ -142,6 +153,8 @@ impl Session {
             params: Vec::new(),
             trancount: 0,
             tran: Default::default(),
+            temp_tables: Vec::new(),
+            temp_ready: Cell::new(false),
             isolation: 2,
             nocount: false,
             catalog_fresh: HashMap::new(),
@@ -156,6 +169,12 @@ impl Session {
     /// The session id (`@@SPID`), unique on the instance, from 51 up.
     pub fn spid(&self) -> u16 {
         self.shared.spid
+    }
+
+    /// The client's address (`sys.dm_exec_connections.client_net_address`), set by the server
+    /// for TCP connections.
+    pub fn set_client_address(&self, address: std::net::SocketAddr) {
+        self.shared.instance.update_session(self.shared.spid, |info| info.client_address = Some(address));
     }
 
     /// The current database.
@@ -357,7 +376,10 @@ impl Session {
     pub(crate) fn switch_database(&mut self, name: &str) -> Result<(String, String), SqlError> {
         let db = self.database_entry(name)?;
         let from = self.database();
-        if self.trancount == 0 && self.conn.is_autocommit() && !db.name.eq_ignore_ascii_case(&self.main_db) {
+        // Reopen on the new database, unless the connection holds something that must stay:
+        // an open transaction, or local temporary tables (in its `temp` schema).
+        let keep = self.trancount > 0 || !self.conn.is_autocommit() || self.has_local_temp_tables();
+        if !keep && !db.name.eq_ignore_ascii_case(&self.main_db) {
             let conn = open_connection(&db, &self.shared)
                 .map_err(|e| SqlError::new(4060, 11, format!("Cannot open database \"{}\": {e}", db.name)))?;
             self.conn = conn;
@@ -365,6 +387,7 @@ impl Session {
             self.main_db = db.name.clone();
             self.attached.borrow_mut().clear();
             self.catalog_fresh.clear();
+            self.temp_ready.set(false);
         } else {
             self.schema_of(&db.name)?;
         }

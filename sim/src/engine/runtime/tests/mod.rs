@@ -9,6 +9,7 @@ mod dmv;
 mod instances;
 mod options;
 mod perf;
+mod sessions;
 mod tables;
 mod transactions;
 

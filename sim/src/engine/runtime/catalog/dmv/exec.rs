@@ -385,8 +385,10 @@ pub(crate) fn connections(session: &Session) -> RowSet {
             datetime(&info.login_time),
             datetime(&info.login_time),
             int(4096),
-            text(info.host_name.clone()),
-            int(50_000 + i64::from(info.spid)),
+            // "sys.dm_exec_connections": the client's IP address; "<local machine>" for a
+            // connection that does not come over the network.
+            text(info.client_address.map_or("<local machine>".to_string(), |a| a.ip().to_string())),
+            info.client_address.map_or(Stored::Null, |a| int(i64::from(a.port()))),
             text("127.0.0.1"),
             int(1433),
             text(format!("{:08X}-0000-0000-0000-{:012X}", info.spid, info.spid)),
