@@ -2,11 +2,16 @@
 //! python-tds and tedious begin, commit, roll back and save transactions without T-SQL.
 //!
 //! ALL_HEADERS, then the request type (u16) and its payload:
-//! `TM_BEGIN_XACT` (5): isolation level (u8), name (B_VARCHAR);
-//! `TM_COMMIT_XACT` (7) / `TM_ROLLBACK_XACT` (8): name (B_VARCHAR), flags (u8; 0x01 = begin a
-//! new transaction right after, followed by its isolation level and name);
-//! `TM_SAVE_XACT` (9): name (B_VARCHAR). Isolation levels: 0 no change, 1 read uncommitted,
-//! 2 read committed, 3 repeatable read, 4 serializable, 5 snapshot.
+//! `TM_BEGIN_XACT` (5): isolation level (u8), name;
+//! `TM_COMMIT_XACT` (7) / `TM_ROLLBACK_XACT` (8): name, flags (u8; 0x01 = begin a new
+//! transaction right after, followed by its isolation level and name);
+//! `TM_SAVE_XACT` (9): name. Isolation levels: 0 no change, 1 read uncommitted, 2 read
+//! committed, 3 repeatable read, 4 serializable, 5 snapshot.
+//!
+//! A name is UTF-16 preceded by its length in bytes (B_VARBYTE), not in characters: so tedious
+//! (`transaction.js`: `writeUInt8(name.length * 2)`) and Microsoft's own Rust driver
+//! (`mssql-tds`, `transaction_management.rs`: `write_byte(name.len() * 2)`) write it, and both
+//! run against SQL Server.
 
 use super::headers;
 use super::wire::Reader;
@@ -47,17 +52,23 @@ pub fn decode(payload: &[u8]) -> io::Result<TmRequest> {
     headers::read(&mut r)?;
     let kind = r.u16_le()?;
     Ok(match kind {
-        5 => TmRequest::Begin { isolation: r.u8()?, name: r.b_varchar()? },
+        5 => TmRequest::Begin { isolation: r.u8()?, name: tran_name(&mut r)? },
         7 | 8 => {
-            let name = r.b_varchar()?;
+            let name = tran_name(&mut r)?;
             let flags = r.u8()?;
             let next =
-                if flags & 1 == 1 { Some(Next { isolation: r.u8()?, name: r.b_varchar()? }) } else { None };
+                if flags & 1 == 1 { Some(Next { isolation: r.u8()?, name: tran_name(&mut r)? }) } else { None };
             if kind == 7 { TmRequest::Commit { name, next } } else { TmRequest::Rollback { name, next } }
         }
-        9 => TmRequest::Save { name: r.b_varchar()? },
+        9 => TmRequest::Save { name: tran_name(&mut r)? },
         other => TmRequest::Other(other),
     })
+}
+
+/// A transaction name: a byte count, then that many bytes of UTF-16.
+fn tran_name(r: &mut Reader<'_>) -> io::Result<String> {
+    let bytes = usize::from(r.u8()?);
+    Ok(super::wire::utf16_to_string(r.take(bytes)?))
 }
 
 #[cfg(test)]
@@ -95,5 +106,14 @@ mod tests {
             TmRequest::Rollback { name: String::new(), next: None }
         );
         assert!(decode(&with_headers(&[7, 0])).is_err());
+    }
+
+    #[test]
+    fn tedious_names_count_bytes() {
+        // tedious: beginTransaction(cb, 'ted', READ_COMMITTED) writes 5, 2, then 6 (bytes), "ted".
+        let begin = decode(&with_headers(&[5, 0, 2, 6, b't', 0, b'e', 0, b'd', 0])).unwrap();
+        assert_eq!(begin, TmRequest::Begin { isolation: 2, name: "ted".into() });
+        let rollback = decode(&with_headers(&[8, 0, 6, b't', 0, b'e', 0, b'd', 0, 0])).unwrap();
+        assert_eq!(rollback, TmRequest::Rollback { name: "ted".into(), next: None });
     }
 }
