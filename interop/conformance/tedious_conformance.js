@@ -256,6 +256,50 @@ async function main() {
     assert(r.counts.includes(2), `counts ${JSON.stringify(r.counts)}, want 2 among them`);
   });
 
+  // Prepared statements as tedious sends them: sp_prepare (procedure id 11) with @handle OUTPUT,
+  // sp_execute (12) with the handle and values, sp_unprepare (15). "sp_prepare (Transact-SQL)":
+  // the handle is an int returned in @handle (RETURNVALUE, MS-TDS 2.2.7.19); "sp_unprepare":
+  // afterwards the handle is unknown (8179).
+  await check('rpc.prepare_execute_unprepare', async () => {
+    let settle = null;
+    const rows = [];
+    const req = new Request('SELECT @a + 1 AS n', (err, rowCount) => settle && settle(err, rowCount));
+    req.addParameter('a', TYPES.Int);
+    req.on('row', (columns) => rows.push(columns[0].value));
+    const step = (start) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer within 3 s')), 3000);
+      settle = (err) => { clearTimeout(timer); if (err) reject(err); else resolve(); };
+      start();
+    });
+    await new Promise((resolve, reject) => {
+      req.once('prepared', resolve);
+      req.once('error', reject);
+      shared.conn.prepare(req);
+    });
+    assert(Number.isInteger(req.handle) && req.handle > 0, `handle ${req.handle}`);
+    await step(() => shared.conn.execute(req, { a: 41 }));
+    await step(() => shared.conn.execute(req, { a: 1 }));
+    assert(JSON.stringify(rows) === '[42,2]', `rows ${JSON.stringify(rows)}`);
+    await step(() => shared.conn.unprepare(req));
+    const again = await step(() => shared.conn.execute(req, { a: 1 })).then(() => null, (e) => e);
+    assert(again && again.number === 8179, `after unprepare: ${again ? again.number : 'still prepared'}`);
+  });
+
+  // An OUTPUT parameter of sp_executesql comes back as RETURNVALUE ("sp_executesql
+  // (Transact-SQL)": OUTPUT parameters; MS-TDS 2.2.2.6).
+  await check('rpc.output_parameter', async () => {
+    const values = {};
+    const r = await new Promise((resolve) => {
+      const req = new Request('SET @doubled = @n * 2', (err) => resolve({ error: err }));
+      req.addParameter('n', TYPES.Int, 21);
+      req.addOutputParameter('doubled', TYPES.Int);
+      req.on('returnValue', (name, value) => { values[name] = value; });
+      shared.conn.execSql(req);
+    });
+    assert(!r.error, String(r.error));
+    assert(values.doubled === 42, `returned ${JSON.stringify(values)}`);
+  });
+
   // Several result sets in one batch (MS-TDS 2.2.7.4 COLMETADATA per result).
   await check('batches.three_result_sets', async () => {
     const r = await run(shared.conn, "SELECT 1 AS a; SELECT N'two' AS b, 3 AS c; SELECT 4 AS d");

@@ -36,6 +36,17 @@ pub(crate) struct TdsSink<'a> {
     broken: bool,
     /// A row that could not be encoded: reported at the statement's DONE.
     row_error: Option<SqlError>,
+    /// An RPC's OUTPUT parameters, written after its RETURNSTATUS.
+    return_values: Vec<ReturnValue>,
+}
+
+/// An OUTPUT parameter's value for RETURNVALUE (MS-TDS 2.2.7.19): its ordinal among the call's
+/// parameters, its name as the client sent it, its type and its value.
+pub(crate) struct ReturnValue {
+    pub ordinal: u16,
+    pub name: String,
+    pub ty: crate::types::SqlType,
+    pub value: crate::types::Value,
 }
 
 impl<'a> TdsSink<'a> {
@@ -59,6 +70,7 @@ impl<'a> TdsSink<'a> {
             in_proc,
             broken: false,
             row_error: None,
+            return_values: Vec::new(),
         }
     }
 
@@ -87,8 +99,20 @@ impl<'a> TdsSink<'a> {
             self.send(ack);
             return;
         } else if self.in_proc {
+            // MS-TDS 2.2.2.5/2.2.2.6: an RPC returns a status (RETURNSTATUS) and one RETURNVALUE
+            // per OUTPUT parameter; SQL Server sends them in that order, before DONEPROC.
             self.flush_pending(true);
             tokens::write_return_status(self.out.buf_mut(), 0);
+            for rv in std::mem::take(&mut self.return_values) {
+                let mark = self.out.pending();
+                let written =
+                    tokens::write_return_value(self.out.buf_mut(), rv.ordinal, &rv.name, &rv.ty, &rv.value);
+                if let Err(e) = written {
+                    self.out.buf_mut().truncate(mark);
+                    tokens::write_error(self.out.buf_mut(), &e, self.server_name);
+                    self.any_error = true;
+                }
+            }
             let status = DoneStatus { error: self.any_error, ..Default::default() };
             tokens::write_done(self.out.buf_mut(), DoneKind::DoneProc, status, 0);
         } else if self.pending.is_some() {
@@ -98,6 +122,11 @@ impl<'a> TdsSink<'a> {
         }
         let last = self.out.finish();
         self.send(last);
+    }
+
+    /// Queues an OUTPUT parameter's RETURNVALUE for the end of the RPC.
+    pub fn return_value(&mut self, value: ReturnValue) {
+        self.return_values.push(value);
     }
 
     /// Starts the response with the outcome of a RESETCONNECTION: ENVCHANGE type 18 ("Reset

@@ -60,6 +60,7 @@ pub(crate) fn spawn(
         let server_name = shared.server_name();
         let login_database = session.database();
         let mut bulk = BulkState::Idle;
+        let mut prepared = super::rpc::Prepared::default();
         let mut reset: Option<Result<(), SqlError>> = None;
         let activity = session.activity();
         while let Some(request) = requests.blocking_recv() {
@@ -108,7 +109,7 @@ pub(crate) fn spawn(
                 }
                 Request::Rpc(rpc) => {
                     let mut sink = new_sink(true);
-                    run_rpc(&mut session, rpc, &mut sink);
+                    super::rpc::run(&mut session, &mut prepared, rpc, &mut sink);
                     sink.finish();
                 }
                 Request::TransactionManager(payload) => {
@@ -128,45 +129,6 @@ pub(crate) fn spawn(
             activity.clear_attention();
         }
     })
-}
-
-/// Runs an RPC: sp_executesql (how tiberius and most drivers send parameterised queries).
-fn run_rpc(session: &mut Session, rpc: RpcRequest, sink: &mut TdsSink<'_>) {
-    let is_executesql = match &rpc.proc {
-        RpcProc::Id(id) => *id == SP_EXECUTESQL,
-        RpcProc::Name(name) => {
-            name.eq_ignore_ascii_case("sp_executesql") || name.eq_ignore_ascii_case("sys.sp_executesql")
-        }
-    };
-    if !is_executesql {
-        let name = match &rpc.proc {
-            RpcProc::Id(id) => format!("procedure id {id}"),
-            RpcProc::Name(n) => n.clone(),
-        };
-        sink.error(&SqlError::new(2812, 16, format!("Could not find stored procedure '{name}'.")));
-        sink.done(None);
-        return;
-    }
-    let mut params = rpc.params.into_iter();
-    let sql = match params.next().map(|p| p.value) {
-        Some(Value::Str(sql)) => sql,
-        _ => {
-            sink.error(&SqlError::new(
-                214,
-                16,
-                "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'.",
-            ));
-            sink.done(None);
-            return;
-        }
-    };
-    // The second parameter declares the others' types; each value already carries its type.
-    let declaration = params.next().and_then(|p| if let Value::Str(d) = p.value { Some(d) } else { None });
-    let values: Vec<Param> = params.collect();
-    let started = std::time::Instant::now();
-    session.execute(&sql, &values, sink);
-    let call = Completed::Rpc { sql: &sql, declaration: declaration.as_deref(), params: &values };
-    session.xe_completed(&call, started);
 }
 
 /// Where a connection's bulk load stands between packets.

@@ -40,6 +40,17 @@ pub fn to_storage(value: &Value) -> Stored {
     }
 }
 
+/// A stored SQLite value as the [`Cell`] [`from_cell`] reads.
+pub fn stored_cell(stored: &Stored) -> Cell<'_> {
+    match stored {
+        Stored::Null => Cell::Null,
+        Stored::Integer(i) => Cell::Integer(*i),
+        Stored::Real(f) => Cell::Real(*f),
+        Stored::Text(t) => Cell::Text(t),
+        Stored::Blob(b) => Cell::Blob(b),
+    }
+}
+
 /// Reads a stored cell as a value of type `ty`. `None` when the stored value cannot be
 /// represented as `ty` (the caller reports a conversion error).
 pub fn from_cell(ty: &SqlType, cell: Cell<'_>) -> Option<Value> {

@@ -9,7 +9,7 @@ use super::stream;
 use crate::engine::{ResultSink, Step};
 use crate::error::SqlError;
 use crate::types::storage::{from_cell, to_storage};
-use crate::types::{Cell, SqlType};
+use crate::types::SqlType;
 
 /// The row count a step reports in its DONE (`None`: no count).
 pub(crate) type Count = Option<u64>;
@@ -199,14 +199,10 @@ fn writes(step: &Step) -> bool {
 
 /// Converts a value to a variable's declared type (error 245 when it cannot be).
 fn convert(ty: &SqlType, value: Stored) -> Result<Stored, Failure> {
-    let cell = match &value {
-        Stored::Null => return Ok(Stored::Null),
-        Stored::Integer(i) => Cell::Integer(*i),
-        Stored::Real(f) => Cell::Real(*f),
-        Stored::Text(t) => Cell::Text(t),
-        Stored::Blob(b) => Cell::Blob(b),
-    };
-    match from_cell(ty, cell) {
+    if value == Stored::Null {
+        return Ok(Stored::Null);
+    }
+    match from_cell(ty, crate::types::storage::stored_cell(&value)) {
         Some(v) => Ok(to_storage(&v)),
         None => {
             let shown = match &value {

@@ -406,6 +406,14 @@ impl Session {
             .or_else(|| self.vars.get(&lower).map(|v| &v.value))
     }
 
+    /// An RPC parameter's value after the call, in the parameter's type: what an OUTPUT
+    /// parameter returns (RETURNVALUE). NULL for a parameter the call did not bind.
+    pub fn param_value(&self, param: &Param) -> crate::types::Value {
+        self.value_of(&param.name)
+            .and_then(|v| crate::types::storage::from_cell(&param.ty, crate::types::storage::stored_cell(v)))
+            .unwrap_or(crate::types::Value::Null)
+    }
+
     pub(crate) fn type_of(&self, name: &str) -> Option<SqlType> {
         let lower = name.to_ascii_lowercase();
         self.params
