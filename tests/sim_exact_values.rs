@@ -138,7 +138,10 @@ async fn money_at_its_limits_comes_back_whole() {
     // The raw column streams too (as tiberius's f64), every row of it.
     let rows = conn.query_rows("SELECT m FROM dbo.ledger ORDER BY m", &[]).await.unwrap();
     let got: Vec<Option<f64>> = rows.iter().map(|r| r.get::<f64, _>(0)).collect();
-    assert_eq!(got, vec![Some(-922337203685477.5808), Some(1.5), Some(922337203685477.5807)]);
+    // The documented limits, written as documented; tiberius's f64 is their nearest double.
+    #[allow(clippy::excessive_precision)]
+    let limits = (-922337203685477.5808, 922337203685477.5807);
+    assert_eq!(got, vec![Some(limits.0), Some(1.5), Some(limits.1)]);
     // money + money is money ("Data type precedence"); one more cent overflows it: 8115, not a
     // silently empty result. (money + 0.01 would be decimal, which decimal outranks.)
     let sql = "SELECT m + CAST(0.01 AS money) FROM dbo.ledger WHERE id = 1";

@@ -57,7 +57,9 @@ pub(crate) fn run(session: &mut Session, prepared: &mut Prepared, rpc: RpcReques
         Some(SP_PREPEXEC) => prepexec(session, prepared, &rpc.params, sink),
         Some(SP_UNPREPARE) => unprepare(prepared, &rpc.params),
         Some(_) => Err(SqlError::unsupported(&rpc.proc.name())),
-        None => Err(SqlError::new(2812, 16, format!("Could not find stored procedure '{}'.", rpc.proc.name()))),
+        None => {
+            Err(SqlError::new(2812, 16, format!("Could not find stored procedure '{}'.", rpc.proc.name())))
+        }
     };
     if let Err(e) = outcome {
         sink.error(&e);
@@ -179,14 +181,24 @@ fn declared_names(declaration: &str) -> Vec<String> {
         }
         pieces.last_mut().expect("one piece at least").push(c);
     }
-    pieces.iter().filter_map(|p| p.split_whitespace().next()).filter(|n| n.starts_with('@')).map(String::from).collect()
+    pieces
+        .iter()
+        .filter_map(|p| p.split_whitespace().next())
+        .filter(|n| n.starts_with('@'))
+        .map(String::from)
+        .collect()
 }
 
 /// The handle as an OUTPUT parameter's RETURNVALUE (ordinal 0, the call's first parameter).
 fn return_handle(params: &[Param], handle: i32, sink: &mut TdsSink<'_>) {
     if params.first().is_some_and(|p| p.output) {
         let name = params[0].name.clone();
-        sink.return_value(ReturnValue { ordinal: 0, name, ty: SqlType::Int, value: Value::Int(handle.into()) });
+        sink.return_value(ReturnValue {
+            ordinal: 0,
+            name,
+            ty: SqlType::Int,
+            value: Value::Int(handle.into()),
+        });
     }
 }
 
@@ -204,7 +216,11 @@ fn not_prepared(handle: impl std::fmt::Display) -> SqlError {
 fn text(param: Option<&Param>, name: &str) -> Result<String, SqlError> {
     match param.map(|p| &p.value) {
         Some(Value::Str(s)) => Ok(s.clone()),
-        _ => Err(SqlError::new(214, 16, format!("Procedure expects parameter '{name}' of type 'ntext/nchar/nvarchar'."))),
+        _ => Err(SqlError::new(
+            214,
+            16,
+            format!("Procedure expects parameter '{name}' of type 'ntext/nchar/nvarchar'."),
+        )),
     }
 }
 
@@ -239,7 +255,8 @@ mod tests {
 
     #[test]
     fn unnamed_values_take_the_declared_names() {
-        let p = |name: &str| Param { name: name.into(), ty: SqlType::Int, value: Value::Int(1), output: false };
+        let p =
+            |name: &str| Param { name: name.into(), ty: SqlType::Int, value: Value::Int(1), output: false };
         let named = named_by_declaration(&[p(""), p("@y")], Some("@x int, @y int"));
         assert_eq!(named.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), vec!["@x", "@y"]);
     }

@@ -13,18 +13,14 @@ use crate::error::SqlError;
 use crate::tds::bulk::BulkDecoder;
 use crate::tds::login7::Login7;
 use crate::tds::packet::{MessageWriter, PacketType};
-use crate::tds::rpc::{RpcProc, RpcRequest};
+use crate::tds::rpc::RpcRequest;
 use crate::tds::tokens::{self, DoneKind, DoneStatus};
-use crate::types::{Param, Value};
 use bytes::{Bytes, BytesMut};
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use tokio::sync::mpsc;
-
-/// sp_executesql's procedure id in an RPC request.
-const SP_EXECUTESQL: u16 = 10;
 
 /// What the connection asks its worker to do.
 pub(crate) enum Request {

@@ -56,8 +56,11 @@ pub fn decode(payload: &[u8]) -> io::Result<TmRequest> {
         7 | 8 => {
             let name = tran_name(&mut r)?;
             let flags = r.u8()?;
-            let next =
-                if flags & 1 == 1 { Some(Next { isolation: r.u8()?, name: tran_name(&mut r)? }) } else { None };
+            let next = if flags & 1 == 1 {
+                Some(Next { isolation: r.u8()?, name: tran_name(&mut r)? })
+            } else {
+                None
+            };
             if kind == 7 { TmRequest::Commit { name, next } } else { TmRequest::Rollback { name, next } }
         }
         9 => TmRequest::Save { name: tran_name(&mut r)? },

@@ -101,7 +101,7 @@ impl Dec {
             mantissa += 1;
         }
         let mantissa = if neg { -mantissa } else { mantissa };
-        Some(Dec { mantissa, scale: room as u8 }.normalized_overflow()?)
+        Dec { mantissa, scale: room as u8 }.normalized_overflow()
     }
 
     /// The exact decimal a double holds, written in its shortest round-trip form (0.1 → 0.1).

@@ -8,8 +8,8 @@ use super::session::{Session, Variable};
 use super::stream;
 use crate::engine::{ResultSink, Step};
 use crate::error::SqlError;
-use crate::types::storage::{from_cell, to_storage};
 use crate::types::SqlType;
+use crate::types::storage::{from_cell, to_storage};
 
 /// The row count a step reports in its DONE (`None`: no count).
 pub(crate) type Count = Option<u64>;

@@ -226,7 +226,7 @@ impl Session {
             "TEXTSIZE" => {
                 // "SET TEXTSIZE": 0 restores the default; -1 is the largest size.
                 options.textsize = match number()? {
-                    n if n < 0 || n >= MAX_TEXTSIZE => MAX_TEXTSIZE,
+                    n if !(0..MAX_TEXTSIZE).contains(&n) => MAX_TEXTSIZE,
                     0 => MAX_TEXTSIZE,
                     n => n,
                 }
