@@ -184,7 +184,7 @@ impl Session {
 }
 
 /// Steps that write the database: inside a transaction they take the write lock first.
-fn writes(step: &Step) -> bool {
+pub(super) fn writes(step: &Step) -> bool {
     matches!(
         step,
         Step::Modify { .. }

@@ -245,15 +245,8 @@ impl Session {
         let reads_table = needs.iter().any(|n| matches!(n, super::catalog::CatalogNeed::UserObject { .. }));
         let starts = match step {
             Step::Query { .. } | Step::Assign { .. } => reads_table,
-            Step::Modify { .. }
-            | Step::CreateTable(_)
-            | Step::CreateIndex(_)
-            | Step::CreateView { .. }
-            | Step::Drop { .. }
-            | Step::AlterTableAdd { .. }
-            | Step::Truncate { .. }
-            | Step::Begin { .. } => true,
-            _ => false,
+            Step::Begin { .. } => true,
+            other => super::exec::writes(other),
         };
         if starts { self.begin(None, sink) } else { Ok(()) }
     }

@@ -3,19 +3,6 @@
 //! ("@@OPTIONS (Transact-SQL)" gives the bits).
 
 use super::*;
-use crate::engine::runtime::CollectSink;
-
-fn exec(s: &mut Session, sql: &str) -> CollectSink {
-    let mut sink = CollectSink::new();
-    s.execute(sql, &[], &mut sink);
-    sink
-}
-
-fn scalar(s: &mut Session, sql: &str) -> Value {
-    let out = exec(s, sql);
-    assert!(out.errors.is_empty(), "{sql}: {:?}", out.errors);
-    out.results.last().expect("a result set").rows[0][0].clone()
-}
 
 fn shop() -> (Instance, Session) {
     let inst = instance();
