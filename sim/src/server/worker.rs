@@ -26,6 +26,9 @@ use tokio::sync::mpsc;
 pub(crate) enum Request {
     Batch(String),
     Rpc(RpcRequest),
+    /// An RPC message the simulator cannot decode (a table-valued parameter, Always Encrypted):
+    /// the whole message was read, so it is answered with an error and the connection stays.
+    RpcRefused(SqlError),
     /// The client sent ATTENTION; answered here if no request consumed it.
     Attention,
     /// A request the client abandoned mid-message (status IGNORE with EOM): answered with one
@@ -111,6 +114,12 @@ pub(crate) fn spawn(
                 Request::TransactionManager(payload) => {
                     let mut sink = new_sink(false);
                     run_transaction_manager(&mut session, &payload, &mut sink);
+                    sink.finish();
+                }
+                Request::RpcRefused(error) => {
+                    let mut sink = new_sink(true);
+                    sink.error(&error);
+                    sink.done(None);
                     sink.finish();
                 }
                 Request::Ignored => new_sink(false).finish(),
