@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::{DATABASE, PASSWORD, USER, sim};
+use common::sim;
 use cutover_sim::server::TlsMode;
-use std::process::Command;
 
 const SCRIPT: &str = r#"
 import sys, pytds
@@ -25,28 +24,12 @@ with pytds.connect(server="127.0.0.1", port=port, database=sys.argv[2], user=sys
 print("pytds ok")
 "#;
 
-fn pytds_available() -> bool {
-    Command::new("python3").args(["-c", "import pytds"]).status().map(|s| s.success()).unwrap_or(false)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn python_tds_runs_a_catalog_and_a_parameterised_query() {
-    if !pytds_available() {
-        assert!(
-            std::env::var("CUTOVER_REQUIRE_PYTDS").is_err(),
-            "python-tds is required here but not installed"
-        );
-        eprintln!("skipped: python-tds is not installed (pip install python-tds)");
+    if !common::python_tds_available() {
         return;
     }
     let server = sim(TlsMode::Disabled).await;
-    let port = server.port().to_string();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3").args(["-c", SCRIPT, &port, DATABASE, USER, PASSWORD]).output().unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && stdout.contains("pytds ok"), "stdout: {stdout}\nstderr: {stderr}");
+    let (ok, stdout, stderr) = common::run_python_tds(&server, SCRIPT, &[]).await;
+    assert!(ok && stdout.contains("pytds ok"), "stdout: {stdout}\nstderr: {stderr}");
 }

@@ -9,13 +9,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # What the simulator's engine answers wrongly today (issue 16), by check name. Each script
 # lists the ones it meets in its own KNOWN_GAPS.
 ENGINE_GAPS = {
-    "types.column.decimal(38,10)": "decimal(38,10) 12345678901234567890.1234567891 comes back "
-    "rounded to 17 significant digits (issue 16)",
-    "types.column.numeric(38,0)": "CAST(10^38 - 1 AS numeric(38,0)) returns an empty result "
-    "set (issue 16)",
-    "types.column.money": "CAST of money's maximum returns an empty result set (issue 16)",
-    "errors.divide_by_zero_8134": "1/0 arrives as error 50000 \"The simulator's SQL engine "
-    "failed: Msg 8134 ...\" instead of 8134 (issue 16)",
     "messages.raiserror_info": "RAISERROR is refused as unsupported (issue 16)",
 }
 

@@ -17,13 +17,7 @@ import tempfile
 
 from conformance_common import Runner, cancel_query, known_gaps, type_cases
 
-KNOWN_GAPS = known_gaps(
-    "types.column.decimal(38,10)",
-    "types.column.numeric(38,0)",
-    "types.column.money",
-    "errors.divide_by_zero_8134",
-    "messages.raiserror_info",
-)
+KNOWN_GAPS = known_gaps("messages.raiserror_info")
 
 CLIENT_LIMITS = {
     "types.param.date": "db-lib's dbrpcparam does not take a date parameter",

@@ -18,17 +18,7 @@ from pytds import tds_base, tds_types
 
 from conformance_common import Runner, cancel_query, known_gaps, type_cases
 
-KNOWN_GAPS = known_gaps(
-    "types.column.decimal(38,10)",
-    "types.column.numeric(38,0)",
-    "types.column.money",
-    "errors.divide_by_zero_8134",
-    "messages.raiserror_info",
-    **{
-        "transactions.rollback": "BEGIN/ROLLBACK send no ENVCHANGE with a transaction descriptor, "
-        "so pytds's rollback() does not roll back (issue 16)",
-    },
-)
+KNOWN_GAPS = known_gaps("messages.raiserror_info")
 
 
 def connect(args, **extra):

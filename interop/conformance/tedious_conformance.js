@@ -13,12 +13,7 @@ const path = require('path');
 const { Connection, Request, TYPES, ISOLATION_LEVEL } = require('tedious');
 
 const KNOWN_GAPS = {
-  'types.column.money': "CAST of money's maximum returns an empty result set (issue 16)",
-  'types.column.numeric(38,0)':
-    'CAST(10^38 - 1 AS numeric(38,0)) returns an empty result set (issue 16)',
   'messages.raiserror_info': 'RAISERROR is refused as unsupported (issue 16)',
-  'errors.divide_by_zero_8134':
-    '1/0 arrives as error 50000 "The simulator\'s SQL engine failed: Msg 8134 ..." instead of 8134 (issue 16)',
 };
 
 // What tedious itself cannot send, so no server can be checked with it: reported as SKIP.
@@ -261,6 +256,50 @@ async function main() {
     assert(r.counts.includes(2), `counts ${JSON.stringify(r.counts)}, want 2 among them`);
   });
 
+  // Prepared statements as tedious sends them: sp_prepare (procedure id 11) with @handle OUTPUT,
+  // sp_execute (12) with the handle and values, sp_unprepare (15). "sp_prepare (Transact-SQL)":
+  // the handle is an int returned in @handle (RETURNVALUE, MS-TDS 2.2.7.19); "sp_unprepare":
+  // afterwards the handle is unknown (8179).
+  await check('rpc.prepare_execute_unprepare', async () => {
+    let settle = null;
+    const rows = [];
+    const req = new Request('SELECT @a + 1 AS n', (err, rowCount) => settle && settle(err, rowCount));
+    req.addParameter('a', TYPES.Int);
+    req.on('row', (columns) => rows.push(columns[0].value));
+    const step = (start) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer within 3 s')), 3000);
+      settle = (err) => { clearTimeout(timer); if (err) reject(err); else resolve(); };
+      start();
+    });
+    await new Promise((resolve, reject) => {
+      req.once('prepared', resolve);
+      req.once('error', reject);
+      shared.conn.prepare(req);
+    });
+    assert(Number.isInteger(req.handle) && req.handle > 0, `handle ${req.handle}`);
+    await step(() => shared.conn.execute(req, { a: 41 }));
+    await step(() => shared.conn.execute(req, { a: 1 }));
+    assert(JSON.stringify(rows) === '[42,2]', `rows ${JSON.stringify(rows)}`);
+    await step(() => shared.conn.unprepare(req));
+    const again = await step(() => shared.conn.execute(req, { a: 1 })).then(() => null, (e) => e);
+    assert(again && again.number === 8179, `after unprepare: ${again ? again.number : 'still prepared'}`);
+  });
+
+  // An OUTPUT parameter of sp_executesql comes back as RETURNVALUE ("sp_executesql
+  // (Transact-SQL)": OUTPUT parameters; MS-TDS 2.2.2.6).
+  await check('rpc.output_parameter', async () => {
+    const values = {};
+    const r = await new Promise((resolve) => {
+      const req = new Request('SET @doubled = @n * 2', (err) => resolve({ error: err }));
+      req.addParameter('n', TYPES.Int, 21);
+      req.addOutputParameter('doubled', TYPES.Int);
+      req.on('returnValue', (name, value) => { values[name] = value; });
+      shared.conn.execSql(req);
+    });
+    assert(!r.error, String(r.error));
+    assert(values.doubled === 42, `returned ${JSON.stringify(values)}`);
+  });
+
   // Several result sets in one batch (MS-TDS 2.2.7.4 COLMETADATA per result).
   await check('batches.three_result_sets', async () => {
     const r = await run(shared.conn, "SELECT 1 AS a; SELECT N'two' AS b, 3 AS c; SELECT 4 AS d");
@@ -391,6 +430,38 @@ async function main() {
       await new Promise((resolve, reject) => c2.reset((err) => (err ? reject(err) : resolve())));
       const r = await run(c2, 'SELECT 1');
       assert(r.counts.includes(1), `row count after reset ${JSON.stringify(r.counts)} (NOCOUNT not reset)`);
+    } finally {
+      c2.close();
+    }
+  });
+
+  // A pooled connection's reset is "a logout and a subsequent login" (MS-TDS 2.2.3.1.2): local
+  // temporary tables go ("CREATE TABLE (Transact-SQL)": dropped when the session ends) and SET
+  // options return to the login's ("@@OPTIONS": XACT_ABORT is bit 16384, off by default).
+  await check('session.reset_drops_temp_tables_and_options', async () => {
+    const c2 = await open();
+    try {
+      await run(c2, 'CREATE TABLE #scratch (id int); SET XACT_ABORT ON');
+      await new Promise((resolve, reject) => c2.reset((err) => (err ? reject(err) : resolve())));
+      const gone = await run(c2, 'SELECT id FROM #scratch');
+      assert(gone.error && gone.error.number === 208, `#scratch after reset: ${gone.error ? gone.error.number : 'still there'}`);
+      const r = await run(c2, 'SELECT @@OPTIONS & 16384');
+      assert(r.sets[0][0][0] === 0, `XACT_ABORT after reset: ${r.sets[0][0][0]}`);
+    } finally {
+      c2.close();
+    }
+  });
+
+  // "CREATE TABLE (Transact-SQL)", temporary tables: a local temporary table is visible only in
+  // the session that created it (208 elsewhere); a global one (##) in every session.
+  await check('session.temp_tables_are_private', async () => {
+    const c2 = await open();
+    try {
+      await run(c2, 'CREATE TABLE #mine (id int); CREATE TABLE ##ours (id int)');
+      const other = await run(shared.conn, 'SELECT id FROM #mine');
+      assert(other.error && other.error.number === 208, `#mine from another session: ${other.error ? other.error.number : 'visible'}`);
+      const global = await run(shared.conn, 'SELECT COUNT(*) FROM ##ours');
+      assert(!global.error && global.sets[0][0][0] === 0, `##ours from another session: ${global.error && global.error.message}`);
     } finally {
       c2.close();
     }

@@ -175,3 +175,41 @@ pub fn init_logging() {
             .try_init();
     }
 }
+
+/// True when python-tds can be imported. Tests that need it skip (and say so) without it,
+/// unless `CUTOVER_REQUIRE_PYTDS` is set (as in CI), where its absence fails them.
+pub fn python_tds_available() -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", "import pytds"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        found || std::env::var("CUTOVER_REQUIRE_PYTDS").is_err(),
+        "python-tds is required here but not installed"
+    );
+    if !found {
+        eprintln!("skipped: python-tds is not installed (pip install python-tds)");
+    }
+    found
+}
+
+/// Runs a python-tds `script` against `server` (argv: port, database, user, password, then
+/// `extra`) off the async runtime; returns (success, stdout, stderr).
+pub async fn run_python_tds(server: &TestServer, script: &str, extra: &[&str]) -> (bool, String, String) {
+    let mut args: Vec<String> = vec![
+        "-c".into(),
+        script.into(),
+        server.port().to_string(),
+        DATABASE.into(),
+        USER.into(),
+        PASSWORD.into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let out = tokio::task::spawn_blocking(move || std::process::Command::new("python3").args(&args).output())
+        .await
+        .expect("python3 runs")
+        .expect("python3 starts");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.success(), text(&out.stdout), text(&out.stderr))
+}

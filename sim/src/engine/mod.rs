@@ -29,7 +29,15 @@ pub trait ResultSink {
     /// A result set starts; `columns` carry SQL Server types and nullability.
     fn columns(&mut self, columns: &[Column]) -> Result<(), Stop>;
     /// One row, as SQLite stored it; the receiver converts each cell with its column's type.
+    /// `Err(Stop)` when the client is gone, or when a cell does not convert to its column's
+    /// type (then [`ResultSink::take_row_error`] says why).
     fn row(&mut self, cells: &[Cell<'_>]) -> Result<(), Stop>;
+    /// The error that made the last `row` stop (a value out of its column type's range, text
+    /// that is not a date…): the engine reports it as the statement's error, as SQL Server
+    /// does (e.g. 8115 arithmetic overflow), instead of ending the result set silently.
+    fn take_row_error(&mut self) -> Option<SqlError> {
+        None
+    }
     /// A statement finished; `rows` is the row count (SELECT rows sent, or DML rows affected),
     /// `None` for statements that have no count (DDL, SET, DECLARE).
     fn done(&mut self, rows: Option<u64>);
@@ -39,8 +47,22 @@ pub trait ResultSink {
     fn info(&mut self, number: i32, message: &str);
     /// The session's current database changed (USE): the server sends an ENVCHANGE.
     fn database_changed(&mut self, from: &str, to: &str);
+    /// The outermost transaction began, committed or rolled back: the server sends ENVCHANGE
+    /// 8, 9 or 10 with the transaction descriptor (MS-TDS 2.2.7.9).
+    fn transaction_changed(&mut self, change: TransactionChange) {
+        let _ = change;
+    }
     /// True once the client has sent ATTENTION; the engine stops at the next row.
     fn cancelled(&self) -> bool;
+}
+
+/// A transaction boundary, with its 8-byte descriptor (drivers echo it in the ALL_HEADERS
+/// transaction-descriptor header of later requests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransactionChange {
+    Begin(u64),
+    Commit(u64),
+    Rollback(u64),
 }
 
 /// A table, view or catalog view name as written: `[db].[schema].[name]`, any part optional but
@@ -104,6 +126,14 @@ pub trait Catalog {
     fn generated_columns(&self, table: &ObjectName) -> Vec<String> {
         let _ = table;
         Vec::new()
+    }
+    /// Checks an INSERT's explicit column list (`None`: no list) against the table's IDENTITY
+    /// column and the session's `SET IDENTITY_INSERT` ("SET IDENTITY_INSERT (Transact-SQL)"):
+    /// 544 for an identity value while it is OFF, 545 for none while it is ON. The default
+    /// (no identity columns) accepts everything.
+    fn check_identity_insert(&self, table: &ObjectName, columns: Option<&[String]>) -> Result<(), SqlError> {
+        let _ = (table, columns);
+        Ok(())
     }
 }
 
@@ -221,9 +251,19 @@ pub enum Step {
         sql: String,
         targets: Vec<String>,
     },
-    Begin,
+    /// BEGIN TRAN [name]
+    Begin {
+        name: Option<String>,
+    },
     Commit,
-    Rollback,
+    /// ROLLBACK [TRAN [name]]: `name` may be the outermost transaction's or a savepoint's.
+    Rollback {
+        name: Option<String>,
+    },
+    /// SAVE TRAN name
+    Save {
+        name: String,
+    },
     /// SET NOCOUNT ON, SET DEADLOCK_PRIORITY LOW, SET TRANSACTION ISOLATION LEVEL …: accepted.
     SetOption {
         name: String,

@@ -150,6 +150,7 @@ async fn run_session(
             return Ok(());
         }
     };
+    session.set_client_address(peer);
     let spid = session.spid();
     let activity = session.activity();
     writer.write_all(&worker::login_response(&session, &shared, &login, packet_size)).await?;
@@ -260,7 +261,17 @@ fn reset_request(first: &PacketHeader) -> Option<Request> {
 fn decode_request(msg: Message) -> io::Result<Option<Request>> {
     Ok(Some(match msg.header.ptype {
         PacketType::SqlBatch => Request::Batch(sqlbatch::decode(&msg.payload)?),
-        PacketType::Rpc => Request::Rpc(rpc::decode(&msg.payload)?),
+        // A message that is whole but holds what the simulator cannot read is refused with an
+        // error naming it; the connection stays usable (as it would on SQL Server, which reads
+        // these messages).
+        PacketType::Rpc => match rpc::decode(&msg.payload) {
+            Ok(call) => Request::Rpc(call),
+            Err(e) => Request::RpcRefused(SqlError::new(
+                40517,
+                16,
+                format!("This RPC request is not supported by the cutover simulator: {e}."),
+            )),
+        },
         PacketType::TransactionManager => Request::TransactionManager(msg.payload),
         other => return Err(refused(&format!("unexpected {other:?} message after login"))),
     }))
@@ -326,6 +337,26 @@ mod tests {
         // On a later packet of the message the bit is ignored.
         let (request, reset) = assemble(&[(0x00, "SELECT 1"), (0x09, "")]);
         assert!(matches!(request, Some(Request::Batch(_))) && reset.is_none());
+    }
+
+    /// A table-valued parameter (TYPE_INFO 0xF3, MS-TDS 2.2.5.5.5) is refused with an error that
+    /// names it; the connection is not dropped.
+    #[test]
+    fn a_table_valued_parameter_is_refused_not_fatal() {
+        let mut payload = BytesMut::new();
+        crate::tds::headers::encode(
+            &mut payload,
+            &crate::tds::headers::AllHeaders { transaction_descriptor: 0, outstanding_requests: 1 },
+        );
+        payload.extend_from_slice(&[0xFF, 0xFF, 10, 0, 0, 0]); // sp_executesql, no options
+        payload.extend_from_slice(&[2, b'@', 0, b't', 0, 0, 0xF3]); // @t, status 0, TVP
+        let header =
+            PacketHeader { ptype: PacketType::Rpc, status: 1, length: 0, spid: 0, packet_id: 1, window: 0 };
+        let msg = Message { header, payload: payload.freeze() };
+        match decode_request(msg).unwrap() {
+            Some(Request::RpcRefused(e)) => assert!(e.message.contains("table-valued"), "{}", e.message),
+            _ => panic!("a TVP call should be refused"),
+        }
     }
 
     /// MS-TDS 2.2.1.7: a message ended with IGNORE (0x02) and EOM is abandoned: nothing of it runs.

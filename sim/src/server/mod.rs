@@ -10,6 +10,7 @@
 
 mod bulk;
 mod connection;
+mod rpc;
 mod sink;
 pub mod tls;
 mod worker;

@@ -5,10 +5,10 @@
 //! every DONE but the last carries MORE (clients count a stray DONE as a zero row count). In an
 //! RPC, statements end in DONEINPROC and the call ends in RETURNSTATUS + DONEPROC.
 
-use crate::engine::{ResultSink, Stop};
+use crate::engine::{ResultSink, Stop, TransactionChange};
 use crate::error::SqlError;
 use crate::tds::packet::{MessageWriter, PacketType};
-use crate::tds::tokens::{self, DoneKind, DoneStatus};
+use crate::tds::tokens::{self, DoneKind, DoneStatus, EnvChange};
 use crate::tds::values;
 use crate::types::{Cell, Column};
 use bytes::Bytes;
@@ -36,6 +36,17 @@ pub(crate) struct TdsSink<'a> {
     broken: bool,
     /// A row that could not be encoded: reported at the statement's DONE.
     row_error: Option<SqlError>,
+    /// An RPC's OUTPUT parameters, written after its RETURNSTATUS.
+    return_values: Vec<ReturnValue>,
+}
+
+/// An OUTPUT parameter's value for RETURNVALUE (MS-TDS 2.2.7.19): its ordinal among the call's
+/// parameters, its name as the client sent it, its type and its value.
+pub(crate) struct ReturnValue {
+    pub ordinal: u16,
+    pub name: String,
+    pub ty: crate::types::SqlType,
+    pub value: crate::types::Value,
 }
 
 impl<'a> TdsSink<'a> {
@@ -59,6 +70,7 @@ impl<'a> TdsSink<'a> {
             in_proc,
             broken: false,
             row_error: None,
+            return_values: Vec::new(),
         }
     }
 
@@ -87,8 +99,20 @@ impl<'a> TdsSink<'a> {
             self.send(ack);
             return;
         } else if self.in_proc {
+            // MS-TDS 2.2.2.5/2.2.2.6: an RPC returns a status (RETURNSTATUS) and one RETURNVALUE
+            // per OUTPUT parameter; SQL Server sends them in that order, before DONEPROC.
             self.flush_pending(true);
             tokens::write_return_status(self.out.buf_mut(), 0);
+            for rv in std::mem::take(&mut self.return_values) {
+                let mark = self.out.pending();
+                let written =
+                    tokens::write_return_value(self.out.buf_mut(), rv.ordinal, &rv.name, &rv.ty, &rv.value);
+                if let Err(e) = written {
+                    self.out.buf_mut().truncate(mark);
+                    tokens::write_error(self.out.buf_mut(), &e, self.server_name);
+                    self.any_error = true;
+                }
+            }
             let status = DoneStatus { error: self.any_error, ..Default::default() };
             tokens::write_done(self.out.buf_mut(), DoneKind::DoneProc, status, 0);
         } else if self.pending.is_some() {
@@ -98,6 +122,11 @@ impl<'a> TdsSink<'a> {
         }
         let last = self.out.finish();
         self.send(last);
+    }
+
+    /// Queues an OUTPUT parameter's RETURNVALUE for the end of the RPC.
+    pub fn return_value(&mut self, value: ReturnValue) {
+        self.return_values.push(value);
     }
 
     /// Starts the response with the outcome of a RESETCONNECTION: ENVCHANGE type 18 ("Reset
@@ -164,6 +193,10 @@ impl ResultSink for TdsSink<'_> {
         Ok(())
     }
 
+    fn take_row_error(&mut self) -> Option<SqlError> {
+        self.row_error.take()
+    }
+
     fn done(&mut self, rows: Option<u64>) {
         if let Some(e) = self.row_error.take() {
             self.error(&e);
@@ -189,6 +222,16 @@ impl ResultSink for TdsSink<'_> {
     fn database_changed(&mut self, from: &str, to: &str) {
         self.flush_pending(true);
         tokens::write_env_database(self.out.buf_mut(), to, from);
+    }
+
+    fn transaction_changed(&mut self, change: TransactionChange) {
+        self.flush_pending(true);
+        let env = match change {
+            TransactionChange::Begin(d) => EnvChange::BeginTransaction(d.to_le_bytes()),
+            TransactionChange::Commit(d) => EnvChange::CommitTransaction(d.to_le_bytes()),
+            TransactionChange::Rollback(d) => EnvChange::RollbackTransaction(d.to_le_bytes()),
+        };
+        tokens::write_env_change(self.out.buf_mut(), &env);
     }
 
     fn cancelled(&self) -> bool {

@@ -13,9 +13,8 @@ use crate::error::SqlError;
 use crate::tds::bulk::BulkDecoder;
 use crate::tds::login7::Login7;
 use crate::tds::packet::{MessageWriter, PacketType};
-use crate::tds::rpc::{RpcProc, RpcRequest};
+use crate::tds::rpc::RpcRequest;
 use crate::tds::tokens::{self, DoneKind, DoneStatus};
-use crate::types::{Param, Value};
 use bytes::{Bytes, BytesMut};
 use std::io;
 use std::sync::Arc;
@@ -23,13 +22,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use tokio::sync::mpsc;
 
-/// sp_executesql's procedure id in an RPC request.
-const SP_EXECUTESQL: u16 = 10;
-
 /// What the connection asks its worker to do.
 pub(crate) enum Request {
     Batch(String),
     Rpc(RpcRequest),
+    /// An RPC message the simulator cannot decode (a table-valued parameter, Always Encrypted):
+    /// the whole message was read, so it is answered with an error and the connection stays.
+    RpcRefused(SqlError),
     /// The client sent ATTENTION; answered here if no request consumed it.
     Attention,
     /// A request the client abandoned mid-message (status IGNORE with EOM): answered with one
@@ -60,6 +59,7 @@ pub(crate) fn spawn(
         let server_name = shared.server_name();
         let login_database = session.database();
         let mut bulk = BulkState::Idle;
+        let mut prepared = super::rpc::Prepared::default();
         let mut reset: Option<Result<(), SqlError>> = None;
         let activity = session.activity();
         while let Some(request) = requests.blocking_recv() {
@@ -108,12 +108,18 @@ pub(crate) fn spawn(
                 }
                 Request::Rpc(rpc) => {
                     let mut sink = new_sink(true);
-                    run_rpc(&mut session, rpc, &mut sink);
+                    super::rpc::run(&mut session, &mut prepared, rpc, &mut sink);
                     sink.finish();
                 }
                 Request::TransactionManager(payload) => {
                     let mut sink = new_sink(false);
                     run_transaction_manager(&mut session, &payload, &mut sink);
+                    sink.finish();
+                }
+                Request::RpcRefused(error) => {
+                    let mut sink = new_sink(true);
+                    sink.error(&error);
+                    sink.done(None);
                     sink.finish();
                 }
                 Request::Ignored => new_sink(false).finish(),
@@ -128,45 +134,6 @@ pub(crate) fn spawn(
             activity.clear_attention();
         }
     })
-}
-
-/// Runs an RPC: sp_executesql (how tiberius and most drivers send parameterised queries).
-fn run_rpc(session: &mut Session, rpc: RpcRequest, sink: &mut TdsSink<'_>) {
-    let is_executesql = match &rpc.proc {
-        RpcProc::Id(id) => *id == SP_EXECUTESQL,
-        RpcProc::Name(name) => {
-            name.eq_ignore_ascii_case("sp_executesql") || name.eq_ignore_ascii_case("sys.sp_executesql")
-        }
-    };
-    if !is_executesql {
-        let name = match &rpc.proc {
-            RpcProc::Id(id) => format!("procedure id {id}"),
-            RpcProc::Name(n) => n.clone(),
-        };
-        sink.error(&SqlError::new(2812, 16, format!("Could not find stored procedure '{name}'.")));
-        sink.done(None);
-        return;
-    }
-    let mut params = rpc.params.into_iter();
-    let sql = match params.next().map(|p| p.value) {
-        Some(Value::Str(sql)) => sql,
-        _ => {
-            sink.error(&SqlError::new(
-                214,
-                16,
-                "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'.",
-            ));
-            sink.done(None);
-            return;
-        }
-    };
-    // The second parameter declares the others' types; each value already carries its type.
-    let declaration = params.next().and_then(|p| if let Value::Str(d) = p.value { Some(d) } else { None });
-    let values: Vec<Param> = params.collect();
-    let started = std::time::Instant::now();
-    session.execute(&sql, &values, sink);
-    let call = Completed::Rpc { sql: &sql, declaration: declaration.as_deref(), params: &values };
-    session.xe_completed(&call, started);
 }
 
 /// Where a connection's bulk load stands between packets.
@@ -229,25 +196,19 @@ impl BulkState {
     }
 }
 
-/// TM_BEGIN_XACT (5), TM_COMMIT_XACT (7), TM_ROLLBACK_XACT (8), TM_SAVE_XACT (9); the rest are
-/// acknowledged without effect.
+/// A transaction-manager request (begin/commit/rollback/save from drivers that use them).
 fn run_transaction_manager(session: &mut Session, payload: &[u8], sink: &mut TdsSink<'_>) {
-    let request =
-        skip_all_headers(payload).and_then(|b| b.get(..2)).map(|b| u16::from_le_bytes([b[0], b[1]]));
-    let sql = match request {
-        Some(5) => "BEGIN TRANSACTION",
-        Some(7) => "COMMIT TRANSACTION",
-        Some(8) => "ROLLBACK TRANSACTION",
-        _ => "",
-    };
-    if !sql.is_empty() {
-        session.execute(sql, &[], sink);
+    match crate::tds::tm::decode(payload) {
+        Ok(request) => session.transaction_request(&request, sink),
+        Err(e) => {
+            sink.error(&SqlError::new(
+                4002,
+                16,
+                format!("The incoming tabular data stream (TDS) protocol stream is incorrect: {e}."),
+            ));
+            sink.done(None);
+        }
     }
-}
-
-fn skip_all_headers(payload: &[u8]) -> Option<&[u8]> {
-    let total = u32::from_le_bytes(payload.get(..4)?.try_into().ok()?) as usize;
-    payload.get(total..)
 }
 
 /// The successful login reply: database, language, collation and packet-size changes, the

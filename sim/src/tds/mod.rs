@@ -15,6 +15,7 @@
 //! | [`params`] | decoding client parameter values (RPC) into [`crate::types::Value`] |
 //! | [`temporal`], [`numeric`], [`guid`], [`codepage`] | per-domain wire conversions |
 //! | [`rpc`], [`sqlbatch`], [`headers`] | the two request messages a client sends after login, and their ALL_HEADERS |
+//! | [`tm`] | transaction-manager requests (begin, commit, rollback, save without T-SQL) |
 //! | [`wire`] | bounds-checked reader and UTF-16 writers shared by all of the above |
 //!
 //! Malformed client input never panics: parsers return `std::io::Error` of kind `InvalidData`.
@@ -32,6 +33,7 @@ pub mod prelogin;
 pub mod rpc;
 pub mod sqlbatch;
 pub mod temporal;
+pub mod tm;
 pub mod tokens;
 pub mod typeinfo;
 pub mod values;

@@ -167,10 +167,12 @@ pub fn put_datetime(dst: &mut BytesMut, dt: &NaiveDateTime) -> Result<(), SqlErr
 }
 
 /// DATETIMN value of length 4 (smalldatetime): 1900-01-01 through 2079-06-06, whole minutes
-/// (29.998 s and up round to the next minute).
+/// ("smalldatetime (Transact-SQL)": 29.998 s and less round down, 29.999 s and more up; the
+/// seconds are first rounded to datetime's 1/300 s ticks, where 29.998 is 29.997).
 pub fn put_smalldatetime(dst: &mut BytesMut, dt: &NaiveDateTime) -> Result<(), SqlError> {
     let mut days = (dt.date() - epoch_1900()).num_days();
-    let mut minutes = (nanos_of_day(&dt.time()) + 30 * NANOS_PER_SEC + 2_000_000) / (60 * NANOS_PER_SEC);
+    let ticks = (nanos_of_day(&dt.time()) * 300 + NANOS_PER_SEC / 2) / NANOS_PER_SEC;
+    let mut minutes = (ticks + 300 * 30) / (300 * 60);
     if minutes >= 1440 {
         minutes -= 1440;
         days += 1;
@@ -383,6 +385,9 @@ mod tests {
         let mut buf = BytesMut::new();
         put_smalldatetime(&mut buf, &dt("2000-01-01 10:00:29.999")).unwrap();
         assert_eq!(decode_datetime(&buf[1..]).unwrap(), dt("2000-01-01 10:01:00"));
+        let mut buf = BytesMut::new();
+        put_smalldatetime(&mut buf, &dt("2000-01-01 10:00:29.998")).unwrap();
+        assert_eq!(decode_datetime(&buf[1..]).unwrap(), dt("2000-01-01 10:00:00"));
         assert_eq!(put_smalldatetime(&mut BytesMut::new(), &dt("1899-12-31")).unwrap_err().number, 242);
     }
 

@@ -289,6 +289,9 @@ impl TypeInfo {
     /// Reads a TYPE_INFO a client sent (RPC parameters), validating its facets.
     pub fn decode(r: &mut Reader<'_>) -> io::Result<Self> {
         let code = r.u8()?;
+        if code == 0xF3 {
+            return Err(invalid("table-valued parameters (TVP_TYPE 0xF3) are not supported"));
+        }
         let rule = rule_for(code).ok_or_else(|| invalid(format!("unsupported TDS type code {code:#04x}")))?;
         let mut ti = TypeInfo::new(code, 0);
         match rule.layout {

@@ -205,7 +205,11 @@ fn put_int(
     min: i64,
     max: i64,
 ) -> Result<(), SqlError> {
-    let v = cell_i64(cell).ok_or_else(|| conversion_error(ty, cell))?;
+    let v = cell_i64(cell).ok_or_else(|| match cell {
+        // SQLite turns an integer result beyond i64 into a REAL: SQL Server's overflow.
+        Cell::Real(f) if f.is_finite() && f.fract() == 0.0 => numeric::overflow(ty.name()),
+        _ => conversion_error(ty, cell),
+    })?;
     if v < min || v > max {
         return Err(numeric::overflow(ty.name()));
     }

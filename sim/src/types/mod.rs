@@ -7,6 +7,7 @@
 
 mod names;
 pub use names::all_type_names;
+pub mod decimal;
 pub mod storage;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};

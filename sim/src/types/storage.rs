@@ -4,7 +4,7 @@
 //! |---|---|
 //! | tinyint … bigint, bit | INTEGER |
 //! | real, float | REAL |
-//! | decimal, numeric, money | canonical decimal TEXT on insert; SQLite's NUMERIC affinity keeps it exact as INTEGER, or as REAL when ≤ 15 significant digits |
+//! | decimal, numeric, money | columns: TEXT (exact, any of 38 digits), declared with TEXT affinity and the `tsql_decimal` collation (numeric order); values in expressions: INTEGER, REAL when ≤ 15 significant digits, else TEXT ([`decimal_storage`]) |
 //! | char, varchar, nchar, nvarchar, text, ntext, xml | TEXT (UTF-8) |
 //! | binary, varbinary, image | BLOB |
 //! | date | TEXT `YYYY-MM-DD` |
@@ -37,6 +37,17 @@ pub fn to_storage(value: &Value) -> Stored {
             Stored::Text(format!("{} {}", format_datetime(dt), format_offset(*offset)))
         }
         Value::Guid(g) => Stored::Text(format_guid(g)),
+    }
+}
+
+/// A stored SQLite value as the [`Cell`] [`from_cell`] reads.
+pub fn stored_cell(stored: &Stored) -> Cell<'_> {
+    match stored {
+        Stored::Null => Cell::Null,
+        Stored::Integer(i) => Cell::Integer(*i),
+        Stored::Real(f) => Cell::Real(*f),
+        Stored::Text(t) => Cell::Text(t),
+        Stored::Blob(b) => Cell::Blob(b),
     }
 }
 
@@ -76,11 +87,52 @@ pub fn from_cell(ty: &SqlType, cell: Cell<'_>) -> Option<Value> {
     })
 }
 
-fn decimal_storage(value: i128, scale: u8) -> Stored {
-    if scale == 0 && i64::try_from(value).is_ok() {
-        return Stored::Integer(value as i64);
+/// How a decimal/money value is kept in SQLite: INTEGER when it is whole and fits i64; REAL
+/// when it has at most 15 significant digits (SQLite turns such a double into text and back
+/// unchanged, and it reads back exactly at its column's scale); else its exact TEXT. A decimal
+/// column (TEXT affinity, `tsql_decimal` collation, see [`declared_type`]) keeps all of them as
+/// text in numeric order; expressions over small values stay native SQLite numbers.
+pub fn decimal_storage(value: i128, scale: u8) -> Stored {
+    if scale == 0
+        && let Ok(v) = i64::try_from(value)
+    {
+        return Stored::Integer(v);
     }
-    Stored::Text(format_decimal(value, scale))
+    let text = format_decimal(value, scale);
+    let digits = value.unsigned_abs().to_string();
+    if digits.trim_end_matches('0').len() <= 15
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Stored::Real(f);
+    }
+    Stored::Text(text)
+}
+
+/// The suffix that gives exact-numeric columns TEXT affinity (see [`declared_type`]).
+const TEXT_AFFINITY: &str = " text";
+
+/// A column's SQLite declared type: the SQL Server type text (so `SELECT *` keeps the type),
+/// followed by ` text` for decimal, numeric, money and smallmoney. SQLite derives a column's
+/// affinity from this text: without the suffix those columns would get NUMERIC affinity,
+/// which turns a 20-digit decimal into a double.
+pub fn declared_type(ty: &SqlType) -> String {
+    match ty {
+        SqlType::Decimal { .. } | SqlType::Money | SqlType::SmallMoney => {
+            format!("{}{TEXT_AFFINITY}", ty.to_sql())
+        }
+        other => other.to_sql(),
+    }
+}
+
+/// Reads a declared type written by [`declared_type`] (or by older versions, without suffix).
+pub fn parse_declared_type(declared: &str) -> Option<SqlType> {
+    SqlType::parse(declared.strip_suffix(TEXT_AFFINITY).unwrap_or(declared))
+}
+
+/// The collation a column of `ty` is declared with, if any: `tsql_decimal` (numeric order
+/// over text) for the exact numerics.
+pub fn decimal_collation(ty: &SqlType) -> Option<&'static str> {
+    matches!(ty, SqlType::Decimal { .. } | SqlType::Money | SqlType::SmallMoney).then_some("tsql_decimal")
 }
 
 /// `12345, 2` → `"123.45"`; `-5, 3` → `"-0.005"`.

@@ -5,7 +5,7 @@ use rusqlite::functions::{Aggregate, Context, FunctionFlags};
 use rusqlite::types::{Value, ValueRef};
 
 use crate::error::SqlError;
-use crate::types::storage::{format_decimal, parse_decimal};
+use crate::types::storage::parse_decimal;
 
 /// `tsql_sum_decimal(x, scale)`: the exact sum as a scaled i128, stored like a decimal cell
 /// (an integer when the scale is 0 and it fits, else its text).
@@ -41,8 +41,7 @@ impl Aggregate<(i128, u8, bool), Value> for SumDecimal {
 
     fn finalize(&self, _: &mut Context<'_>, acc: Option<(i128, u8, bool)>) -> rusqlite::Result<Value> {
         Ok(match acc {
-            Some((s, 0, true)) if i64::try_from(s).is_ok() => Value::Integer(s as i64),
-            Some((s, scale, true)) => Value::Text(format_decimal(s, scale)),
+            Some((s, scale, true)) => crate::types::storage::decimal_storage(s, scale),
             _ => Value::Null,
         })
     }
@@ -73,7 +72,7 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(v, Value::Text("1.20".into()));
+        assert_eq!(v, Value::Real(1.2));
         let v: Value = c.query_row("SELECT tsql_sum_decimal(x, 0) FROM t WHERE 0", [], |r| r.get(0)).unwrap();
         assert_eq!(v, Value::Null);
     }

@@ -3,7 +3,9 @@
 //!   accent-sensitive, trailing spaces ignored;
 //! - `tsql_guid`: uniqueidentifier order — SQL Server compares the last six bytes first, then
 //!   bytes 8-9, then 6-7, 4-5 and 0-3 (each of the first three groups little-endian), which is
-//!   `SqlGuid`'s order over the canonical text bytes 10-15, 8-9, 7-6, 5-4, 3-0.
+//!   `SqlGuid`'s order over the canonical text bytes 10-15, 8-9, 7-6, 5-4, 3-0;
+//! - `tsql_decimal`: decimal, numeric and money columns, kept as exact text, in numeric order
+//!   ([`crate::types::decimal::compare_text`]).
 
 use std::cmp::Ordering;
 
@@ -12,10 +14,11 @@ use crate::types::storage::parse_guid;
 
 pub(super) const FUNCTIONS: &[Def] = &[];
 
-/// Registers `tsql_ci` and `tsql_guid` on `conn`.
+/// Registers `tsql_ci`, `tsql_guid` and `tsql_decimal` on `conn`.
 pub fn register_collations(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     conn.create_collation("tsql_ci", compare_ci)?;
     conn.create_collation("tsql_guid", compare_guid)?;
+    conn.create_collation("tsql_decimal", crate::types::decimal::compare_text)?;
     Ok(())
 }
 

@@ -641,8 +641,17 @@ fn to_temporal(
         }
     };
     // A time value keeps its clock; datetimeoffset without an offset gets +00:00.
-    let out = format_as(target, dt, off).ok_or_else(|| {
-        SqlError::new(
+    let out = format_as(target, dt, off).ok_or_else(|| match source {
+        // A date/time value (not a string) beyond smalldatetime is 298, as SQL Server words it.
+        Some(src) if *target == SqlType::SmallDateTime && !src.is_character() => SqlError::new(
+            298,
+            16,
+            format!(
+                "The conversion from {} data type to smalldatetime data type resulted in a smalldatetime overflow error.",
+                src.name()
+            ),
+        ),
+        _ => SqlError::new(
             242,
             16,
             format!(
@@ -650,7 +659,7 @@ fn to_temporal(
                 type_word(source),
                 target.name()
             ),
-        )
+        ),
     })?;
     Ok(Value::Text(out))
 }

@@ -61,6 +61,17 @@ pub(crate) fn round_datetime(dt: NaiveDateTime) -> NaiveDateTime {
     dt.with_nanosecond(0).unwrap_or(dt) + Duration::milliseconds(ms)
 }
 
+/// Rounds to smalldatetime's whole minutes: "smalldatetime (Transact-SQL)" rounds 29.998 s
+/// and less down, 29.999 s and more up (the seconds first rounded to datetime's 1/300 s).
+/// `None` outside 1900-01-01 through 2079-06-06 23:59.
+pub(crate) fn round_smalldatetime(dt: NaiveDateTime) -> Option<NaiveDateTime> {
+    let r = round_datetime(dt);
+    let up = r.second() >= 30;
+    let r = r.with_nanosecond(0)?.with_second(0)? + Duration::minutes(i64::from(up));
+    let range = NaiveDate::from_ymd_opt(1900, 1, 1)?..=NaiveDate::from_ymd_opt(2079, 6, 6)?;
+    range.contains(&r.date()).then_some(r)
+}
+
 /// Rounds to `scale` fractional digits (datetime2/time/datetimeoffset precision).
 fn round_scale(dt: NaiveDateTime, scale: u8) -> NaiveDateTime {
     if scale >= 7 {
@@ -84,11 +95,7 @@ pub(crate) fn format_as(ty: &SqlType, dt: NaiveDateTime, offset: Option<i16>) ->
             }
             format_datetime(&r)
         }
-        SqlType::SmallDateTime => {
-            let r = dt.with_nanosecond(0).unwrap_or(dt)
-                + Duration::seconds(if dt.second() >= 30 { 60 } else { 0 });
-            format_datetime(&r.with_second(0).unwrap_or(r))
-        }
+        SqlType::SmallDateTime => format_datetime(&round_smalldatetime(dt)?),
         SqlType::DateTime2(s) => format_datetime(&round_scale(dt, *s)),
         SqlType::DateTimeOffset(s) => {
             format!("{} {}", format_datetime(&round_scale(dt, *s)), format_offset(offset.unwrap_or(0)))
@@ -290,7 +297,8 @@ fn dateadd(c: &Context<'_>, _: &dyn FunctionContext) -> R {
         )));
     }
     let out = add(&part, n, dt).and_then(|r| format_as(&ty, r, off)).ok_or_else(|| {
-        raise(SqlError::new(517, 16, "Adding a value to a 'datetime' column caused an overflow."))
+        let name = if ty == SqlType::SmallDateTime { "smalldatetime" } else { "datetime" };
+        raise(SqlError::new(517, 16, format!("Adding a value to a '{name}' column caused an overflow.")))
     })?;
     Ok(Value::Text(out))
 }

@@ -8,6 +8,7 @@ use rusqlite::types::{Value, ValueRef};
 use super::{Def, arg, def, int_arg, raise, real_arg, value_text, volatile};
 use crate::engine::FunctionContext;
 use crate::error::SqlError;
+use crate::types::decimal::Dec;
 use crate::types::storage::{format_decimal, parse_decimal};
 
 pub(super) const FUNCTIONS: &[Def] = &[
@@ -33,7 +34,7 @@ fn is_zero(v: ValueRef<'_>) -> bool {
     }
 }
 
-fn owned(v: ValueRef<'_>) -> Value {
+pub(super) fn owned(v: ValueRef<'_>) -> Value {
     match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(n) => Value::Integer(n),
@@ -72,18 +73,9 @@ fn sign(c: &Context<'_>, _: &dyn FunctionContext) -> R {
     })
 }
 
-/// A decimal string as the SQLite value the storage layer expects (INTEGER, REAL or TEXT).
+/// A decimal as the SQLite value the storage layer expects (INTEGER, REAL or TEXT).
 pub(crate) fn decimal_value(mantissa: i128, scale: u8) -> Value {
-    let text = format_decimal(mantissa, scale);
-    if scale == 0
-        && let Ok(n) = i64::try_from(mantissa)
-    {
-        return Value::Integer(n);
-    }
-    match text.parse::<f64>() {
-        Ok(f) if parse_decimal(&format!("{f}"), scale) == Some(mantissa) => Value::Real(f),
-        _ => Value::Text(text),
-    }
+    crate::types::storage::decimal_storage(mantissa, scale)
 }
 
 /// ROUND(x, n[, truncate]) on the decimal digits of x.
@@ -133,18 +125,25 @@ fn integral(f: f64) -> Value {
 }
 
 fn floor(c: &Context<'_>, _: &dyn FunctionContext) -> R {
-    Ok(match arg(c, 0) {
-        ValueRef::Integer(n) => Value::Integer(n),
-        ValueRef::Null => Value::Null,
-        _ => real_arg(c, 0)?.map(|f| integral(f.floor())).unwrap_or(Value::Null),
-    })
+    rounded(c, false)
 }
 
 fn ceiling(c: &Context<'_>, _: &dyn FunctionContext) -> R {
+    rounded(c, true)
+}
+
+/// FLOOR (`up` false) or CEILING: exact on decimal text, in doubles on floats.
+fn rounded(c: &Context<'_>, up: bool) -> R {
     Ok(match arg(c, 0) {
         ValueRef::Integer(n) => Value::Integer(n),
         ValueRef::Null => Value::Null,
-        _ => real_arg(c, 0)?.map(|f| integral(f.ceil())).unwrap_or(Value::Null),
+        ValueRef::Text(t) => match Dec::parse(&String::from_utf8_lossy(t)) {
+            Some(d) => decimal_value(d.integral(up), 0),
+            None => real_arg(c, 0)?
+                .map(|f| integral(if up { f.ceil() } else { f.floor() }))
+                .unwrap_or(Value::Null),
+        },
+        _ => real_arg(c, 0)?.map(|f| integral(if up { f.ceil() } else { f.floor() })).unwrap_or(Value::Null),
     })
 }
 

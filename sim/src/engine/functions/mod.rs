@@ -12,7 +12,8 @@
 //! | `hashing.rs` | HASHBYTES (bit-exact: varchar as Windows-1252, nvarchar as UTF-16LE), NEWID |
 //! | `metadata.rs` | DB_NAME, OBJECT_ID, SERVERPROPERTY, `@@` globals, … via [`FunctionContext`] |
 //! | `aggregates.rs` | SUM over decimal/money, exact to precision 38 (`tsql_sum_decimal`) |
-//! | `collation.rs` | `tsql_ci` (case-insensitive, trailing spaces ignored) and `tsql_guid` |
+//! | `exact.rs` | decimal/money arithmetic, comparison, sort keys, MIN/MAX/AVG, exact to 38 digits (`tsql_dec*`) |
+//! | `collation.rs` | `tsql_ci` (case-insensitive, trailing spaces ignored), `tsql_guid`, `tsql_decimal` (numeric order of decimal text) |
 //!
 //! A function that fails raises a [`SqlError`] through SQLite; [`sql_error`] reads it back.
 
@@ -21,6 +22,7 @@ mod collation;
 mod convert;
 mod dates;
 mod encoding;
+mod exact;
 mod hashing;
 mod math;
 mod metadata;
@@ -62,7 +64,8 @@ const fn volatile(name: &'static str, arity: i32, f: ScalarFn) -> Def {
 pub fn register(conn: &rusqlite::Connection, ctx: Arc<dyn FunctionContext>) -> rusqlite::Result<()> {
     register_collations(conn)?;
     aggregates::register(conn)?;
-    let families: [&[Def]; 7] = [
+    exact::register_aggregates(conn)?;
+    let families: [&[Def]; 8] = [
         strings::FUNCTIONS,
         math::FUNCTIONS,
         dates::FUNCTIONS,
@@ -70,6 +73,7 @@ pub fn register(conn: &rusqlite::Connection, ctx: Arc<dyn FunctionContext>) -> r
         hashing::FUNCTIONS,
         metadata::FUNCTIONS,
         collation::FUNCTIONS,
+        exact::FUNCTIONS,
     ];
     for d in families.into_iter().flatten() {
         let mut flags = FunctionFlags::SQLITE_UTF8;
@@ -93,6 +97,7 @@ pub fn function_names() -> Vec<&'static str> {
         hashing::FUNCTIONS,
         metadata::FUNCTIONS,
         collation::FUNCTIONS,
+        exact::FUNCTIONS,
     ]
     .into_iter()
     .flatten()

@@ -134,7 +134,7 @@ impl Session {
                     w.commits = 1;
                 }
             }
-            Some(Step::Begin) if mark.trancount == 0 && self.trancount > 0 => w.begins = 1,
+            Some(Step::Begin { .. }) if mark.trancount == 0 && self.trancount > 0 => w.begins = 1,
             Some(Step::Commit) if mark.trancount > 0 && self.trancount == 0 => {
                 w.commits = u64::from(self.activity.write_database_id.load(Relaxed) != 0);
             }

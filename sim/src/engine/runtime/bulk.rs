@@ -25,6 +25,11 @@ impl Session {
         let target = self.locate_table(table)?;
         self.require_write("INSERT", &target)?;
         self.last_target = Some(target.clone());
+        // Inside the caller's transaction the load is part of it; else it is its own.
+        self.lock_for_writing().map_err(|f| match f {
+            Failure::Error(e) => e,
+            Failure::Cancelled => SqlError::statement_terminated(),
+        })?;
         let own_transaction = self.conn.is_autocommit();
         if own_transaction {
             self.conn.execute_batch("BEGIN").map_err(|e| self.failure(e))?;

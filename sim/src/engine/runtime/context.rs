@@ -175,9 +175,23 @@ impl FunctionContext for SessionShared {
             [d, s, o] => (Some(d.clone()), Some(s.clone()).filter(|s| !s.is_empty()), o.clone()),
             _ => return None,
         };
-        let db = db.unwrap_or_else(|| self.current_database());
-        let schema = schema.unwrap_or_else(|| "dbo".to_string());
         let kind = object_type.map(|t| t.trim().to_ascii_uppercase());
+        // A local temporary table is this session's own, in any database's name.
+        if object.starts_with('#') && !object.starts_with("##") {
+            let wanted_table = kind.as_deref().is_none_or(|k| k == "U");
+            let ids = lock(&self.temp_ids);
+            return ids
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&object))
+                .filter(|_| wanted_table)
+                .map(|(_, id)| *id);
+        }
+        let db = if object.starts_with("##") {
+            "tempdb".to_string()
+        } else {
+            db.unwrap_or_else(|| self.current_database())
+        };
+        let schema = schema.unwrap_or_else(|| "dbo".to_string());
         self.with_lookup(&db, |conn| {
             conn.query_row(
                 "SELECT o.object_id FROM \"__cutover_objects\" o JOIN \"__cutover_schemas\" s ON s.schema_id = o.schema_id \
@@ -241,13 +255,20 @@ impl FunctionContext for SessionShared {
             "TRANCOUNT" => Value::Int(self.trancount.load(Ordering::Relaxed)),
             "ERROR" => Value::Int(self.error.load(Ordering::Relaxed)),
             "LANGUAGE" => Value::Str("us_english".to_string()),
+            // APP_NAME() and HOST_NAME(): what the client's LOGIN7 record said.
+            "APP_NAME" | "HOST_NAME" => {
+                let info = self.instance.sessions().into_iter().find(|i| i.spid == self.spid);
+                let value = info
+                    .map(|i| if name.eq_ignore_ascii_case("APP_NAME") { i.app_name } else { i.host_name });
+                value.map(Value::Str).unwrap_or(Value::Null)
+            }
             "LANGID" | "NESTLEVEL" | "PROCID" | "FETCH_STATUS" | "DATEFIRST_OFFSET" => Value::Int(0),
             "DATEFIRST" => Value::Int(7),
-            "LOCK_TIMEOUT" => Value::Int(-1),
+            "LOCK_TIMEOUT" => Value::Int(lock(&self.options).lock_timeout),
             "MAX_CONNECTIONS" => Value::Int(32767),
             "MAX_PRECISION" => Value::Int(38),
-            "TEXTSIZE" => Value::Int(2_147_483_647),
-            "OPTIONS" => Value::Int(5496),
+            "TEXTSIZE" => Value::Int(lock(&self.options).textsize),
+            "OPTIONS" => Value::Int(lock(&self.options).bits),
             "MICROSOFTVERSION" => {
                 let major = id.major_version();
                 let build: i64 =

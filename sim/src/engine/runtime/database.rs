@@ -85,6 +85,18 @@ INSERT OR IGNORE INTO "__cutover_schemas" VALUES
     (1, 'dbo', 1), (2, 'guest', 2), (3, 'INFORMATION_SCHEMA', 3), (4, 'sys', 4);
 "#;
 
+/// The metadata tables' DDL in another SQLite schema (`temp`, for local temporary tables),
+/// with tempdb's identity rows.
+pub(crate) fn metadata_ddl_in(schema: &str) -> String {
+    let prefix = format!("{}.\"__cutover_", quote(schema));
+    let ddl = METADATA_DDL
+        .replace("EXISTS \"__cutover_", &format!("EXISTS {prefix}"))
+        .replace("INTO \"__cutover_", &format!("INTO {prefix}"));
+    format!(
+        "{ddl}\nINSERT OR IGNORE INTO {prefix}db\" (key, value) VALUES ('database_id', 2), ('name', 'tempdb'), ('next_object_id', {FIRST_OBJECT_ID});"
+    )
+}
+
 /// The first object id handed out in a database; later ones step by [`OBJECT_ID_STRIDE`] so
 /// they look like SQL Server's (large, not sequential).
 pub const FIRST_OBJECT_ID: i64 = 581_577_110;

@@ -9,7 +9,7 @@ use super::objects::{TableRef, display_name, meta_error};
 use super::session::Session;
 use crate::engine::{ColumnDef, DropKind, IndexDef, KeyDef, ObjectName, ResultColumn, Step, TableDef};
 use crate::error::SqlError;
-use crate::types::{Len, SqlType};
+use crate::types::{Len, SqlType, storage};
 
 /// The instance default collation's SQLite collation.
 const CI: &str = "tsql_ci";
@@ -126,22 +126,19 @@ impl Session {
     }
 
     pub(crate) fn create_table(&mut self, def: &TableDef) -> Result<(), Failure> {
-        let db = match &def.name.database {
-            Some(d) => self.database_entry(d)?.name.clone(),
-            None => self.database(),
-        };
+        let (db, alias) = self.home_of(&def.name)?;
         self.require_ddl("CREATE TABLE", &db)?;
-        let alias = self.schema_of(&db)?;
         if self.find_object(&ObjectName { database: Some(db.clone()), ..def.name.clone() })?.is_some() {
             return Err(SqlError::already_exists(&def.name.name).into());
         }
         validate_table(def)?;
-        self.in_savepoint(|s| s.create_table_inner(def, &db, &alias))?;
+        let object_id = self.in_savepoint(|s| s.create_table_inner(def, &db, &alias))?;
+        self.note_temp_table(&def.name, object_id);
         self.bump_writes(&db);
         Ok(())
     }
 
-    fn create_table_inner(&mut self, def: &TableDef, db: &str, alias: &str) -> Result<(), Failure> {
+    fn create_table_inner(&mut self, def: &TableDef, db: &str, alias: &str) -> Result<i64, Failure> {
         let schema = def.name.schema.clone().unwrap_or_else(|| "dbo".to_string());
         let schema_id = self.ensure_schema(alias, &schema)?;
         let table = def.name.name.as_str();
@@ -322,7 +319,7 @@ impl Session {
                 self.exec(&identity_triggers(alias, &sqlite_name, &col.name, object_id))?;
             }
         }
-        Ok(())
+        Ok(object_id)
     }
 
     fn referenced_table(
@@ -678,7 +675,9 @@ impl Session {
                 .conn
                 .prepare(&format!("SELECT * FROM {}.{}", quote(alias), quote(&sqlite_name)))
                 .map_err(|e| self.sql_error(e, Action::Select))?;
-            stmt.columns().map(|c| (c.name().to_string(), c.decl_type().and_then(SqlType::parse))).collect()
+            stmt.columns()
+                .map(|c| (c.name().to_string(), c.decl_type().and_then(storage::parse_declared_type)))
+                .collect()
         };
         for (i, (col_name, decl)) in declared.iter().enumerate() {
             let given = columns.get(i).filter(|_| columns.len() == declared.len());
@@ -735,6 +734,7 @@ impl Session {
                     &t.database,
                 )?;
                 self.in_savepoint(|s| s.drop_inner(&t))?;
+                self.forget_temp_table(name);
                 self.bump_writes(&t.database);
                 Ok(())
             }
@@ -1064,7 +1064,7 @@ fn column_sql(col: &ColumnDef, rowid_alias: bool, forced_not_null: bool) -> Stri
         return format!("{} INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", quote(&col.name));
     }
     // The type is quoted so `nvarchar(max)` is legal; SQLite keeps the text as the declared type.
-    let mut s = format!("{} {}", quote(&col.name), quote(&col.ty.to_sql()));
+    let mut s = format!("{} {}", quote(&col.name), quote(&storage::declared_type(&col.ty)));
     if let Some((_, expr)) = &col.computed {
         s.push_str(&format!(" GENERATED ALWAYS AS ({expr}) VIRTUAL"));
         return s;
@@ -1079,6 +1079,9 @@ fn column_sql(col: &ColumnDef, rowid_alias: bool, forced_not_null: bool) -> Stri
     } else if col.ty == SqlType::UniqueIdentifier {
         s.push_str(" COLLATE ");
         s.push_str(GUID);
+    } else if let Some(collation) = storage::decimal_collation(&col.ty) {
+        s.push_str(" COLLATE ");
+        s.push_str(collation);
     }
     // Identity columns outside the rowid path are filled by a trigger after the insert.
     if (!col.nullable || forced_not_null) && col.identity.is_none() {

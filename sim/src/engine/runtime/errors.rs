@@ -93,6 +93,10 @@ pub(crate) enum Violation {
 /// Classifies a SQLite error: a constraint violation to be named by the caller, or a SQL
 /// Server error right away.
 pub(crate) fn classify(err: &rusqlite::Error) -> Result<Violation, Failure> {
+    // A `tsql_*` function raised SQL Server's own error (8134, 245, 8115, …): pass it on.
+    if let Some(e) = crate::engine::functions::sql_error(err) {
+        return Err(Failure::Error(e));
+    }
     let (code, message) = match err {
         rusqlite::Error::SqliteFailure(code, message) => (*code, message.clone().unwrap_or_default()),
         other => return Err(Failure::Error(SqlError::new(50000, 16, other.to_string()))),

@@ -1,8 +1,6 @@
 //! Executing one [`Step`]: queries (streamed), DML, variables, transactions, USE, PRINT.
 //! DDL steps are in [`super::ddl`].
 
-use std::sync::atomic::Ordering;
-
 use rusqlite::types::Value as Stored;
 
 use super::errors::{Action, Failure};
@@ -10,14 +8,17 @@ use super::session::{Session, Variable};
 use super::stream;
 use crate::engine::{ResultSink, Step};
 use crate::error::SqlError;
+use crate::types::SqlType;
 use crate::types::storage::{from_cell, to_storage};
-use crate::types::{Cell, SqlType};
 
 /// The row count a step reports in its DONE (`None`: no count).
 pub(crate) type Count = Option<u64>;
 
 impl Session {
     pub(crate) fn run_step(&mut self, step: &Step, sink: &mut dyn ResultSink) -> Result<Count, Failure> {
+        if writes(step) {
+            self.lock_for_writing()?;
+        }
         match step {
             Step::Query { sql, columns } => {
                 let n = stream::run_query(self, sql, columns, sink)?;
@@ -41,13 +42,11 @@ impl Session {
             }
             Step::Declare { name, ty, init } => self.declare(name, *ty, init.as_deref()).map(|_| None),
             Step::Assign { sql, targets } => self.assign(sql, targets),
-            Step::Begin => self.begin().map(|_| None),
-            Step::Commit => self.commit().map(|_| None),
-            Step::Rollback => self.rollback().map(|_| None),
-            Step::SetOption { name, value } => {
-                self.set_option(name, value);
-                Ok(None)
-            }
+            Step::Begin { name } => self.begin(name.as_deref(), sink).map(|_| None),
+            Step::Commit => self.commit(sink).map(|_| None),
+            Step::Rollback { name } => self.rollback(name.as_deref(), sink).map(|_| None),
+            Step::Save { name } => self.save(name).map(|_| None),
+            Step::SetOption { name, value } => self.set_option(name, value).map(|_| None),
             Step::Print { expr } => {
                 let text = match self.scalar(&format!("SELECT {expr}"))? {
                     Stored::Null => String::new(),
@@ -161,79 +160,17 @@ impl Session {
         if let Some(values) = last {
             for ((target, ty), value) in targets.iter().zip(&types).zip(values) {
                 let value = convert(ty, value)?;
-                if let Some(var) = self.vars.get_mut(&target.to_ascii_lowercase()) {
+                let key = target.to_ascii_lowercase();
+                if let Some(var) = self.vars.get_mut(&key) {
                     var.value = value;
+                } else if let Some(param) = self.params.iter_mut().find(|(n, _, _)| *n == key) {
+                    // An RPC parameter (an OUTPUT parameter's new value goes back to the client).
+                    param.2 = value;
                 }
             }
         }
         self.set_rowcount(n as i64);
         Ok(None)
-    }
-
-    fn begin(&mut self) -> Result<(), Failure> {
-        if self.trancount == 0 && self.conn.is_autocommit() {
-            // IMMEDIATE: the database's write lock is taken (waiting up to the busy timeout) when
-            // the transaction starts. A deferred transaction that read first and writes later
-            // would fail at once when another session wrote meanwhile (SQLite cannot upgrade its
-            // snapshot), where SQL Server's row locks would simply wait.
-            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.sql_error(e, Action::Other))?;
-        }
-        self.trancount += 1;
-        self.after_transaction_statement();
-        Ok(())
-    }
-
-    fn commit(&mut self) -> Result<(), Failure> {
-        self.sync_transaction_state();
-        if self.trancount == 0 {
-            return Err(SqlError::new(
-                3902,
-                16,
-                "The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION.",
-            )
-            .into());
-        }
-        if self.trancount == 1 && !self.conn.is_autocommit() {
-            self.conn.execute_batch("COMMIT").map_err(|e| self.sql_error(e, Action::Other))?;
-        }
-        self.trancount -= 1;
-        self.after_transaction_statement();
-        Ok(())
-    }
-
-    pub(super) fn rollback(&mut self) -> Result<(), Failure> {
-        self.sync_transaction_state();
-        if self.trancount == 0 {
-            return Err(SqlError::new(
-                3903,
-                16,
-                "The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION.",
-            )
-            .into());
-        }
-        if !self.conn.is_autocommit() {
-            self.conn.execute_batch("ROLLBACK").map_err(|e| self.sql_error(e, Action::Other))?;
-        }
-        self.trancount = 0;
-        // Rolled-back DDL may have changed what the catalog temp tables describe.
-        self.catalog_fresh.clear();
-        let db = self.database();
-        self.bump_writes(&db);
-        self.after_transaction_statement();
-        Ok(())
-    }
-
-    fn after_transaction_statement(&mut self) {
-        self.shared.trancount.store(self.trancount as i64, Ordering::Relaxed);
-        self.set_rowcount(0);
-    }
-
-    fn set_option(&mut self, name: &str, value: &str) {
-        let on = value.trim().eq_ignore_ascii_case("ON");
-        if name.trim().eq_ignore_ascii_case("NOCOUNT") {
-            self.nocount = on;
-        }
-        self.set_rowcount(0);
     }
 
     /// Turns a rusqlite error into the SQL Server error, naming the constraint from metadata.
@@ -246,16 +183,26 @@ impl Session {
     }
 }
 
+/// Steps that write the database: inside a transaction they take the write lock first.
+pub(super) fn writes(step: &Step) -> bool {
+    matches!(
+        step,
+        Step::Modify { .. }
+            | Step::CreateTable(_)
+            | Step::CreateIndex(_)
+            | Step::CreateView { .. }
+            | Step::Drop { .. }
+            | Step::AlterTableAdd { .. }
+            | Step::Truncate { .. }
+    )
+}
+
 /// Converts a value to a variable's declared type (error 245 when it cannot be).
 fn convert(ty: &SqlType, value: Stored) -> Result<Stored, Failure> {
-    let cell = match &value {
-        Stored::Null => return Ok(Stored::Null),
-        Stored::Integer(i) => Cell::Integer(*i),
-        Stored::Real(f) => Cell::Real(*f),
-        Stored::Text(t) => Cell::Text(t),
-        Stored::Blob(b) => Cell::Blob(b),
-    };
-    match from_cell(ty, cell) {
+    if value == Stored::Null {
+        return Ok(Stored::Null);
+    }
+    match from_cell(ty, crate::types::storage::stored_cell(&value)) {
         Some(v) => Ok(to_storage(&v)),
         None => {
             let shown = match &value {

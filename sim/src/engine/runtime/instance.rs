@@ -55,6 +55,13 @@ pub struct SessionInfo {
     pub app_name: String,
     pub host_name: String,
     pub login_time: NaiveDateTime,
+    /// `sys.dm_exec_sessions.transaction_isolation_level` (1 read uncommitted … 5 snapshot).
+    pub isolation_level: u8,
+    /// The session's SET options, as `sys.dm_exec_sessions` shows them.
+    pub options: super::options::SessionOptions,
+    /// The client's address for a TCP connection (`sys.dm_exec_connections`); `None` for
+    /// in-process sessions.
+    pub client_address: Option<std::net::SocketAddr>,
 }
 
 pub(crate) struct Inner {
@@ -253,6 +260,9 @@ impl Instance {
             app_name: app_name.to_string(),
             host_name: host_name.to_string(),
             login_time: self.now_utc(),
+            isolation_level: 2,
+            options: Default::default(),
+            client_address: None,
         });
         let session = Session::open(self.clone(), spid, state.def.name.clone(), &db)
             .inspect_err(|_| self.release_spid(spid))?;
@@ -276,8 +286,13 @@ impl Instance {
     }
 
     pub(crate) fn set_session_database(&self, spid: u16, database: &str) {
+        self.update_session(spid, |s| s.database = database.to_string());
+    }
+
+    /// Changes what the instance shows about a live session (its DMV rows).
+    pub(crate) fn update_session(&self, spid: u16, change: impl FnOnce(&mut SessionInfo)) {
         if let Some(s) = lock(&self.inner.sessions).get_mut(&spid) {
-            s.database = database.to_string();
+            change(s);
         }
     }
 

@@ -28,11 +28,14 @@ pub(crate) mod instance_objects;
 mod lexer;
 pub mod lifecycle;
 mod objects;
+pub mod options;
 mod query_store;
 mod reset;
 pub mod session;
 pub mod sink;
 mod stream;
+mod temp;
+mod transaction;
 pub(crate) mod xe;
 
 #[cfg(test)]

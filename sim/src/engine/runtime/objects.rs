@@ -40,11 +40,7 @@ impl TableRef {
 impl Session {
     /// Finds a table or view; `Ok(None)` when it does not exist (911 when the database does not).
     pub(crate) fn find_object(&self, name: &ObjectName) -> Result<Option<TableRef>, SqlError> {
-        let db = match &name.database {
-            Some(d) => self.database_entry(d)?.name.clone(),
-            None => self.database(),
-        };
-        let alias = self.schema_of(&db)?;
+        let (db, alias) = self.home_of(name)?;
         let schema = name.schema.clone().unwrap_or_else(|| "dbo".to_string());
         let sql = format!(
             "SELECT o.object_id, o.name, o.type, o.sqlite_name, s.schema_id, s.name \
@@ -76,10 +72,13 @@ impl Session {
 
     /// Finds an object by its SQLite name in any database on this connection.
     pub(crate) fn find_by_sqlite_name(&self, sqlite_name: &str) -> Option<TableRef> {
-        let mut candidates = vec![self.database(), self.main_db.clone()];
-        candidates.extend(self.attached.borrow().iter().map(|(n, _)| n.clone()));
-        for db in candidates {
-            let Ok(alias) = self.schema_of(&db) else { continue };
+        let mut candidates = vec![(self.database(), None), (self.main_db.clone(), None)];
+        candidates.extend(self.attached.borrow().iter().map(|(n, _)| (n.clone(), None)));
+        if self.temp_ready.get() {
+            candidates.push((super::temp::TEMPDB.to_string(), Some("temp".to_string())));
+        }
+        for (db, alias) in candidates {
+            let Some(alias) = alias.or_else(|| self.schema_of(&db).ok()) else { continue };
             let sql = format!(
                 "SELECT s.name, o.name FROM {a}.\"__cutover_objects\" o JOIN {a}.\"__cutover_schemas\" s \
                  ON s.schema_id = o.schema_id WHERE o.sqlite_name = ?1 AND o.type IN ('U', 'V')",

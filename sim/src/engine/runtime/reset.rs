@@ -6,32 +6,42 @@
 //! the same but leaves the transaction as it is. The server side (`server/worker.rs`) calls
 //! [`Session::reset`] before running the request and acknowledges with ENVCHANGE type 18.
 //!
-//! What is reset here: an open transaction (unless kept), variables and parameters,
-//! `SET NOCOUNT`, `@@ERROR`, `@@ROWCOUNT`, and the database context (back to the login's
-//! database; SqlClient, for one, resets its own idea of the current database on the
+//! What is reset here: an open transaction (unless kept), local temporary tables ("CREATE TABLE
+//! (Transact-SQL)": a local temporary table lives as long as its session), variables and
+//! parameters, every SET option (`@@OPTIONS`, NOCOUNT, LOCK_TIMEOUT, …) and the isolation level
+//! back to a new session's, `@@ERROR`, `@@ROWCOUNT`, and the database context (back to the
+//! login's database; SqlClient, for one, resets its own idea of the current database on the
 //! acknowledgement without waiting for a database ENVCHANGE). Anything else the session comes
-//! to hold (temporary tables, SET options) belongs in this one function too.
+//! to hold belongs in this one function too.
 
 use std::sync::atomic::Ordering;
 
 use super::session::Session;
+use super::sink::CollectSink;
 use crate::error::SqlError;
 
 impl Session {
     /// Resets the session to its state right after login, in `login_database`; with
     /// `keep_transaction` (RESETCONNECTIONSKIPTRAN) an open transaction stays open.
     pub fn reset(&mut self, login_database: &str, keep_transaction: bool) -> Result<(), SqlError> {
+        // Nobody hears the rollback's ENVCHANGE: the acknowledgement (ENVCHANGE 18) tells the
+        // client that its environment, transaction included, is a new login's.
+        let mut quiet = CollectSink::new();
         if !keep_transaction {
-            self.sync_transaction_state();
+            self.sync_transaction_state(&mut quiet);
             if self.trancount > 0
-                && let Err(super::errors::Failure::Error(e)) = self.rollback()
+                && let Err(super::errors::Failure::Error(e)) = self.rollback(None, &mut quiet)
             {
                 return Err(e);
             }
         }
+        if let Err(super::errors::Failure::Error(e)) = self.drop_temp_tables(true) {
+            return Err(e);
+        }
         self.vars.clear();
         self.params.clear();
-        self.nocount = false;
+        self.set_options(Default::default());
+        self.set_isolation(2);
         self.shared.error.store(0, Ordering::Relaxed);
         self.set_rowcount(0);
         if !self.database().eq_ignore_ascii_case(login_database) {

@@ -41,6 +41,10 @@ pub(crate) struct SessionShared {
     pub error: AtomicI64,
     /// A second connection for catalog lookups made from inside SQL functions (OBJECT_ID…).
     pub lookup: Mutex<Option<(String, Connection)>>,
+    /// SET options (`@@OPTIONS`, `@@LOCK_TIMEOUT`, `@@TEXTSIZE`, IDENTITY_INSERT).
+    pub options: Mutex<super::options::SessionOptions>,
+    /// This session's local temporary tables: (`#name`, object id), for OBJECT_ID.
+    pub temp_ids: Mutex<Vec<(String, i64)>>,
 }
 
 impl SessionShared {
@@ -61,6 +65,14 @@ pub struct Session {
     /// The current batch's RPC parameters, lower-case names with `@`.
     pub(crate) params: Vec<(String, SqlType, Stored)>,
     pub(crate) trancount: u32,
+    /// The open transaction's name, savepoints and descriptor.
+    pub(crate) tran: super::transaction::OpenTransaction,
+    /// Temporary tables this session created (`tempdb`, name), dropped at reset/disconnect.
+    pub(crate) temp_tables: Vec<crate::engine::ObjectName>,
+    /// The connection's `temp` schema has the metadata tables.
+    pub(crate) temp_ready: Cell<bool>,
+    /// The transaction isolation level (1 read uncommitted … 5 snapshot; 2 by default).
+    pub(crate) isolation: u8,
     pub(crate) nocount: bool,
     /// Catalog temp tables filled so far: key → (DDL generation, write generation) at fill time.
     pub(crate) catalog_fresh: HashMap<String, (i64, u64)>,
@@ -90,6 +102,10 @@ impl Drop for Session {
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+        self.trancount = 0;
+        // Local temporary tables go with the connection; global ones this session created
+        // are dropped now.
+        let _ = self.drop_temp_tables(false);
         self.load.unregister(self.shared.spid);
         self.shared.instance.release_spid(self.shared.spid);
     }
@@ -122,9 +138,12 @@ impl Session {
             trancount: AtomicI64::new(0),
             error: AtomicI64::new(0),
             lookup: Mutex::new(None),
+            options: Mutex::new(Default::default()),
+            temp_ids: Mutex::new(Vec::new()),
         });
         let conn = open_connection(db, &shared)
             .map_err(|e| SqlError::new(4060, 11, format!("Cannot open database \"{}\": {e}", db.name)))?;
+        let _ = conn.busy_timeout(super::options::SessionOptions::default().lock_wait());
         Ok(Session {
             shared,
             conn,
@@ -133,6 +152,10 @@ impl Session {
             vars: HashMap::new(),
             params: Vec::new(),
             trancount: 0,
+            tran: Default::default(),
+            temp_tables: Vec::new(),
+            temp_ready: Cell::new(false),
+            isolation: 2,
             nocount: false,
             catalog_fresh: HashMap::new(),
             last_target: None,
@@ -146,6 +169,12 @@ impl Session {
     /// The session id (`@@SPID`), unique on the instance, from 51 up.
     pub fn spid(&self) -> u16 {
         self.shared.spid
+    }
+
+    /// The client's address (`sys.dm_exec_connections.client_net_address`), set by the server
+    /// for TCP connections.
+    pub fn set_client_address(&self, address: std::net::SocketAddr) {
+        self.shared.instance.update_session(self.shared.spid, |info| info.client_address = Some(address));
     }
 
     /// The current database.
@@ -226,12 +255,16 @@ impl Session {
                 (step, catalog.into_needs())
             };
             let flow = match &step {
-                Ok(step) => match self.refresh_catalog(&needs) {
+                Ok(step) => match self
+                    .refresh_catalog(&needs)
+                    .map_err(Failure::Error)
+                    .and_then(|_| self.begin_implicitly(step, &needs, sink))
+                {
                     Ok(()) => {
                         self.note_blocker(&mut mark, step, &needs);
                         self.run_translated(step, &needs, sink)
                     }
-                    Err(e) => self.report(Failure::Error(e), sink),
+                    Err(f) => self.report(f, sink),
                 },
                 Err(e) => self.report(Failure::Error(e.clone()), sink),
             };
@@ -255,13 +288,15 @@ impl Session {
         sink: &mut dyn ResultSink,
     ) -> Flow {
         match step {
-            Step::CreateView { .. } => match self.create_view_from(step, needs) {
-                Ok(()) => {
-                    sink.done(None);
-                    Flow::Continue
+            Step::CreateView { .. } => {
+                match self.lock_for_writing().and_then(|_| self.create_view_from(step, needs)) {
+                    Ok(()) => {
+                        sink.done(None);
+                        Flow::Continue
+                    }
+                    Err(e) => self.report(e, sink),
                 }
-                Err(e) => self.report(e, sink),
-            },
+            }
             _ => self.execute_step(step, sink),
         }
     }
@@ -280,7 +315,7 @@ impl Session {
 
     /// Reports a failure: cancellation stops quietly; an error is sent with its DONE.
     pub(crate) fn report(&mut self, failure: Failure, sink: &mut dyn ResultSink) -> Flow {
-        self.sync_transaction_state();
+        self.sync_transaction_state(sink);
         match failure {
             Failure::Cancelled => Flow::Stop,
             Failure::Error(mut e) => {
@@ -288,23 +323,22 @@ impl Session {
                     e.line = self.line.max(1);
                 }
                 self.shared.error.store(i64::from(e.number), Ordering::Relaxed);
-                let abort = aborts_batch(e.number);
+                // "SET XACT_ABORT": with it ON a run-time error (not a compile error such as a
+                // syntax error) rolls the whole transaction back and ends the batch.
+                let compile_error = e.class == 15 || e.number == 40517;
+                let xact_abort = e.class >= 11 && !compile_error && self.options().is_on("XACT_ABORT");
+                let abort = aborts_batch(e.number) || xact_abort;
                 sink.error(&e);
-                if matches!(e.number, 2627 | 2601 | 515 | 547 | 8152 | 2628) {
+                if matches!(e.number, 2627 | 2601 | 515 | 547 | 8152 | 2628) && !xact_abort {
                     sink.info(3621, "The statement has been terminated.");
+                }
+                if xact_abort && self.trancount > 0 {
+                    let _ = self.rollback_all(sink);
                 }
                 sink.done(None);
                 if abort { Flow::Abort } else { Flow::Continue }
             }
         }
-    }
-
-    /// After an error SQLite may have rolled the transaction back (interrupt, busy, full).
-    pub(crate) fn sync_transaction_state(&mut self) {
-        if self.trancount > 0 && self.conn.is_autocommit() {
-            self.trancount = 0;
-        }
-        self.shared.trancount.store(self.trancount as i64, Ordering::Relaxed);
     }
 
     /// The SQLite schema name of a database on this connection, attaching it if needed.
@@ -342,13 +376,18 @@ impl Session {
     pub(crate) fn switch_database(&mut self, name: &str) -> Result<(String, String), SqlError> {
         let db = self.database_entry(name)?;
         let from = self.database();
-        if self.trancount == 0 && self.conn.is_autocommit() && !db.name.eq_ignore_ascii_case(&self.main_db) {
+        // Reopen on the new database, unless the connection holds something that must stay:
+        // an open transaction, or local temporary tables (in its `temp` schema).
+        let keep = self.trancount > 0 || !self.conn.is_autocommit() || self.has_local_temp_tables();
+        if !keep && !db.name.eq_ignore_ascii_case(&self.main_db) {
             let conn = open_connection(&db, &self.shared)
                 .map_err(|e| SqlError::new(4060, 11, format!("Cannot open database \"{}\": {e}", db.name)))?;
             self.conn = conn;
+            let _ = self.conn.busy_timeout(self.options().lock_wait());
             self.main_db = db.name.clone();
             self.attached.borrow_mut().clear();
             self.catalog_fresh.clear();
+            self.temp_ready.set(false);
         } else {
             self.schema_of(&db.name)?;
         }
@@ -365,6 +404,14 @@ impl Session {
             .find(|(n, _, _)| *n == lower)
             .map(|(_, _, v)| v)
             .or_else(|| self.vars.get(&lower).map(|v| &v.value))
+    }
+
+    /// An RPC parameter's value after the call, in the parameter's type: what an OUTPUT
+    /// parameter returns (RETURNVALUE). NULL for a parameter the call did not bind.
+    pub fn param_value(&self, param: &Param) -> crate::types::Value {
+        self.value_of(&param.name)
+            .and_then(|v| crate::types::storage::from_cell(&param.ty, crate::types::storage::stored_cell(v)))
+            .unwrap_or(crate::types::Value::Null)
     }
 
     pub(crate) fn type_of(&self, name: &str) -> Option<SqlType> {

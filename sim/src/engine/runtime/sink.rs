@@ -1,6 +1,6 @@
 //! [`CollectSink`]: a [`ResultSink`] that keeps everything, for tests and in-process callers.
 
-use crate::engine::{ResultSink, Stop};
+use crate::engine::{ResultSink, Stop, TransactionChange};
 use crate::error::SqlError;
 use crate::types::storage::from_cell;
 use crate::types::{Cell, Column, Value};
@@ -35,6 +35,8 @@ pub struct CollectSink {
     pub counts: Vec<Option<u64>>,
     /// (from, to) per USE.
     pub database_changes: Vec<(String, String)>,
+    /// Outermost transaction begins, commits and rollbacks, in order (the ENVCHANGEs).
+    pub transactions: Vec<TransactionChange>,
     /// Cells that could not be read as their column's type: (result set, row, column).
     pub conversion_failures: Vec<(usize, usize, usize)>,
     /// Set to make the engine stop (as an ATTENTION would).
@@ -104,6 +106,10 @@ impl ResultSink for CollectSink {
 
     fn database_changed(&mut self, from: &str, to: &str) {
         self.database_changes.push((from.to_string(), to.to_string()));
+    }
+
+    fn transaction_changed(&mut self, change: TransactionChange) {
+        self.transactions.push(change);
     }
 
     fn cancelled(&self) -> bool {

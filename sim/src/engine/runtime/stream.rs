@@ -14,7 +14,8 @@ use rusqlite::types::ValueRef;
 
 use super::errors::{Action, Failure};
 use super::session::Session;
-use crate::engine::{ResultColumn, ResultSink};
+use crate::engine::{ResultColumn, ResultSink, Stop};
+use crate::types::storage::parse_declared_type;
 use crate::types::{Cell, Column, Len, SqlType};
 
 /// Rows with at most this many columns are passed from a stack buffer.
@@ -30,7 +31,7 @@ pub(crate) fn run_query(
     let mut stmt = session.conn.prepare_cached(sql).map_err(|e| session.sql_error(e, Action::Select))?;
     session.bind(&mut stmt)?;
     let declared: Vec<(String, Option<SqlType>)> =
-        stmt.columns().map(|c| (c.name().to_string(), c.decl_type().and_then(SqlType::parse))).collect();
+        stmt.columns().map(|c| (c.name().to_string(), c.decl_type().and_then(parse_declared_type))).collect();
     let result = stream_rows(session, stmt.raw_query(), columns, &declared, sink);
     session.scanned.set(stmt.reset_status(rusqlite::StatementStatus::FullscanStep).max(0) as u64);
     result
@@ -57,8 +58,9 @@ fn stream_rows(
     if sink.columns(&result_columns).is_err() {
         return Err(Failure::Cancelled);
     }
+    let limits = text_limits(session, &result_columns);
     let Some(first) = first else { return Ok(0) };
-    send_row(first, n, sink)?;
+    send_row(first, n, limits.as_deref(), sink)?;
     let mut sent = 1u64;
     loop {
         if sink.cancelled() {
@@ -66,7 +68,7 @@ fn stream_rows(
         }
         match rows.next() {
             Ok(Some(row)) => {
-                send_row(row, n, sink)?;
+                send_row(row, n, limits.as_deref(), sink)?;
                 sent += 1;
             }
             Ok(None) => return Ok(sent),
@@ -75,18 +77,86 @@ fn stream_rows(
     }
 }
 
-fn send_row(row: &rusqlite::Row<'_>, n: usize, sink: &mut dyn ResultSink) -> Result<(), Failure> {
+/// How a large-value cell is cut to `SET TEXTSIZE`: at most this many characters (varchar),
+/// UTF-16 units (nvarchar) or bytes (varbinary).
+#[derive(Clone, Copy, Debug)]
+enum Limit {
+    Chars(usize),
+    Units(usize),
+    Bytes(usize),
+}
+
+/// "SET TEXTSIZE (Transact-SQL)": varchar(max), nvarchar(max), varbinary(max), text, ntext and
+/// image values a SELECT returns are cut to the session's text size (in bytes). `None` when it
+/// is the largest (the default), so ordinary streaming pays nothing.
+fn text_limits(session: &Session, columns: &[Column]) -> Option<Vec<Option<Limit>>> {
+    let size = session.options().textsize;
+    if size >= super::options::MAX_TEXTSIZE {
+        return None;
+    }
+    let size = size as usize;
+    Some(
+        columns
+            .iter()
+            .map(|c| match c.ty {
+                SqlType::VarChar(Len::Max) | SqlType::Text => Some(Limit::Chars(size)),
+                SqlType::NVarChar(Len::Max) | SqlType::NText => Some(Limit::Units(size / 2)),
+                SqlType::VarBinary(Len::Max) | SqlType::Image => Some(Limit::Bytes(size)),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+/// `cell` cut to `limit` (a borrowed prefix: nothing is copied).
+fn cut(cell: Cell<'_>, limit: Option<Limit>) -> Cell<'_> {
+    match (cell, limit) {
+        (Cell::Text(t), Some(Limit::Chars(n))) => {
+            Cell::Text(t.char_indices().nth(n).map_or(t, |(i, _)| &t[..i]))
+        }
+        (Cell::Text(t), Some(Limit::Units(n))) => {
+            let mut units = 0;
+            let end = t
+                .char_indices()
+                .find(|(_, ch)| {
+                    units += ch.len_utf16();
+                    units > n
+                })
+                .map_or(t.len(), |(i, _)| i);
+            Cell::Text(&t[..end])
+        }
+        (Cell::Blob(b), Some(Limit::Bytes(n))) => Cell::Blob(&b[..n.min(b.len())]),
+        (other, _) => other,
+    }
+}
+
+fn send_row(
+    row: &rusqlite::Row<'_>,
+    n: usize,
+    limits: Option<&[Option<Limit>]>,
+    sink: &mut dyn ResultSink,
+) -> Result<(), Failure> {
+    let value = |i: usize| {
+        let c = cell(row.get_ref(i).unwrap_or(ValueRef::Null));
+        match limits {
+            Some(l) => cut(c, l[i]),
+            None => c,
+        }
+    };
     let result = if n <= STACK_COLUMNS {
         let mut buf = [Cell::Null; STACK_COLUMNS];
         for (i, slot) in buf.iter_mut().take(n).enumerate() {
-            *slot = cell(row.get_ref(i).unwrap_or(ValueRef::Null));
+            *slot = value(i);
         }
         sink.row(&buf[..n])
     } else {
-        let cells: Vec<Cell<'_>> = (0..n).map(|i| cell(row.get_ref(i).unwrap_or(ValueRef::Null))).collect();
+        let cells: Vec<Cell<'_>> = (0..n).map(value).collect();
         sink.row(&cells)
     };
-    result.map_err(|_| Failure::Cancelled)
+    result.map_err(|Stop| match sink.take_row_error() {
+        Some(e) => Failure::Error(e),
+        None => Failure::Cancelled,
+    })
 }
 
 /// A SQLite value as a [`Cell`], borrowing it. Text that is not UTF-8 is passed as bytes.

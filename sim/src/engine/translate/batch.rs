@@ -73,7 +73,6 @@ const REFUSED: &[(&[&str], &str)] = &[
     (&["FETCH"], "cursors"),
     (&["CLOSE"], "cursors"),
     (&["DEALLOCATE"], "cursors"),
-    (&["SAVE"], "SAVE TRANSACTION"),
     (&["ENABLE"], "ENABLE TRIGGER"),
     (&["DISABLE"], "DISABLE TRIGGER"),
     (&["UPDATE", "STATISTICS"], "UPDATE STATISTICS"),
@@ -284,8 +283,11 @@ fn statement(p: &mut Parser<'_>) -> Result<Vec<Kind>, Parse> {
                 p.next_token();
             }
             p.next_token(); // TRAN / TRANSACTION
-            transaction_name(p);
-            Ok(vec![Kind::Begin])
+            let name = transaction_name(p)?;
+            if p.parse_keyword(Keyword::WITH) {
+                return Err(Parse::Sql(SqlError::unsupported("BEGIN TRANSACTION … WITH MARK")));
+            }
+            Ok(vec![Kind::Begin(name)])
         }
         (Some("COMMIT" | "ROLLBACK"), _) => {
             let commit = first.as_deref() == Some("COMMIT");
@@ -293,8 +295,19 @@ fn statement(p: &mut Parser<'_>) -> Result<Vec<Kind>, Parse> {
             if matches!(upper_word(p, 0).as_deref(), Some("TRAN" | "TRANSACTION" | "WORK")) {
                 p.next_token();
             }
-            transaction_name(p);
-            Ok(vec![if commit { Kind::Commit } else { Kind::Rollback }])
+            let name = transaction_name(p)?;
+            Ok(vec![if commit { Kind::Commit } else { Kind::Rollback(name) }])
+        }
+        (Some("SAVE"), Some("TRAN" | "TRANSACTION")) => {
+            p.next_token();
+            p.next_token();
+            match transaction_name(p)? {
+                Some(name) => Ok(vec![Kind::Save(name)]),
+                None => {
+                    let tok = p.peek_token();
+                    p.expected("a savepoint name", tok).map_err(Parse::Syntax)
+                }
+            }
         }
         (Some("DBCC"), Some("SQLPERF")) => dbcc(p),
         (Some("CREATE"), Some("DATABASE")) => {
@@ -374,12 +387,19 @@ fn split_alter(stmt: Statement) -> Vec<Statement> {
     }
 }
 
-fn transaction_name(p: &mut Parser<'_>) {
+/// The transaction or savepoint name after BEGIN/COMMIT/ROLLBACK/SAVE TRAN, if any (case
+/// kept: SQL Server compares these names case-sensitively). A name held in a variable is refused.
+fn transaction_name(p: &mut Parser<'_>) -> Result<Option<String>, Parse> {
     if let Token::Word(w) = p.peek_token().token
         && (w.quote_style.is_some() || !STATEMENT_WORDS.contains(&w.value.to_ascii_uppercase().as_str()))
     {
+        if w.quote_style.is_none() && w.value.starts_with('@') {
+            return Err(Parse::Sql(SqlError::unsupported("transaction names in variables")));
+        }
         p.next_token();
+        return Ok(Some(w.value));
     }
+    Ok(None)
 }
 
 fn set(p: &mut Parser<'_>) -> Result<Vec<Kind>, Parse> {

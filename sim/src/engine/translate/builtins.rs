@@ -188,6 +188,9 @@ impl Tr<'_> {
                 };
                 Ex::new(format!("COUNT({d}{inner})"), Some(ty), false)
             }
+            "SUM" | "AVG" if distinct && one(self)?.is_decimal() => {
+                return Err(SqlError::unsupported(&format!("{name}(DISTINCT …) over decimal or money")));
+            }
             "SUM" => {
                 let x = one(self)?;
                 let ty = x.ty.map(|t| types::sum_type(&t));
@@ -206,12 +209,19 @@ impl Tr<'_> {
                 let x = one(self)?;
                 let ty = x.ty.map(|t| types::avg_type(&t));
                 let integer = x.ty.is_some_and(|t| t.is_integer() || t == SqlType::Bit);
-                let sql = if integer {
+                let sql = if x.is_decimal() {
+                    let ty_text = ty.map(|t| t.to_sql()).unwrap_or_default();
+                    format!("tsql_avg_decimal({}, {})", x.sql, literal(&ty_text))
+                } else if integer {
                     format!("(SUM({d}{x}) / COUNT({d}{x}))", x = x.sql)
                 } else {
                     format!("AVG({d}{})", x.sql)
                 };
                 Ex::new(sql, ty, true)
+            }
+            "MIN" | "MAX" if one(self)?.is_decimal() && !one(self)?.is_decimal_column() => {
+                let x = one(self)?;
+                Ex::new(format!("tsql_dec_{}({})", name.to_ascii_lowercase(), x.sql), x.ty, true)
             }
             "MIN" | "MAX" => {
                 let x = one(self)?;
@@ -559,6 +569,14 @@ impl Tr<'_> {
                 let x = self.arg(&args[0])?;
                 let f = if name == "ABS" { "abs" } else { "tsql_sign" };
                 let ty = x.ty.map(|t| if name == "SIGN" { rounding_type(t) } else { t });
+                if name == "ABS" && x.is_decimal() {
+                    let ty_text = literal(&ty.map(|t| t.to_sql()).unwrap_or_default());
+                    return Ok(Ex::new(
+                        call("tsql_dec", &["'abs'".into(), x.sql, "NULL".into(), ty_text]),
+                        ty,
+                        x.nullable,
+                    ));
+                }
                 Ex::new(call(f, &[x.sql]), ty, x.nullable)
             }
             "ROUND" => {

@@ -61,6 +61,14 @@ impl Tr<'_> {
                         "A SELECT statement that assigns a value to a variable must not be combined with data-retrieval operations.",
                     ));
                 }
+                if !select.from.is_empty() && assigns_from_itself(&select.projection, &targets) {
+                    // SQL Server assigns row by row, so `@v = @v + x` accumulates over the rows;
+                    // the simulator evaluates every row against the variable's value before the
+                    // statement, which would silently keep only the last row's x.
+                    return Err(SqlError::unsupported(
+                        "SELECT @v = … @v … FROM (a variable accumulated over rows; use STRING_AGG or SUM)",
+                    ));
+                }
                 let mut plain = q.clone();
                 if let SetExpr::Select(s) = plain.body.as_mut() {
                     for item in s.projection.iter_mut() {
@@ -160,6 +168,9 @@ impl Tr<'_> {
             return Err(SqlError::unsupported("INSERT into a table function"));
         };
         let (obj, resolved) = self.target(name)?;
+        let named: Vec<String> =
+            ins.columns.iter().map(|c| ident_parts(c).last().cloned().unwrap_or_default()).collect();
+        self.cat.check_identity_insert(&obj, (!named.is_empty()).then_some(named.as_slice()))?;
         let columns: Vec<crate::types::Column> = if ins.columns.is_empty() {
             let skip = self.cat.generated_columns(&obj);
             resolved
@@ -475,6 +486,21 @@ fn detach(from: &[TableWithJoins], i: usize, j: usize) -> Result<Detached, SqlEr
 }
 
 /// `SELECT @v = expr` assigns; `SELECT expr AS [@v]` is a column merely named `@v`.
+/// True when an assigned expression reads one of the variables the SELECT assigns.
+fn assigns_from_itself(projection: &[SelectItem], targets: &[String]) -> bool {
+    use std::ops::ControlFlow;
+    projection.iter().any(|item| {
+        let SelectItem::ExprWithAlias { expr, .. } = item else { return false };
+        sqlparser::ast::visit_expressions(expr, |e| match e {
+            Expr::Identifier(i) if targets.iter().any(|t| t.eq_ignore_ascii_case(&i.value)) => {
+                ControlFlow::Break(())
+            }
+            _ => ControlFlow::Continue(()),
+        })
+        .is_break()
+    })
+}
+
 pub(super) fn is_variable_alias(alias: &sqlparser::ast::Ident) -> bool {
     alias.quote_style.is_none() && alias.value.starts_with('@')
 }

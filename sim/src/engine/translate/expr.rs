@@ -45,8 +45,17 @@ impl Tr<'_> {
                 let lo = self.coerce_for_compare(&x, lo);
                 let hi = self.coerce_for_compare(&x, hi);
                 let x = self.coerce_for_compare(&lo, x);
-                let xs = if x.is_char() && !x.collated && !lo.collated { collate(&x) } else { x.sql };
                 let not = if *negated { "NOT " } else { "" };
+                if exact_compare(&x, &lo) || exact_compare(&x, &hi) {
+                    let sql = format!(
+                        "{not}(tsql_dec_cmp({x}, {lo}) >= 0 AND tsql_dec_cmp({x}, {hi}) <= 0)",
+                        x = x.sql,
+                        lo = lo.sql,
+                        hi = hi.sql
+                    );
+                    return Ok(Ex::new(sql, None, true));
+                }
+                let xs = if x.is_char() && !x.collated && !lo.collated { collate(&x) } else { x.sql };
                 Ok(Ex::new(format!("{xs} {not}BETWEEN {} AND {}", lo.sql, hi.sql), None, true))
             }
             Expr::In { expr, target, negated, .. } => self.in_(expr, target, *negated),
@@ -203,16 +212,17 @@ impl Tr<'_> {
     fn unary(&mut self, op: &UnaryOperator, inner: &Expr) -> Result<Ex, SqlError> {
         let x = self.expr(inner)?;
         Ok(match op {
-            UnaryOperator::Minus => {
-                let mut out = Ex::new(format!("-{}", x.sql), x.ty, x.nullable);
-                if let Some(Lit::Num(n)) = &x.lit {
-                    out.lit = Some(Lit::Num(format!("-{n}")));
-                    if let Some(SqlType::Decimal { .. }) = x.ty {
-                        out.ty = Some(types::number_literal(&format!("-{n}")));
-                    }
+            UnaryOperator::Minus => match &x.lit {
+                Some(Lit::Num(n)) => {
+                    let negated = n.strip_prefix('-').map_or_else(|| format!("-{n}"), str::to_string);
+                    number(&negated)
                 }
-                out
-            }
+                _ if x.is_decimal() => {
+                    let ty = x.ty.map(|t| t.to_sql()).unwrap_or_default();
+                    Ex::new(format!("tsql_dec('neg', {}, NULL, {})", x.sql, literal(&ty)), x.ty, x.nullable)
+                }
+                _ => Ex::new(format!("-{}", x.sql), x.ty, x.nullable),
+            },
             UnaryOperator::Plus => x,
             UnaryOperator::Not => Ex::new(format!("NOT {}", x.sql), None, false),
             UnaryOperator::BitwiseNot => Ex::new(format!("~{}", x.sql), x.ty, x.nullable),
@@ -326,6 +336,13 @@ impl Tr<'_> {
         };
         let integer = |t: Option<SqlType>| t.is_some_and(|t| t.is_integer() || t == SqlType::Bit);
         let ints = integer(l.ty) && integer(r.ty);
+        let exact = |t: Option<SqlType>| t.as_ref().is_some_and(types::is_exact_numeric);
+        if exact(l.ty) && exact(r.ty) && ty.as_ref().is_some_and(types::is_exact_decimal) {
+            // decimal and money arithmetic is exact at the result's precision and scale.
+            let ty_text = ty.map(|t| t.to_sql()).unwrap_or_default();
+            let sql = format!("tsql_dec('{sym}', {}, {}, {})", l.sql, r.sql, literal(&ty_text));
+            return Ex::new(sql, ty, nullable);
+        }
         let sql = match op {
             Arith::Div if ints => format!("tsql_div_check({} / {}, {})", l.sql, r.sql, r.sql),
             Arith::Div => format!("tsql_div_check(CAST({} AS REAL) / {}, {})", l.sql, r.sql, r.sql),
@@ -341,6 +358,9 @@ impl Tr<'_> {
     pub fn compare(&mut self, l: Ex, op: &str, r: Ex) -> Ex {
         let r = self.coerce_for_compare(&l, r);
         let l = self.coerce_for_compare(&r, l);
+        if exact_compare(&l, &r) {
+            return Ex::new(format!("tsql_dec_cmp({}, {}) {op} 0", l.sql, r.sql), None, false);
+        }
         let char_cmp = (l.is_char() || r.is_char()) && !(l.collated || r.collated);
         let ls = if char_cmp { collate(&l) } else { l.sql.clone() };
         Ex::new(format!("{ls} {op} {}", r.sql), None, false)
@@ -452,6 +472,7 @@ impl Tr<'_> {
         }
         match x.ty {
             Some(t) if !needs_storage_change(&t, &target) => x,
+            _ if literal_fits(&x, &target) => x,
             _ => self.convert(x, target, None, false),
         }
     }
@@ -497,6 +518,32 @@ impl Tr<'_> {
     }
 }
 
+/// A number literal that a decimal or money target holds exactly as written (`0` for a
+/// decimal(10,2) DEFAULT): no conversion needed.
+fn literal_fits(x: &Ex, target: &SqlType) -> bool {
+    let (Some(Lit::Num(n)), SqlType::Decimal { precision, scale }) = (&x.lit, target) else { return false };
+    crate::types::decimal::Dec::parse(n).is_some_and(|d| {
+        d.scale <= *scale
+            && d.at_scale(*scale).is_some_and(|m| m.unsigned_abs() < 10u128.pow(u32::from(*precision)))
+    })
+}
+
+/// True when `l` and `r` must be compared by `tsql_dec_cmp`: a decimal or money side whose
+/// cells may be TEXT (beyond 15 digits) met by a number, where SQLite would order every number
+/// before every text. A base decimal column compares natively (its text and the other side,
+/// given TEXT affinity, meet under its `tsql_decimal` collation), unless the other side is a
+/// column of another numeric type (then SQLite would compare doubles). float and real
+/// operands compare as floats, as in SQL Server.
+pub(super) fn exact_compare(l: &Ex, r: &Ex) -> bool {
+    let numeric = |e: &Ex| e.ty.is_none_or(|t| types::is_exact_numeric(&t));
+    if !(l.is_decimal() || r.is_decimal()) || !numeric(l) || !numeric(r) {
+        return false;
+    }
+    let other_column = |e: &Ex| e.column && e.collated && !e.is_decimal();
+    let native = (l.is_decimal_column() && !other_column(r)) || (r.is_decimal_column() && !other_column(l));
+    !native
+}
+
 /// True when a value of `from` is stored differently from a value of `to`.
 pub(super) fn needs_storage_change(from: &SqlType, to: &SqlType) -> bool {
     use SqlType as T;
@@ -522,8 +569,7 @@ pub(super) fn needs_storage_change(from: &SqlType, to: &SqlType) -> bool {
     match (class(from), class(to)) {
         (5, 5) => matches!(to, T::Char(_) | T::NChar(_)),
         (1, 1) => types::precedence(to) < types::precedence(from),
-        (1, 4) => false,
-        (4, 4) => from.scale() > to.scale(),
+        (1 | 4, 4) => !types::decimal_fits(from, to),
         (1 | 4, 3) => false,
         (9, 9) => !matches!(to, T::DateTime2(7)) || from.scale() > to.scale(),
         (a, b) => a != b,
@@ -563,11 +609,7 @@ pub(super) fn rounding_type(t: SqlType) -> SqlType {
 /// A literal value.
 pub(super) fn value(v: &Value) -> Result<Ex, SqlError> {
     Ok(match v {
-        Value::Number(n, _) => {
-            let mut ex = Ex::new(n.clone(), Some(types::number_literal(n)), false);
-            ex.lit = Some(Lit::Num(n.clone()));
-            ex
-        }
+        Value::Number(n, _) => number(n),
         Value::SingleQuotedString(s) => {
             let mut ex =
                 Ex::new(literal(s), Some(types::string_type(false, Some(s.chars().count() as u32))), false);
@@ -595,6 +637,20 @@ pub(super) fn value(v: &Value) -> Result<Ex, SqlError> {
         Value::Placeholder(p) => return Err(SqlError::unsupported(&format!("placeholder {p}"))),
         other => return Err(SqlError::unsupported(&format!("literal {other}"))),
     })
+}
+
+/// A number literal. A decimal with more than 15 significant digits (or an integer beyond
+/// bigint) is written as SQLite text, which the exact functions read digit for digit: as a
+/// SQLite number literal it would become a double.
+fn number(n: &str) -> Ex {
+    let ty = types::number_literal(n);
+    let significant = n.trim_start_matches('-').trim_start_matches(['0', '.']).replace('.', "");
+    let exact_text = matches!(ty, SqlType::Decimal { .. })
+        && (significant.trim_end_matches('0').len() > 15 || (!n.contains('.') && n.parse::<i64>().is_err()));
+    let sql = if exact_text { literal(n) } else { n.to_string() };
+    let mut ex = Ex::new(sql, Some(ty), false);
+    ex.lit = Some(Lit::Num(n.to_string()));
+    ex
 }
 
 /// A short name for an expression kind, for refusals.

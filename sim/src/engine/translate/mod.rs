@@ -90,9 +90,10 @@ enum Kind {
         ty: SqlType,
         init: Option<Box<Expr>>,
     },
-    Begin,
+    Begin(Option<String>),
     Commit,
-    Rollback,
+    Rollback(Option<String>),
+    Save(String),
     Use(String),
     Print(Box<Expr>),
     CreateDatabase(String),
@@ -113,9 +114,10 @@ pub fn translate(stmt: &Parsed, catalog: &dyn Catalog) -> Result<Step, SqlError>
         Kind::SetOption { name, value } => Ok(Step::SetOption { name: name.clone(), value: value.clone() }),
         Kind::SetVariable { name, op, value } => tr.set_variable(name, op.as_ref(), value),
         Kind::Declare { name, ty, init } => tr.declare(name, *ty, init.as_deref()),
-        Kind::Begin => Ok(Step::Begin),
+        Kind::Begin(name) => Ok(Step::Begin { name: name.clone() }),
         Kind::Commit => Ok(Step::Commit),
-        Kind::Rollback => Ok(Step::Rollback),
+        Kind::Rollback(name) => Ok(Step::Rollback { name: name.clone() }),
+        Kind::Save(name) => Ok(Step::Save { name: name.clone() }),
         Kind::Use(db) => {
             if catalog.database_exists(db) {
                 Ok(Step::Use { database: db.clone() })

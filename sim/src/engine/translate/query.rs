@@ -414,6 +414,9 @@ impl Tr<'_> {
             };
             let sql = if ex.ty == Some(SqlType::UniqueIdentifier) {
                 format!("{sql} COLLATE tsql_guid")
+            } else if ex.is_decimal() && !ex.is_decimal_column() {
+                // Cells of a decimal expression may be INTEGER, REAL or TEXT: sort by value.
+                format!("tsql_dec_key({sql})")
             } else if ex.is_char() && !ex.collated {
                 format!("{sql} COLLATE tsql_ci")
             } else {

@@ -49,6 +49,17 @@ impl Ex {
         self.ty.is_some_and(|t| t.is_character())
     }
 
+    /// decimal, numeric, money or smallmoney: computed and compared exactly (`tsql_dec*`).
+    pub fn is_decimal(&self) -> bool {
+        self.ty.as_ref().is_some_and(super::types::is_exact_decimal)
+    }
+
+    /// A base-table decimal column: its cells are exact text under the `tsql_decimal`
+    /// collation, so SQLite compares and sorts it in numeric order natively.
+    pub fn is_decimal_column(&self) -> bool {
+        self.column && self.collated && self.is_decimal()
+    }
+
     pub fn lit_str(&self) -> Option<&str> {
         match &self.lit {
             Some(Lit::Str(s)) => Some(s),

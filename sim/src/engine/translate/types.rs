@@ -134,6 +134,31 @@ pub(super) fn number_literal(text: &str) -> SqlType {
     }
 }
 
+/// decimal, numeric, money and smallmoney: the types the simulator computes exactly.
+pub(super) fn is_exact_decimal(t: &SqlType) -> bool {
+    matches!(t, SqlType::Decimal { .. } | SqlType::Money | SqlType::SmallMoney)
+}
+
+/// Exact numerics: the integer types, bit and the exact decimals.
+pub(super) fn is_exact_numeric(t: &SqlType) -> bool {
+    t.is_integer() || *t == SqlType::Bit || is_exact_decimal(t)
+}
+
+/// True when every value of `from` fits `to` unchanged (an int into decimal(12,2), a
+/// decimal(5,2) into decimal(10,3)); a conversion that might overflow must go through
+/// `tsql_convert`, which raises SQL Server's 8115.
+pub(super) fn decimal_fits(from: &SqlType, to: &SqlType) -> bool {
+    if matches!(to, SqlType::Money | SqlType::SmallMoney) {
+        return from == to
+            || matches!(from, SqlType::Bit | SqlType::TinyInt | SqlType::SmallInt)
+            || (*from == SqlType::Int && *to == SqlType::Money)
+            || (*from == SqlType::SmallMoney && *to == SqlType::Money);
+    }
+    let (p1, s1) = as_decimal(from);
+    let (p2, s2) = as_decimal(to);
+    s1 <= s2 && p1 - s1 <= p2 - s2
+}
+
 /// (precision, scale) a value of `t` takes part in decimal arithmetic with.
 fn as_decimal(t: &SqlType) -> (u8, u8) {
     match t {
@@ -178,8 +203,14 @@ pub(super) fn arithmetic(op: Arith, a: &SqlType, b: &SqlType) -> SqlType {
             let (p1, s1, p2, s2) = (p1 as u32, s1 as u32, p2 as u32, s2 as u32);
             match op {
                 Arith::Add | Arith::Sub => {
-                    let s = s1.max(s2);
-                    cap_decimal(s + (p1 - s1).max(p2 - s2) + 1, s)
+                    // "Precision, scale, and length": beyond 38 digits the integral part keeps
+                    // max(p1 - s1, p2 - s2) places and the scale gets the rest.
+                    let (s, int) = (s1.max(s2), (p1 - s1).max(p2 - s2));
+                    if s + int < 38 {
+                        cap_decimal(s + int + 1, s)
+                    } else {
+                        SqlType::Decimal { precision: 38, scale: s.min(38u32.saturating_sub(int)) as u8 }
+                    }
                 }
                 Arith::Mul => cap_decimal(p1 + p2 + 1, s1 + s2),
                 Arith::Div => {
@@ -314,6 +345,10 @@ mod tests {
         assert_eq!(arithmetic(Arith::Add, &SqlType::Int, &SqlType::Float), SqlType::Float);
         let d = SqlType::Decimal { precision: 10, scale: 2 };
         assert_eq!(arithmetic(Arith::Add, &SqlType::Int, &d), SqlType::Decimal { precision: 13, scale: 2 });
+        // decimal(38,10) + decimal(10,10): the integral part keeps 28 places, the scale 10.
+        let wide = SqlType::Decimal { precision: 38, scale: 10 };
+        let tiny = SqlType::Decimal { precision: 10, scale: 10 };
+        assert_eq!(arithmetic(Arith::Add, &wide, &tiny), wide);
         assert_eq!(arithmetic(Arith::Mul, &d, &d), SqlType::Decimal { precision: 21, scale: 4 });
         assert_eq!(
             arithmetic(Arith::Div, &SqlType::Decimal { precision: 38, scale: 10 }, &d),

@@ -142,6 +142,30 @@ impl Catalog for SessionCatalog<'_> {
         self.session.instance().database(name).is_some()
     }
 
+    fn check_identity_insert(&self, table: &ObjectName, columns: Option<&[String]>) -> Result<(), SqlError> {
+        let Some((t, identity)) = self.identity_column(table) else { return Ok(()) };
+        let on = self.session.options().identity_insert.is_some_and(|i| i.is(&t));
+        let explicit = columns.is_some_and(|c| c.iter().any(|c| c.eq_ignore_ascii_case(&identity)));
+        let name = &table.name;
+        match (on, explicit) {
+            (false, true) => Err(SqlError::new(
+                544,
+                16,
+                format!(
+                    "Cannot insert explicit value for identity column in table '{name}' when IDENTITY_INSERT is set to OFF."
+                ),
+            )),
+            (true, false) => Err(SqlError::new(
+                545,
+                16,
+                format!(
+                    "Explicit value must be specified for identity column in table '{name}' either when IDENTITY_INSERT is set to ON or when a replication user is inserting into a NOT FOR REPLICATION identity column."
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn generated_columns(&self, table: &ObjectName) -> Vec<String> {
         let Ok(Some(t)) = self.session.find_object(table) else { return Vec::new() };
         let sql = format!(
@@ -157,6 +181,17 @@ impl Catalog for SessionCatalog<'_> {
 }
 
 impl SessionCatalog<'_> {
+    /// The table's IDENTITY column, if it has one.
+    fn identity_column(&self, table: &ObjectName) -> Option<(super::objects::TableRef, String)> {
+        let t = self.session.locate_table(table).ok()?;
+        let sql = format!(
+            "SELECT name FROM {}.\"__cutover_columns\" WHERE object_id = ?1 AND is_identity = 1",
+            quote(&t.alias)
+        );
+        let name = self.session.conn.query_row(&sql, [t.object_id], |r| r.get::<_, String>(0)).ok()?;
+        Some((t, name))
+    }
+
     fn resolve_view(
         &self,
         view: &'static CatalogView,

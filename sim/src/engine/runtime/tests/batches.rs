@@ -99,3 +99,33 @@ fn catalog_views_answer_tsql_queries() {
     assert_eq!(rs.rows[1][2], Value::Int(80));
     assert_eq!(rs.columns[2].ty, SqlType::SmallInt);
 }
+
+#[test]
+fn an_assigning_select_returns_no_rows_and_keeps_the_last_rows_values() {
+    // "SELECT @local_variable (Transact-SQL)": the SELECT returns no result set; when it
+    // returns several rows the variable gets the last one's value; when it returns none the
+    // variable keeps its value.
+    let inst = instance();
+    inst.create_database("shop").unwrap();
+    let mut s = sa(&inst, "shop");
+    let out = exec(
+        &mut s,
+        "CREATE TABLE dbo.v (id int PRIMARY KEY, name nvarchar(10));
+         INSERT INTO dbo.v VALUES (1, N'a'), (2, N'b'), (3, N'c');
+         DECLARE @id int = 9, @name nvarchar(10);
+         SELECT @id = id, @name = name FROM dbo.v ORDER BY id;
+         SELECT @id, @name;
+         SELECT @id = id FROM dbo.v WHERE id > 10;
+         SELECT @id, @@ROWCOUNT;",
+    );
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(out.results.len(), 2, "only the two plain SELECTs return result sets");
+    assert_eq!(out.results[0].rows[0], vec![Value::Int(3), Value::Str("c".into())]);
+    assert_eq!(out.results[1].rows[0], vec![Value::Int(3), Value::Int(0)]);
+    // Row-by-row accumulation (`@v = @v + name`) is not simulated: refused, never answered
+    // with only the last row.
+    let out = exec(&mut s, "DECLARE @v nvarchar(100) = N''; SELECT @v = @v + name FROM dbo.v ORDER BY id");
+    assert_eq!(out.error_numbers(), vec![40517]);
+    let out = exec(&mut s, "DECLARE @v int = 1; SELECT @v = @v + 1; SELECT @v");
+    assert_eq!(out.single().rows[0][0], Value::Int(2));
+}

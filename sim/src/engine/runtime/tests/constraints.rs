@@ -129,7 +129,7 @@ fn a_failed_statement_leaves_the_transaction_open() {
     inst.create_database("shop").unwrap();
     let mut s = sa(&inst, "shop");
     shop(&mut s);
-    run_ok(&mut s, Step::Begin);
+    run_ok(&mut s, Step::Begin { name: None });
     run_ok(&mut s, modify("INSERT INTO main.\"dbo.orders\" VALUES (2, 1, 1)", "dbo.orders"));
     let out =
         run(&mut s, modify("INSERT INTO main.\"dbo.orders\" VALUES (3, 1, 1), (2, 1, 1)", "dbo.orders"));

@@ -157,7 +157,7 @@ fn the_function_context_reports_identity_globals_and_objects() {
     run_ok(&mut s, Step::CreateTable(table("dbo.t", vec![col("id", "int", false)], None)));
     run_ok(&mut s, modify("INSERT INTO main.\"dbo.t\" VALUES (1), (2)", "dbo.t"));
     assert_eq!(ctx.global("ROWCOUNT"), Value::Int(2));
-    run_ok(&mut s, Step::Begin);
+    run_ok(&mut s, Step::Begin { name: None });
     assert_eq!(ctx.global("TRANCOUNT"), Value::Int(1));
     run_ok(&mut s, Step::Commit);
     let id = ctx.object_id("dbo.t", None).expect("object id");

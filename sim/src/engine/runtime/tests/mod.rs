@@ -7,8 +7,11 @@ mod catalog_views;
 mod constraints;
 mod dmv;
 mod instances;
+mod options;
 mod perf;
+mod sessions;
 mod tables;
+mod transactions;
 
 use super::catalog::{CatalogNeed, SessionCatalog};
 use super::{CollectSink, Instance, InstanceConfig, LoginDef, Session};
@@ -66,6 +69,20 @@ pub(crate) fn table(table: &str, columns: Vec<ColumnDef>, pk: Option<KeyDef>) ->
 }
 
 /// Runs one step and returns what the client would have seen.
+/// Runs a T-SQL batch; the sink holds what it returned.
+pub(crate) fn exec(s: &mut Session, sql: &str) -> CollectSink {
+    let mut sink = CollectSink::new();
+    s.execute(sql, &[], &mut sink);
+    sink
+}
+
+/// The first column of the last result's first row (the batch must not fail).
+pub(crate) fn scalar(s: &mut Session, sql: &str) -> Value {
+    let out = exec(s, sql);
+    assert!(out.errors.is_empty(), "{sql}: {:?}", out.errors);
+    out.results.last().expect("a result set").rows[0][0].clone()
+}
+
 pub(crate) fn run(session: &mut Session, step: Step) -> CollectSink {
     let mut sink = CollectSink::new();
     session.execute_step(&step, &mut sink);

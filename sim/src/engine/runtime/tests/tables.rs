@@ -203,20 +203,20 @@ fn transactions_roll_back_rows_and_ddl() {
     let mut s = sa(&inst, "master");
     run_ok(&mut s, Step::CreateTable(table("dbo.t", vec![col("id", "int", false)], Some(key(&["id"])))));
     run_ok(&mut s, modify("INSERT INTO main.\"dbo.t\" VALUES (1)", "dbo.t"));
-    run_ok(&mut s, Step::Begin);
-    run_ok(&mut s, Step::Begin);
+    run_ok(&mut s, Step::Begin { name: None });
+    run_ok(&mut s, Step::Begin { name: None });
     assert_eq!(s.trancount(), 2);
     run_ok(&mut s, modify("INSERT INTO main.\"dbo.t\" VALUES (2)", "dbo.t"));
     run_ok(&mut s, Step::CreateTable(table("dbo.u", vec![col("id", "int", false)], None)));
-    run_ok(&mut s, Step::Rollback);
+    run_ok(&mut s, Step::Rollback { name: None });
     assert_eq!(s.trancount(), 0);
     let out = run_ok(&mut s, query("SELECT count(*) FROM main.\"dbo.t\""));
     assert_eq!(out.single().rows[0][0], Value::Int(1));
     assert!(s.find_object(&name("dbo.u")).unwrap().is_none(), "CREATE TABLE rolled back");
     assert_eq!(run(&mut s, Step::Commit).error_numbers(), vec![3902]);
-    assert_eq!(run(&mut s, Step::Rollback).error_numbers(), vec![3903]);
+    assert_eq!(run(&mut s, Step::Rollback { name: None }).error_numbers(), vec![3903]);
 
-    run_ok(&mut s, Step::Begin);
+    run_ok(&mut s, Step::Begin { name: None });
     run_ok(&mut s, modify("INSERT INTO main.\"dbo.t\" VALUES (3)", "dbo.t"));
     run_ok(&mut s, Step::Commit);
     let out = run_ok(&mut s, query("SELECT count(*) FROM main.\"dbo.t\""));
