@@ -135,6 +135,12 @@ pub trait Catalog {
         let _ = (table, columns);
         Ok(())
     }
+    /// The table's rowversion (`timestamp`) column, if it has one: an INSERT may give it
+    /// `DEFAULT` or `NULL` and the server stamps it. The default (none) suits catalogs without.
+    fn rowversion_column(&self, table: &ObjectName) -> Option<String> {
+        let _ = table;
+        None
+    }
 }
 
 /// A result column as the translator derived it. `ty: None` means "unknown from the T-SQL":
@@ -160,6 +166,8 @@ pub struct ColumnDef {
     pub computed: Option<(String, String)>,
     /// Explicit COLLATE, if any.
     pub collation: Option<String>,
+    /// A `rowversion`/`timestamp` column (`ty` is binary(8), or varbinary(8) when nullable).
+    pub rowversion: bool,
 }
 
 /// PRIMARY KEY / UNIQUE constraint, or an index's key.
@@ -326,4 +334,10 @@ pub trait FunctionContext: Send + Sync {
     fn login_name(&self) -> String;
     /// USER_NAME() / CURRENT_USER.
     fn user_name(&self) -> String;
+    /// `database`'s rowversion counter: its next value (`next`, for the rowversion triggers)
+    /// or the last one used (`@@DBTS`), as 8 big-endian bytes; `None` for no such database.
+    fn rowversion(&self, database: &str, next: bool) -> Option<Vec<u8>> {
+        let _ = (database, next);
+        None
+    }
 }

@@ -34,6 +34,8 @@ const TYPES: &[TypeRow] = &[
     TypeRow { name: "varbinary", system_type_id: 165 },
     TypeRow { name: "varchar", system_type_id: 167 },
     TypeRow { name: "binary", system_type_id: 173 },
+    // rowversion's name in sys.types; its columns are binary(8) (runtime::rowversion).
+    TypeRow { name: "timestamp", system_type_id: 189 },
     TypeRow { name: "char", system_type_id: 175 },
     TypeRow { name: "nvarchar", system_type_id: 231 },
     TypeRow { name: "nchar", system_type_id: 239 },

@@ -22,6 +22,8 @@ pub(super) const FUNCTIONS: &[Def] = &[
     volatile("tsql_has_perms_by_name", 3, has_perms_by_name),
     volatile("tsql_suser_sname", 0, suser_sname),
     volatile("tsql_user_name", 1, user_name),
+    volatile("tsql_next_rowversion", 1, next_rowversion),
+    volatile("tsql_dbts", 1, dbts),
 ];
 
 type R = rusqlite::Result<Value>;
@@ -119,4 +121,16 @@ mod tests {
         assert_eq!(text(&c, "tsql_global('version')"), "Microsoft SQL Server 2022");
         assert_eq!(int(&c, "tsql_global('SPID')"), 52);
     }
+}
+
+/// The next rowversion of the database named by the argument (the rowversion triggers').
+fn next_rowversion(c: &Context<'_>, ctx: &dyn FunctionContext) -> R {
+    let db = text_arg(c, 0).unwrap_or_default();
+    Ok(ctx.rowversion(&db, true).map(Value::Blob).unwrap_or(Value::Null))
+}
+
+/// The last rowversion the database named by the argument used (`@@DBTS` of that database).
+fn dbts(c: &Context<'_>, ctx: &dyn FunctionContext) -> R {
+    let db = text_arg(c, 0).unwrap_or_default();
+    Ok(ctx.rowversion(&db, false).map(Value::Blob).unwrap_or(Value::Null))
 }

@@ -118,6 +118,12 @@ pub fn sql_error(e: &rusqlite::Error) -> Option<SqlError> {
         rusqlite::Error::UserFunctionError(inner) => return inner.downcast_ref::<SqlError>().cloned(),
         _ => return None,
     };
+    parse_message(text)
+}
+
+/// `Msg 273, Level 16, State 1, Line 1: Cannot insert …` (a function's error, or a trigger's
+/// `RAISE(ABORT, …)` text) as the [`SqlError`] it names.
+pub fn parse_message(text: &str) -> Option<SqlError> {
     let rest = text.strip_prefix("Msg ")?;
     let (head, message) = rest.split_once(": ")?;
     let mut nums = head.split(", ").map(|p| p.rsplit(' ').next().and_then(|n| n.parse::<i64>().ok()));

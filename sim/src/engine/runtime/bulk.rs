@@ -30,6 +30,8 @@ impl Session {
             Failure::Error(e) => e,
             Failure::Cancelled => SqlError::statement_terminated(),
         })?;
+        // Before the load's own transaction: its version commits at once, the rows log with it.
+        super::change_tracking::before_write(self, &target)?;
         let own_transaction = self.conn.is_autocommit();
         if own_transaction {
             self.conn.execute_batch("BEGIN").map_err(|e| self.failure(e))?;
@@ -69,6 +71,7 @@ impl Session {
             self.conn.execute_batch(end).map_err(|e| self.failure(e))?;
         }
         self.bump_writes(&load.target.database);
+        super::rowversion::keep_floor(&self.conn, self.instance(), &load.target.database, &load.target.alias);
         let rows = if ok { load.rows } else { 0 };
         self.set_rowcount(rows as i64);
         Ok(rows)

@@ -275,6 +275,9 @@ impl FunctionContext for SessionShared {
                     id.product_version.split('.').nth(2).and_then(|b| b.parse().ok()).unwrap_or(0);
                 Value::Int(major * 16_777_216 + build)
             }
+            "DBTS" => super::rowversion::dbts(&self.instance, &self.current_database())
+                .map(Value::Bytes)
+                .unwrap_or(Value::Null),
             "CPU_BUSY" | "IO_BUSY" | "IDLE" | "CONNECTIONS" | "PACK_RECEIVED" | "PACK_SENT"
             | "TOTAL_READ" | "TOTAL_WRITE" | "TOTAL_ERRORS" | "PACKET_ERRORS" => Value::Int(0),
             _ => Value::Null,
@@ -283,6 +286,14 @@ impl FunctionContext for SessionShared {
 
     fn login_name(&self) -> String {
         self.login.clone()
+    }
+
+    fn rowversion(&self, database: &str, next: bool) -> Option<Vec<u8>> {
+        if next {
+            super::rowversion::next(&self.instance, database)
+        } else {
+            super::rowversion::dbts(&self.instance, database)
+        }
     }
 
     fn user_name(&self) -> String {

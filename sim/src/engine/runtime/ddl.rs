@@ -132,6 +132,7 @@ impl Session {
             return Err(SqlError::already_exists(&def.name.name).into());
         }
         validate_table(def)?;
+        super::rowversion::check_columns(&def.name.name, &def.columns)?;
         let object_id = self.in_savepoint(|s| s.create_table_inner(def, &db, &alias))?;
         self.note_temp_table(&def.name, object_id);
         self.bump_writes(&db);
@@ -319,6 +320,9 @@ impl Session {
                 self.exec(&identity_triggers(alias, &sqlite_name, &col.name, object_id))?;
             }
         }
+        if let Some(col) = def.columns.iter().find(|c| c.rowversion) {
+            self.exec(&super::rowversion::triggers(alias, &sqlite_name, &col.name, db))?;
+        }
         Ok(object_id)
     }
 
@@ -431,9 +435,15 @@ impl Session {
                 col.default.as_ref().map(|(t, _)| default_definition(t)),
                 col.computed.as_ref().map(|(t, _)| format!("({t})")),
                 collation,
-                col.ty.name(),
-                col.ty.system_type_id(),
-                if col.ty == SqlType::SysName { 256 } else { i64::from(col.ty.system_type_id()) },
+                if col.rowversion { "timestamp" } else { col.ty.name() },
+                if col.rowversion { super::rowversion::SYSTEM_TYPE_ID } else { i64::from(col.ty.system_type_id()) },
+                if col.rowversion {
+                    super::rowversion::SYSTEM_TYPE_ID
+                } else if col.ty == SqlType::SysName {
+                    256
+                } else {
+                    i64::from(col.ty.system_type_id())
+                },
                 col.ty.max_length(),
                 col.ty.precision(),
                 col.ty.scale()
@@ -690,6 +700,7 @@ impl Session {
                 default: None,
                 computed: None,
                 collation: None,
+                rowversion: false,
             };
             self.insert_column(alias, object_id, &name.name, i as i64 + 1, &col, false)?;
         }
@@ -896,6 +907,9 @@ impl Session {
             )
             .into());
         }
+        if column.rowversion {
+            return self.alter_table_add_rowversion(&t, column);
+        }
         if !column.nullable && column.default.is_none() && column.computed.is_none() {
             let rows: i64 = self
                 .conn
@@ -931,6 +945,57 @@ impl Session {
                 )
                 .map_err(meta_error)?;
             s.insert_column(&t2.alias, t2.object_id, &t2.name, next, &column, false)?;
+            s.touch(&t2)
+        })?;
+        self.bump_writes(&t.database);
+        Ok(())
+    }
+
+    /// ALTER TABLE ADD of a rowversion column: existing rows get values at once, as on SQL
+    /// Server (2738 when the table has one already).
+    fn alter_table_add_rowversion(&mut self, t: &TableRef, column: &ColumnDef) -> Result<(), Failure> {
+        let a = quote(&t.alias);
+        let has: Option<String> = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT name FROM {a}.\"__cutover_columns\" WHERE object_id = ?1 AND system_type_id = ?2"
+                ),
+                (t.object_id, super::rowversion::SYSTEM_TYPE_ID),
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(meta_error)?;
+        if has.is_some() {
+            return Err(SqlError::new(
+                2738,
+                16,
+                format!(
+                    "A table can only have one timestamp column. Because table '{}' already has one, the column '{}' cannot be added.",
+                    t.name, column.name
+                ),
+            )
+            .into());
+        }
+        let (t2, column) = (t.clone(), column.clone());
+        self.in_savepoint(move |s| {
+            s.exec(&format!("ALTER TABLE {} ADD COLUMN {}", t2.sqlite_ref(), column_sql(&column, false, false)))?;
+            let next: i64 = s
+                .conn
+                .query_row(
+                    &format!("SELECT coalesce(max(column_id), 0) + 1 FROM {}.\"__cutover_columns\" WHERE object_id = ?1", quote(&t2.alias)),
+                    [t2.object_id],
+                    |r| r.get(0),
+                )
+                .map_err(meta_error)?;
+            s.insert_column(&t2.alias, t2.object_id, &t2.name, next, &column, false)?;
+            s.exec(&super::rowversion::triggers(&t2.alias, &t2.sqlite_name, &column.name, &t2.database))?;
+            s.exec(&format!(
+                "UPDATE {} SET {} = tsql_next_rowversion({})",
+                t2.sqlite_ref(),
+                quote(&column.name),
+                super::database::literal(&t2.database)
+            ))?;
             s.touch(&t2)
         })?;
         self.bump_writes(&t.database);
@@ -977,6 +1042,7 @@ impl Session {
                     (&t.sqlite_name, seed - 1),
                 )?;
             }
+            super::change_tracking::after_truncate(s, &t)?;
             Ok(())
         })?;
         self.bump_writes(&t.database);
@@ -1083,8 +1149,8 @@ fn column_sql(col: &ColumnDef, rowid_alias: bool, forced_not_null: bool) -> Stri
         s.push_str(" COLLATE ");
         s.push_str(collation);
     }
-    // Identity columns outside the rowid path are filled by a trigger after the insert.
-    if (!col.nullable || forced_not_null) && col.identity.is_none() {
+    // Identity and rowversion columns are filled by a trigger after the insert.
+    if (!col.nullable || forced_not_null) && col.identity.is_none() && !col.rowversion {
         s.push_str(" NOT NULL");
     }
     if let Some((_, expr)) = &col.default {

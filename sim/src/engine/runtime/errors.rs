@@ -145,6 +145,10 @@ pub(crate) fn map_other(code: ffi::Error, message: &str) -> SqlError {
         ),
         ffi::ErrorCode::TooBig => SqlError::new(8152, 16, "String or binary data would be truncated."),
         _ => {
+            // A trigger's RAISE(ABORT, 'Msg 273, …') (rowversion) names its own error.
+            if let Some(e) = crate::engine::functions::parse_message(message) {
+                return e;
+            }
             if let Some(rest) = message.strip_prefix("no such table: ") {
                 let name = rest.rsplit('.').next().unwrap_or(rest);
                 return SqlError::invalid_object(name.trim_matches('"'));

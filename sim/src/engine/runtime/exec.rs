@@ -70,6 +70,8 @@ impl Session {
         let target = self.locate_table(table)?;
         self.require_write(action.verb(), &target)?;
         self.last_target = Some(target.clone());
+        super::change_tracking::before_write(self, &target)?;
+        let rowversions = super::rowversion::used(self.instance(), &target.database);
         let result = {
             let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_error(e, action))?;
             self.bind(&mut stmt)?;
@@ -78,6 +80,9 @@ impl Session {
             r
         };
         self.bump_writes(&target.database);
+        if super::rowversion::used(self.instance(), &target.database) != rowversions {
+            super::rowversion::keep_floor(&self.conn, self.instance(), &target.database, &target.alias);
+        }
         let n = result.map_err(|e| self.sql_error(e, action))? as u64;
         self.set_rowcount(n as i64);
         Ok(Some(n))

@@ -16,6 +16,7 @@
 mod accounting;
 mod bulk;
 pub mod catalog;
+mod change_tracking;
 mod compat;
 pub mod config;
 mod context;
@@ -31,6 +32,7 @@ mod objects;
 pub mod options;
 mod query_store;
 mod reset;
+pub mod rowversion;
 pub mod session;
 pub mod sink;
 mod stream;

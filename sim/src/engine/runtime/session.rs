@@ -85,6 +85,8 @@ pub struct Session {
     pub(crate) activity: Arc<SessionActivity>,
     /// Full-scan steps of the last statement (SQLite's FULLSCAN_STEP), for logical reads.
     pub(crate) scanned: Cell<u64>,
+    /// Databases whose Change Tracking version the open transaction already took.
+    pub(crate) ct_versioned: Vec<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -163,6 +165,7 @@ impl Session {
             activity: load.register(spid),
             load,
             scanned: Cell::new(0),
+            ct_versioned: Vec::new(),
         })
     }
 

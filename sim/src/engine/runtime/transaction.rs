@@ -114,6 +114,7 @@ impl Session {
             check_name(n)?;
         }
         if self.trancount == 0 {
+            self.ct_versioned.clear();
             let sequence = NEXT_DESCRIPTOR.fetch_add(1, Ordering::Relaxed) & 0xFFFF_FFFF_FFFF;
             let descriptor = (u64::from(self.shared.spid) << 48) | sequence;
             self.tran = OpenTransaction {

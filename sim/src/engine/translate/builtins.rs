@@ -712,6 +712,15 @@ impl Tr<'_> {
                 count(1..=2)?;
                 Ex::new(call("tsql_object_id", &[opt(self, 0)?, opt(self, 1)?]), Some(SqlType::Int), true)
             }
+            "CHANGE_TRACKING_CURRENT_VERSION" | "CHANGE_TRACKING_MIN_VALID_VERSION" => {
+                let n = usize::from(name == "CHANGE_TRACKING_MIN_VALID_VERSION");
+                count(n..=n)?;
+                // The runtime answers from the database's change tracking state (a subquery).
+                let sql: Vec<String> = self.all(args)?.into_iter().map(|x| x.sql).collect();
+                let f = crate::engine::ObjectName { database: None, schema: None, name: name.to_string() };
+                let t = self.cat.resolve_table_function(&f, &sql)?;
+                Ex::new(format!("(SELECT v FROM {})", t.sqlite_ref), Some(SqlType::BigInt), true)
+            }
             "OBJECT_NAME" => {
                 count(1..=2)?;
                 Ex::new(call("tsql_object_name", &[opt(self, 0)?, opt(self, 1)?]), Some(NV128), true)

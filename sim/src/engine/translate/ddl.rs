@@ -140,7 +140,12 @@ impl Tr<'_> {
         checks: &mut Vec<(Option<String>, Expr)>,
     ) -> Result<ColumnDef, SqlError> {
         let text = c.data_type.to_string();
-        let ty = SqlType::parse(&text).ok_or_else(|| unknown_type(&text, n))?;
+        let rowversion = crate::engine::runtime::rowversion::is_rowversion_type(&text);
+        let ty = if rowversion {
+            SqlType::Binary(8)
+        } else {
+            SqlType::parse(&text).ok_or_else(|| unknown_type(&text, n))?
+        };
         let mut col = ColumnDef {
             name: c.name.value.clone(),
             ty,
@@ -149,11 +154,21 @@ impl Tr<'_> {
             default: None,
             computed: None,
             collation: None,
+            rowversion,
         };
+        // A rowversion column is NOT NULL unless declared NULL (then it is a varbinary(8)).
+        if rowversion {
+            col.nullable = c.options.iter().any(|o| matches!(o.option, ColumnOption::Null));
+        }
         for opt in &c.options {
             let cname = opt.name.as_ref().map(|i| i.value.clone());
             match &opt.option {
-                ColumnOption::Null => col.nullable = true,
+                ColumnOption::Null => {
+                    col.nullable = true;
+                    if rowversion {
+                        col.ty = SqlType::VarBinary(crate::types::Len::N(8));
+                    }
+                }
                 ColumnOption::NotNull => col.nullable = false,
                 ColumnOption::Default(e) => {
                     self.scopes.push(Scope::default());

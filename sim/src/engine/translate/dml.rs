@@ -204,12 +204,25 @@ impl Tr<'_> {
         let body = match source.body.as_ref() {
             SetExpr::Values(v) if source.with.is_none() && source.order_by.is_none() => {
                 let mut rows = Vec::new();
+                let rowversion = self.cat.rowversion_column(&obj);
                 for row in &v.rows {
                     if row.content.len() != columns.len() {
                         return Err(count_mismatch(row.content.len() > columns.len()));
                     }
                     let mut vals = Vec::new();
                     for (e, col) in row.content.iter().zip(&columns) {
+                        if is_default_keyword(e) {
+                            // A rowversion column takes DEFAULT (or NULL) and is stamped by the
+                            // server (rowversion's documentation); other columns' defaults are
+                            // not applied inside VALUES here.
+                            if rowversion.as_ref().is_some_and(|r| r.eq_ignore_ascii_case(&col.name)) {
+                                vals.push("NULL".to_string());
+                                continue;
+                            }
+                            return Err(SqlError::unsupported(
+                                "DEFAULT in a VALUES list (except for a rowversion column)",
+                            ));
+                        }
                         let ex = self.expr(e)?;
                         vals.push(self.coerce(ex, col.ty).sql);
                     }
@@ -503,4 +516,9 @@ fn assigns_from_itself(projection: &[SelectItem], targets: &[String]) -> bool {
 
 pub(super) fn is_variable_alias(alias: &sqlparser::ast::Ident) -> bool {
     alias.quote_style.is_none() && alias.value.starts_with('@')
+}
+
+/// The `DEFAULT` keyword as a value of INSERT … VALUES (the parser reads it as a bare name).
+fn is_default_keyword(e: &Expr) -> bool {
+    matches!(e, Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("DEFAULT"))
 }

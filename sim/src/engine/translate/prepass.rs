@@ -405,6 +405,22 @@ pub(super) fn run(text: &str) -> Prepared {
                 }
                 update_pending = false;
             }
+            // `CHANGETABLE(CHANGES dbo.t, @v)` → `CHANGETABLE('CHANGES', ' dbo.t', @v)`: a table
+            // function whose first two arguments are strings (runtime::change_tracking).
+            "CHANGETABLE"
+                if is_punct(i + 1, '(') && word(i + 2).is_some_and(|k| k == "CHANGES" || k == "VERSION") =>
+            {
+                let kind = sig[i + 2];
+                edits.insert.push((kind.start, "'"));
+                edits.insert.push((kind.end, "', '"));
+                let mut j = i + 3;
+                while sig.get(j).is_some_and(|n| matches!(n.kind, Tk::Word | Tk::Quoted | Tk::Punct('.'))) {
+                    j += 1;
+                }
+                if j > i + 3 {
+                    edits.insert.push((sig[j - 1].end, "'"));
+                }
+            }
             "UPDATE" if depth == 0 && prev.as_deref() != Some("ON") => update_pending = true,
             "SELECT" | "INSERT" | "CREATE" | "DROP" | "TRUNCATE" | "WITH" if depth == 0 => {
                 alter_table = false;

@@ -520,6 +520,7 @@ fn types_rows() -> String {
                 "decimal" | "numeric" => (17, 38, 38),
                 "smallmoney" => (4, 10, 4),
                 "bigint" => (8, 19, 0),
+                "timestamp" => (8, 0, 0),
                 "xml" => (-1, 0, 0),
                 "sysname" => (256, 0, 0),
                 _ => (8000, 0, 0),

@@ -111,6 +111,18 @@ impl Catalog for SessionCatalog<'_> {
         if super::xe::read_file::is_read_file(name) {
             return super::xe::read_file::resolve(self.session, args);
         }
+        if name.schema.is_none() {
+            match name.name.to_ascii_uppercase().as_str() {
+                "CHANGETABLE" => return super::change_tracking::changetable(self.session, args),
+                "CHANGE_TRACKING_CURRENT_VERSION" if args.is_empty() => {
+                    return super::change_tracking::current_version(self.session);
+                }
+                "CHANGE_TRACKING_MIN_VALID_VERSION" if args.len() == 1 => {
+                    return super::change_tracking::min_valid_version(self.session, &args[0]);
+                }
+                _ => {}
+            }
+        }
         if name.name.eq_ignore_ascii_case("fn_my_permissions")
             && name.schema.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("sys"))
         {
@@ -177,6 +189,16 @@ impl Catalog for SessionCatalog<'_> {
         stmt.query_map([t.object_id], |r| r.get::<_, String>(0))
             .map(|rows| rows.flatten().collect())
             .unwrap_or_default()
+    }
+
+    fn rowversion_column(&self, table: &ObjectName) -> Option<String> {
+        let t = self.session.find_object(table).ok()??;
+        let sql = format!(
+            "SELECT name FROM {}.\"__cutover_columns\" WHERE object_id = ?1 AND system_type_id = ?2",
+            quote(&t.alias)
+        );
+        let mut stmt = self.session.conn.prepare_cached(&sql).ok()?;
+        stmt.query_row((t.object_id, super::rowversion::SYSTEM_TYPE_ID), |r| r.get::<_, String>(0)).ok()
     }
 }
 

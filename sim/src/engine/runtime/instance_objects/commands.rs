@@ -80,6 +80,7 @@ pub(crate) fn claims(words: &[String]) -> Option<bool> {
     let w = |i: usize| words.get(i).map(|s| s.to_ascii_uppercase()).unwrap_or_default();
     match (w(0).as_str(), w(1).as_str()) {
         ("CREATE" | "DROP", "LOGIN") | ("CREATE", "CREDENTIAL") | ("ALTER", "DATABASE") => Some(false),
+        ("ALTER", "TABLE") if crate::engine::runtime::change_tracking::claims(words) => Some(false),
         ("ALTER", "SERVER") if w(2) == "ROLE" => Some(false),
         ("RECONFIGURE", _) => Some(false),
         ("DBCC", "TRACEON" | "TRACEOFF" | "TRACESTATUS") => Some(false),
@@ -105,6 +106,9 @@ pub(crate) fn execute(
     let w = |i: usize| toks.get(i).and_then(Tok::value).unwrap_or_default().to_ascii_uppercase();
     if w(0) == "DBCC" {
         return super::server::dbcc(&store, &w(1), &toks[2..], sink);
+    }
+    if (w(0).as_str(), w(1).as_str()) == ("ALTER", "TABLE") {
+        return crate::engine::runtime::change_tracking::alter_table(session, text).map(|_| None);
     }
     if w(0) != "RECONFIGURE" {
         require_sysadmin(session)?;

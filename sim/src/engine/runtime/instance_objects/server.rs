@@ -83,6 +83,9 @@ pub(crate) fn alter_database(store: &Store<'_>, toks: &[Tok]) -> Result<(), SqlE
             }
             option.insert("compatibility_level".into(), level);
         }
+        ("SET", "CHANGE_TRACKING") => {
+            return crate::engine::runtime::change_tracking::alter_database(store.session(), &db, &toks[3..]);
+        }
         ("SET", "ENCRYPTION") => {
             option.insert("encrypted".into(), if word(3) == "ON" { "1" } else { "0" }.into());
         }

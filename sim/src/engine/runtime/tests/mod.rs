@@ -4,12 +4,14 @@
 mod batch_text;
 mod batches;
 mod catalog_views;
+mod change_tracking;
 mod constraints;
 mod dmv;
 mod instances;
 mod options;
 mod perf;
 mod sessions;
+mod rowversion;
 mod tables;
 mod transactions;
 
@@ -50,6 +52,7 @@ pub(crate) fn col(name: &str, ty: &str, nullable: bool) -> ColumnDef {
         default: None,
         computed: None,
         collation: None,
+        rowversion: false,
     }
 }
 

@@ -1,0 +1,104 @@
+//! rowversion columns and @@DBTS as SQL Server documents them
+//! (learn.microsoft.com/sql/t-sql/data-types/rowversion-transact-sql, …/functions/dbts-transact-sql):
+//! one counter per database, the next value for every insert and update of a row in a table
+//! with a rowversion column, never rolled back; explicit values refused (273, 272).
+
+use super::*;
+
+fn batch(s: &mut Session, sql: &str) -> CollectSink {
+    let mut sink = CollectSink::new();
+    s.execute(sql, &[], &mut sink);
+    sink
+}
+
+fn ok(s: &mut Session, sql: &str) -> CollectSink {
+    let sink = batch(s, sql);
+    assert!(sink.errors.is_empty(), "{sql}: {:?}", sink.errors);
+    sink
+}
+
+fn fails(s: &mut Session, sql: &str, number: i32) -> String {
+    let sink = batch(s, sql);
+    let e = sink.errors.first().unwrap_or_else(|| panic!("{sql}: expected error {number}, got none"));
+    assert_eq!(e.number, number, "{sql}: {e:?}");
+    e.message.clone()
+}
+
+fn hex(v: &Value) -> String {
+    match v {
+        Value::Bytes(b) => b.iter().map(|x| format!("{x:02X}")).collect(),
+        other => panic!("not binary: {other:?}"),
+    }
+}
+
+/// `SELECT hex of rv … ORDER BY id` and `@@DBTS`.
+fn versions(s: &mut Session, table: &str) -> Vec<String> {
+    let out = ok(s, &format!("SELECT rv FROM {table} ORDER BY id"));
+    out.single().rows.iter().map(|r| hex(&r[0])).collect()
+}
+
+fn dbts(s: &mut Session) -> String {
+    hex(&ok(s, "SELECT @@DBTS").single().rows[0][0])
+}
+
+#[test]
+fn every_insert_and_update_takes_the_database_s_next_rowversion() {
+    let inst = instance();
+    inst.create_database("shop").expect("database");
+    let mut s = sa(&inst, "shop");
+    assert_eq!(dbts(&mut s), "00000000000007D0", "a new database's @@DBTS");
+    ok(&mut s, "CREATE TABLE dbo.items (id int NOT NULL PRIMARY KEY, value int NULL, rv rowversion)");
+    ok(&mut s, "CREATE TABLE dbo.stamps (id int NOT NULL PRIMARY KEY, rv timestamp NULL)");
+    ok(&mut s, "INSERT INTO dbo.items (id, value) VALUES (1, 10), (2, 20)");
+    ok(&mut s, "INSERT INTO dbo.stamps (id) VALUES (1)");
+    ok(&mut s, "INSERT INTO dbo.items VALUES (3, 30, DEFAULT), (4, 40, NULL)");
+    assert_eq!(
+        versions(&mut s, "dbo.items"),
+        ["00000000000007D1", "00000000000007D2", "00000000000007D4", "00000000000007D5"],
+        "one counter for the whole database, shared by its tables"
+    );
+    assert_eq!(versions(&mut s, "dbo.stamps"), ["00000000000007D3"]);
+    ok(&mut s, "UPDATE dbo.items SET value = value WHERE id = 2");
+    assert_eq!(versions(&mut s, "dbo.items")[1], "00000000000007D6", "an update takes the next value");
+    assert_eq!(dbts(&mut s), "00000000000007D6", "@@DBTS is the last value used");
+    let changed = ok(&mut s, "SELECT id FROM dbo.items WHERE rv > 0x00000000000007D4 ORDER BY id");
+    let ids: Vec<Value> = changed.single().rows.iter().map(|r| r[0].clone()).collect();
+    assert_eq!(ids, [Value::Int(2), Value::Int(4)], "rows above a watermark compare in counter order");
+    // The counter is not transactional: a rolled-back insert used its value.
+    ok(&mut s, "BEGIN TRAN; INSERT INTO dbo.stamps (id) VALUES (2); ROLLBACK");
+    ok(&mut s, "INSERT INTO dbo.stamps (id) VALUES (3)");
+    assert_eq!(versions(&mut s, "dbo.stamps")[1], "00000000000007D8");
+}
+
+#[test]
+fn catalogs_show_timestamp_and_explicit_values_are_refused() {
+    let inst = instance();
+    inst.create_database("shop").expect("database");
+    let mut s = sa(&inst, "shop");
+    let two = fails(&mut s, "CREATE TABLE dbo.two (a rowversion, b timestamp)", 2738);
+    assert_eq!(
+        two,
+        "A table can only have one timestamp column. Because table 'two' already has one, the column 'b' cannot be added."
+    );
+    fails(&mut s, "CREATE TABLE dbo.d (id int, rv rowversion DEFAULT 0x01)", 1755);
+    ok(&mut s, "CREATE TABLE dbo.items (id int NOT NULL PRIMARY KEY, value int NULL, rv rowversion)");
+    let explicit = fails(&mut s, "INSERT INTO dbo.items (id, value, rv) VALUES (1, 1, 0x01)", 273);
+    assert!(explicit.starts_with("Cannot insert an explicit value into a timestamp column."), "{explicit}");
+    ok(&mut s, "INSERT INTO dbo.items (id, value) VALUES (1, 1)");
+    assert_eq!(fails(&mut s, "UPDATE dbo.items SET rv = 0x01", 272), "Cannot update a timestamp column.");
+    let cols = ok(
+        &mut s,
+        "SELECT ty.name, c.system_type_id, c.max_length, c.is_nullable FROM sys.columns c \
+         JOIN sys.types ty ON ty.user_type_id = c.user_type_id \
+         WHERE c.object_id = OBJECT_ID('dbo.items') AND c.name = 'rv'",
+    );
+    let row = &cols.single().rows[0];
+    assert_eq!(text(&row[0]), "timestamp", "sys.types names rowversion columns timestamp");
+    assert_eq!((int(&row[1]), int(&row[2]), int(&row[3])), (189, 8, 0), "binary(8), NOT NULL by default");
+    // Added to a table with rows, the column is filled at once.
+    ok(&mut s, "CREATE TABLE dbo.late (id int NOT NULL PRIMARY KEY)");
+    ok(&mut s, "INSERT INTO dbo.late VALUES (1), (2)");
+    ok(&mut s, "ALTER TABLE dbo.late ADD rv rowversion");
+    assert_eq!(versions(&mut s, "dbo.late").len(), 2);
+    assert!(versions(&mut s, "dbo.late").iter().all(|v| v.as_str() > "00000000000007D1"));
+}
