@@ -908,9 +908,10 @@ impl Session {
             .into());
         }
         if column.rowversion {
-            return self.alter_table_add_rowversion(&t, column);
+            self.check_no_rowversion(&t, &column.name)?;
         }
-        if !column.nullable && column.default.is_none() && column.computed.is_none() {
+        // A rowversion column is stamped on every existing row below (SQL Server does the same).
+        if !column.nullable && column.default.is_none() && column.computed.is_none() && !column.rowversion {
             let rows: i64 = self
                 .conn
                 .query_row(&format!("SELECT count(*) FROM {}", t.sqlite_ref()), [], |r| r.get(0))
@@ -931,7 +932,7 @@ impl Session {
         let column = column.clone();
         self.in_savepoint(move |s| {
             let mut sql = column_sql(&column, false, false);
-            if !column.nullable && column.default.is_none() && column.computed.is_none() {
+            if !column.nullable && column.default.is_none() && column.computed.is_none() && !column.rowversion {
                 // SQLite needs a default for NOT NULL; the table is empty, so it is never used.
                 sql.push_str(" DEFAULT ''");
             }
@@ -945,61 +946,39 @@ impl Session {
                 )
                 .map_err(meta_error)?;
             s.insert_column(&t2.alias, t2.object_id, &t2.name, next, &column, false)?;
+            if column.rowversion {
+                s.exec(&super::rowversion::triggers(&t2.alias, &t2.sqlite_name, &column.name, &t2.database))?;
+                s.exec(&format!(
+                    "UPDATE {} SET {} = tsql_next_rowversion({})",
+                    t2.sqlite_ref(),
+                    quote(&column.name),
+                    super::database::literal(&t2.database)
+                ))?;
+            }
             s.touch(&t2)
         })?;
         self.bump_writes(&t.database);
         Ok(())
     }
 
-    /// ALTER TABLE ADD of a rowversion column: existing rows get values at once, as on SQL
-    /// Server (2738 when the table has one already).
-    fn alter_table_add_rowversion(&mut self, t: &TableRef, column: &ColumnDef) -> Result<(), Failure> {
-        let a = quote(&t.alias);
+    /// 2738 when `t` already has a rowversion column (a table has at most one).
+    fn check_no_rowversion(&self, t: &TableRef, column: &str) -> Result<(), Failure> {
         let has: Option<String> = self
             .conn
             .query_row(
                 &format!(
-                    "SELECT name FROM {a}.\"__cutover_columns\" WHERE object_id = ?1 AND system_type_id = ?2"
+                    "SELECT name FROM {}.\"__cutover_columns\" WHERE object_id = ?1 AND system_type_id = ?2",
+                    quote(&t.alias)
                 ),
                 (t.object_id, super::rowversion::SYSTEM_TYPE_ID),
                 |r| r.get(0),
             )
             .optional()
             .map_err(meta_error)?;
-        if has.is_some() {
-            return Err(SqlError::new(
-                2738,
-                16,
-                format!(
-                    "A table can only have one timestamp column. Because table '{}' already has one, the column '{}' cannot be added.",
-                    t.name, column.name
-                ),
-            )
-            .into());
+        match has {
+            None => Ok(()),
+            Some(_) => Err(super::rowversion::second_column(&t.name, column).into()),
         }
-        let (t2, column) = (t.clone(), column.clone());
-        self.in_savepoint(move |s| {
-            s.exec(&format!("ALTER TABLE {} ADD COLUMN {}", t2.sqlite_ref(), column_sql(&column, false, false)))?;
-            let next: i64 = s
-                .conn
-                .query_row(
-                    &format!("SELECT coalesce(max(column_id), 0) + 1 FROM {}.\"__cutover_columns\" WHERE object_id = ?1", quote(&t2.alias)),
-                    [t2.object_id],
-                    |r| r.get(0),
-                )
-                .map_err(meta_error)?;
-            s.insert_column(&t2.alias, t2.object_id, &t2.name, next, &column, false)?;
-            s.exec(&super::rowversion::triggers(&t2.alias, &t2.sqlite_name, &column.name, &t2.database))?;
-            s.exec(&format!(
-                "UPDATE {} SET {} = tsql_next_rowversion({})",
-                t2.sqlite_ref(),
-                quote(&column.name),
-                super::database::literal(&t2.database)
-            ))?;
-            s.touch(&t2)
-        })?;
-        self.bump_writes(&t.database);
-        Ok(())
     }
 
     pub(crate) fn truncate(&mut self, table: &ObjectName) -> Result<(), Failure> {

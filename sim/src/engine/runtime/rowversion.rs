@@ -132,19 +132,23 @@ pub(crate) fn keep_floor(conn: &rusqlite::Connection, instance: &Instance, datab
     );
 }
 
+/// 2738: `table` has a rowversion column already, so `column` cannot be one too.
+pub fn second_column(table: &str, column: &str) -> SqlError {
+    SqlError::new(
+        2738,
+        16,
+        format!(
+            "A table can only have one timestamp column. Because table '{table}' already has one, the column '{column}' cannot be added."
+        ),
+    )
+}
+
 /// Checks a CREATE TABLE's rowversion columns: at most one (2738), no DEFAULT (1755).
 pub fn check_columns(table: &str, columns: &[crate::engine::ColumnDef]) -> Result<(), SqlError> {
     let mut seen = false;
     for c in columns.iter().filter(|c| c.rowversion) {
         if seen {
-            return Err(SqlError::new(
-                2738,
-                16,
-                format!(
-                    "A table can only have one timestamp column. Because table '{table}' already has one, the column '{}' cannot be added.",
-                    c.name
-                ),
-            ));
+            return Err(second_column(table, &c.name));
         }
         seen = true;
         if c.default.is_some() {

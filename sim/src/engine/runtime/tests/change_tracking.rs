@@ -5,25 +5,6 @@
 
 use super::*;
 
-fn batch(s: &mut Session, sql: &str) -> CollectSink {
-    let mut sink = CollectSink::new();
-    s.execute(sql, &[], &mut sink);
-    sink
-}
-
-fn ok(s: &mut Session, sql: &str) -> CollectSink {
-    let sink = batch(s, sql);
-    assert!(sink.errors.is_empty(), "{sql}: {:?}", sink.errors);
-    sink
-}
-
-fn fails(s: &mut Session, sql: &str, number: i32) -> String {
-    let sink = batch(s, sql);
-    let e = sink.errors.first().unwrap_or_else(|| panic!("{sql}: expected error {number}, got none"));
-    assert_eq!(e.number, number, "{sql}: {e:?}");
-    e.message.clone()
-}
-
 fn scalar(s: &mut Session, sql: &str) -> Value {
     ok(s, sql).single().rows[0][0].clone()
 }

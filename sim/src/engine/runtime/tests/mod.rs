@@ -168,3 +168,25 @@ pub(crate) fn text(v: &Value) -> String {
         other => panic!("not a string: {other:?}"),
     }
 }
+
+/// Runs a batch, collecting results and errors.
+pub(crate) fn batch(s: &mut Session, sql: &str) -> CollectSink {
+    let mut sink = CollectSink::new();
+    s.execute(sql, &[], &mut sink);
+    sink
+}
+
+/// Runs a batch that must not fail.
+pub(crate) fn ok(s: &mut Session, sql: &str) -> CollectSink {
+    let sink = batch(s, sql);
+    assert!(sink.errors.is_empty(), "{sql}: {:?}", sink.errors);
+    sink
+}
+
+/// Runs a batch that must fail with error `number`; its message.
+pub(crate) fn fails(s: &mut Session, sql: &str, number: i32) -> String {
+    let sink = batch(s, sql);
+    let e = sink.errors.first().unwrap_or_else(|| panic!("{sql}: expected error {number}, got none"));
+    assert_eq!(e.number, number, "{sql}: {e:?}");
+    e.message.clone()
+}
