@@ -44,7 +44,8 @@ pub struct GateFile {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ValidateSection {
-    /// Read this `report.json` of an earlier `cutover validate` instead of running.
+    /// Read this `report.json` of an earlier `cutover validate` instead of running; a folder is
+    /// a report folder or a folder of shard report folders (merged into one verdict).
     #[serde(default)]
     pub report: Option<PathBuf>,
     /// Table globs (`dbo.*`); empty = every table.

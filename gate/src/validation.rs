@@ -66,8 +66,18 @@ fn options(section: &ValidateSection, out: &Path) -> Options {
     }
 }
 
-/// Reads an earlier `cutover validate` report.
+/// Reads an earlier `cutover validate` report: a `report.json`, a report folder, or a folder of
+/// shard report folders (`cutover validate --shard i/N --out DIR/shard-i`), merged into one
+/// verdict where a table no shard validated is never a pass.
 pub fn read(path: &Path) -> Vec<Check> {
+    if path.is_dir() {
+        return match cutover_validate::merge::merge_dir(path) {
+            Ok(report) => checks(&serde_json::to_value(&report).unwrap_or_default()),
+            Err(e) => {
+                vec![could_not(format!("could not read the validation reports in {}", path.display()), &e)]
+            }
+        };
+    }
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -122,6 +132,7 @@ fn one(subject: &str, c: &serde_json::Value, diffs: &[String]) -> Check {
         Some("pass") => Status::Pass,
         Some("fail") => Status::Fail,
         Some("warn") => Status::Warn,
+        // `error`, `not_covered` (a time budget or a missing shard), anything unknown.
         _ => Status::Error,
     };
     let mut details: Vec<String> =
@@ -141,6 +152,7 @@ fn one(subject: &str, c: &serde_json::Value, diffs: &[String]) -> Check {
         }
         Status::Fail => format!("{subject}: {name} differs"),
         Status::Warn => format!("{subject}: {name} differs (informational)"),
+        _ if c["status"].as_str() == Some("not_covered") => format!("{subject}: {name} not covered"),
         _ => format!("{subject}: {name} could not be checked"),
     };
     Check::new(PHASE, format!("{subject}: {name}"), status, summary).with_details(details)

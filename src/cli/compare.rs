@@ -16,10 +16,14 @@ use std::path::PathBuf;
 /// with enough samples (15 executions per query, as DEA required). Each check says why in one
 /// sentence. Policy format and defaults: docs/policy.md.
 ///
+/// With --validate DIR it merges `cutover validate --shard i/N` report folders (DIR holds one
+/// per shard) into one report and one verdict: a table no shard validated is never a pass.
+///
 /// Exit codes: 0 pass, 1 a check failed, 2 could not compare (missing or corrupt input, another
 /// format version, nothing in common).
 ///
 /// Examples:
+///   cutover compare --validate shards/ --out validate-report/
 ///   cutover compare --baseline baselines/src --candidate baselines/mi --out report/
 ///   cutover compare --replay-baseline runs/src --replay-candidate runs/mi --policy policy.toml \
 ///     --out report/ --format markdown
@@ -38,6 +42,10 @@ pub struct CompareArgs {
     /// The target's replay folder, or a folder of shard folders.
     #[arg(long, value_name = "DIR", requires = "replay_baseline")]
     replay_candidate: Option<PathBuf>,
+    /// A folder of `cutover validate --shard i/N --out` folders (or one report folder): merged
+    /// into one validation report (report.json, report.md, junit.xml in --out).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["baseline", "replay_baseline"])]
+    validate: Option<PathBuf>,
     /// Policy TOML (docs/policy.md); default: the built-in policy.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
@@ -57,6 +65,9 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<Outcome> {
     if args.print_policy {
         print!("{}", cutover_compare::policy::DEFAULT_POLICY);
         return Ok(Outcome::Pass);
+    }
+    if let Some(dir) = &args.validate {
+        return merge_validation(dir, &args.out, &args.output);
     }
     let opts = CompareOptions {
         baseline: args.baseline,
@@ -82,4 +93,38 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<Outcome> {
         eprintln!("wrote {}", path.display());
     }
     Ok(if comparison.passed() { Outcome::Pass } else { Outcome::Fail })
+}
+
+/// `--validate DIR`: the shard reports merged, written to `out`, judged.
+fn merge_validation(
+    dir: &std::path::Path,
+    out: &std::path::Path,
+    output: &FormatArgs,
+) -> anyhow::Result<Outcome> {
+    use cutover_validate::report::{Status, Verdict};
+    let report = cutover_validate::merge::merge_dir(dir).context("could not merge the validation reports")?;
+    let written = report.write_to(out).context("could not write the merged report")?;
+    output::print(&match output.get() {
+        Format::Json => output::json(&report)?,
+        Format::Markdown => report.render_markdown(),
+        Format::Terminal => report.render_text(),
+    });
+    for path in written {
+        eprintln!("wrote {}", path.display());
+    }
+    let count = |s: Status| report.tables.iter().filter(|t| t.status() == s).count();
+    Ok(match report.verdict {
+        Verdict::Identical | Verdict::SampleIdentical => Outcome::Pass,
+        Verdict::Differences => Outcome::Fail,
+        Verdict::Incomplete => Outcome::judge(
+            count(Status::Fail),
+            (count(Status::Error) + count(Status::NotCovered)).max(1),
+            || {
+                format!(
+                    "the merged validation is incomplete; every table is in {}",
+                    out.join("report.md").display()
+                )
+            },
+        ),
+    })
 }

@@ -21,6 +21,7 @@ mod server_arg;
 mod sim;
 mod size;
 mod validate;
+mod validate_progress;
 mod workload;
 
 use clap::{Parser, Subcommand};

@@ -38,6 +38,20 @@ pub struct Outcome {
     pub rows_received: u64,
 }
 
+impl Outcome {
+    /// The differences and tallies found so far, leaving the query and row counts behind.
+    pub fn take_findings(&mut self) -> Outcome {
+        Outcome {
+            differences: std::mem::take(&mut self.differences),
+            total: self.total,
+            segments: self.segments,
+            rows_merged: self.rows_merged,
+            queries: 0,
+            rows_received: 0,
+        }
+    }
+}
+
 /// Both connections and the running tallies.
 pub struct Sides<'a> {
     pub src: &'a mut Connection,
@@ -62,7 +76,7 @@ impl Sides<'_> {
         Ok((a, b))
     }
 
-    async fn checksums(
+    pub(crate) async fn checksums(
         &mut self,
         plan: &TablePlan,
         range: &Range,
@@ -106,7 +120,7 @@ impl Sides<'_> {
         Ok(parts)
     }
 
-    fn record(&mut self, d: RowDifference, max: usize) {
+    pub(crate) fn record(&mut self, d: RowDifference, max: usize) {
         self.out.total += 1;
         if self.out.differences.len() < max {
             self.out.differences.push(d);
@@ -135,6 +149,20 @@ pub async fn compare_range(
     if a == b {
         return Ok(true);
     }
+    bisect(s, plan, range, a, b, tune).await?;
+    Ok(false)
+}
+
+/// Splits a range whose checksums `a` (source) and `b` (target) differ until each differing
+/// part is small enough to merge row by row, recording every difference in `s.out`.
+pub async fn bisect(
+    s: &mut Sides<'_>,
+    plan: &TablePlan,
+    range: Range,
+    a: Checksum,
+    b: Checksum,
+    tune: &Tuning,
+) -> Result<(), ValidateError> {
     let mut work = vec![(range, a, b)];
     while let Some((range, a, b)) = work.pop() {
         let rows = a.count.max(b.count);
@@ -156,7 +184,7 @@ pub async fn compare_range(
             }
         }
     }
-    Ok(false)
+    Ok(())
 }
 
 /// Unmatched (key, hash) per side while two key-ordered streams are paired, and the keys whose
@@ -278,11 +306,11 @@ pub async fn merge(
     Ok(())
 }
 
-fn key_map(plan: &TablePlan, key: &[String]) -> BTreeMap<String, String> {
+pub(crate) fn key_map(plan: &TablePlan, key: &[String]) -> BTreeMap<String, String> {
     plan.key.iter().zip(key).map(|(k, v)| (k.name.clone(), v.clone())).collect()
 }
 
-async fn differing_columns(
+pub(crate) async fn differing_columns(
     s: &mut Sides<'_>,
     plan: &TablePlan,
     key: &[String],

@@ -28,6 +28,10 @@ pub enum ValidateError {
     FloatTolerance { value: String },
     #[error("--sample {value}: give a percentage above 0 and at most 100, such as 1% or 0.5%")]
     Sample { value: String },
+    #[error("--priority {value:?}: give largest-first, name, or a comma-separated list of tables (globs)")]
+    Priority { value: String },
+    #[error("{path}: {detail}")]
+    Reports { path: String, detail: String },
     #[error("--queries {path}: {detail}")]
     Queries { path: String, detail: String },
     #[error("checkpoint {path}: {detail}")]

@@ -15,26 +15,41 @@
 //! | [`queries`] | custom validation queries, compared as bags of typed rows |
 //! | [`objects`] | views, procedures, functions, triggers by normalised definition hash |
 //! | [`sample`] | `--sample`: a seeded choice of key ranges both sides agree on |
-//! | [`run`] | one run over the selected tables; [`report`] renders it |
+//! | [`budget`] | `--time-budget` and `--priority` |
+//! | [`shard`] | `--shard i/N`: tables dealt largest first to balance the shards |
+//! | [`watermark`] | rowversion (`@@DBTS`) and Change Tracking versions recorded per table and side |
+//! | [`incremental`] | `--since DIR`: only what changed since an earlier run |
+//! | [`merge`] | shard reports merged into one verdict |
+//! | [`progress`] | rows done per table for rows/s and ETAs |
+//! | [`run`] | one run over the selected tables: `table` opens each, `schedule` cuts keyed tables into segments the workers share; [`report`] renders it |
 //!
 //! Checksums are computed on the servers: only per-segment (count, sum) pairs cross the
 //! network until a segment is small enough to merge row by row.
 
+pub mod budget;
 pub mod catalog;
 mod cells;
 pub mod checkpoint;
 pub mod compare;
 pub mod encoding;
 pub mod error;
+pub mod incremental;
+pub mod merge;
 pub mod objects;
 pub mod plan;
+pub mod progress;
 pub mod queries;
 pub mod report;
 pub mod run;
 pub mod sample;
+mod schedule;
 pub mod schema_diff;
+pub mod shard;
 pub mod sums;
+mod table;
+pub mod watermark;
 
 pub use error::ValidateError;
+pub use progress::Progress;
 pub use report::Report;
-pub use run::{Mode, Options, dry_run, passed, validate};
+pub use run::{Mode, Options, dry_run, passed, validate, validate_with};

@@ -79,6 +79,17 @@ pub struct Range {
     pub hi: Option<Vec<String>>,
 }
 
+impl Range {
+    /// `[start, (1000))`, `[(1000), (2000))`, `[(1000, 'b'), end)`.
+    pub fn describe(&self) -> String {
+        let bound = |b: &Option<Vec<String>>, none: &str| match b {
+            None => none.to_string(),
+            Some(k) => format!("({})", k.join(", ")),
+        };
+        format!("[{}, {})", bound(&self.lo, "start"), bound(&self.hi, "end"))
+    }
+}
+
 /// Everything needed to query one table the same way on both sides.
 #[derive(Debug, Clone)]
 pub struct TablePlan {
@@ -195,6 +206,91 @@ impl TablePlan {
             self.from,
             self.predicate(range),
             self.key_list("x.")
+        )
+    }
+
+    /// The key `rows` rows after `lo` (inclusive) in the server's key order: the exclusive end
+    /// of a segment of `rows` rows starting at `lo`; no row when fewer remain.
+    pub fn carve_sql(&self, lo: &Option<Vec<String>>, rows: u64) -> String {
+        let texts: Vec<String> = self.key.iter().map(|k| k.text_sql(&k.quoted)).collect();
+        let range = Range { lo: lo.clone(), hi: None };
+        format!(
+            "SELECT {} FROM {} WHERE {} ORDER BY {} OFFSET {rows} ROWS FETCH NEXT 1 ROWS ONLY",
+            texts.join(", "),
+            self.from,
+            self.predicate(&range),
+            self.key_list("")
+        )
+    }
+
+    /// The same table hashed over its key columns only: segment sums of this plan match when
+    /// both sides hold the same keys, whatever the other columns hold (deletions without
+    /// hashing rows).
+    pub fn keys_only(&self, types: &dyn Fn(&str) -> Option<String>) -> TablePlan {
+        let hashed: Vec<(String, String)> = self
+            .key
+            .iter()
+            .map(|k| (k.quoted.clone(), types(&k.name).unwrap_or_else(|| "nvarchar".into())))
+            .collect();
+        TablePlan {
+            hashed_names: self.key.iter().map(|k| k.name.clone()).collect(),
+            hashed,
+            relax: Relax::default(),
+            ..self.clone()
+        }
+    }
+
+    /// Matches any of `keys` (key texts): `k IN (…)` for one key column, else ORs of tuples.
+    fn key_in(&self, keys: &[Vec<String>]) -> String {
+        if let [k] = self.key.as_slice() {
+            let lits: Vec<String> = keys.iter().map(|v| k.literal(&v[0])).collect();
+            return format!("{} IN ({})", k.quoted, lits.join(", "));
+        }
+        let terms: Vec<String> = keys
+            .iter()
+            .map(|v| {
+                let eq: Vec<String> =
+                    self.key.iter().zip(v).map(|(k, x)| format!("{} = {}", k.quoted, k.literal(x))).collect();
+                format!("({})", eq.join(" AND "))
+            })
+            .collect();
+        format!("({})", terms.join(" OR "))
+    }
+
+    /// (key texts…, row hash) of the rows with these keys (an incremental run's lookups).
+    pub fn lookup_sql(&self, keys: &[Vec<String>]) -> String {
+        let texts: Vec<String> = self.key.iter().map(|k| k.text_sql(&k.quoted)).collect();
+        format!(
+            "SELECT {}, {} AS h FROM {} WHERE {} AND {}",
+            texts.join(", "),
+            self.hash(),
+            self.from,
+            self.predicate(&Range::default()),
+            self.key_in(keys)
+        )
+    }
+
+    /// The keys of rows inserted or updated after `watermark` (`0x…`): rowversion above it.
+    pub fn changed_since_sql(&self, rowversion_column: &str, watermark: &str) -> String {
+        let texts: Vec<String> = self.key.iter().map(|k| k.text_sql(&k.quoted)).collect();
+        let hex_ok = watermark.starts_with("0x") && watermark[2..].chars().all(|c| c.is_ascii_hexdigit());
+        let mark = if hex_ok { watermark } else { "NULL" };
+        format!(
+            "SELECT {} FROM {} WHERE {} AND {} > {mark}",
+            texts.join(", "),
+            self.from,
+            self.predicate(&Range::default()),
+            quote_ident(rowversion_column)
+        )
+    }
+
+    /// The keys Change Tracking lists as changed after `version`, with `I`, `U` or `D`.
+    pub fn tracked_changes_sql(&self, version: i64) -> String {
+        let texts: Vec<String> = self.key.iter().map(|k| k.text_sql(&format!("c.{}", k.quoted))).collect();
+        format!(
+            "SELECT {}, c.SYS_CHANGE_OPERATION FROM CHANGETABLE(CHANGES {}, {version}) AS c",
+            texts.join(", "),
+            self.from
         )
     }
 

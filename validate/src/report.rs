@@ -20,6 +20,8 @@ pub enum Status {
     Warn,
     /// No difference in a sample (`--sample`): never a full pass.
     Sampled,
+    /// Not (fully) compared before the time budget ended: never a pass.
+    NotCovered,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -130,6 +132,66 @@ pub struct TableReport {
     pub segments_compared: u64,
     pub rows_merged: u64,
     pub seconds: f64,
+    /// Which key ranges were compared (present when a time budget ended the run, or the table
+    /// was cut into several segments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+    /// Where a later `--since` run starts from, per side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<Watermarks>,
+    /// How an incremental (`--since`) run checked this table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<Incremental>,
+}
+
+/// The key ranges of a table that were compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Every row of the table was compared.
+    pub complete: bool,
+    /// Source rows in the compared ranges, and in the table (exact counts).
+    pub rows_covered: u64,
+    pub rows_total: u64,
+    /// The compared ranges in key order, adjacent segments merged: `lo` inclusive, `hi`
+    /// exclusive, as key texts (`null` = unbounded).
+    pub ranges: Vec<crate::plan::Range>,
+}
+
+/// What a full run records so a later run checks only what changed since (per side: the
+/// values are unrelated between source and target).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watermarks {
+    pub source: SideMark,
+    pub target: SideMark,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SideMark {
+    /// The table's rowversion (timestamp) column, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rowversion_column: Option<String>,
+    /// `@@DBTS` read before the table's first row was compared (`0x…`): rows whose rowversion
+    /// is above it were inserted or updated later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rowversion: Option<String>,
+    /// `CHANGE_TRACKING_CURRENT_VERSION()` read before the table's first row was compared, when
+    /// Change Tracking is enabled on the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_tracking: Option<i64>,
+}
+
+/// How an incremental run covered a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incremental {
+    /// `changes` (only what changed since the watermarks) or `whole` (validated in full).
+    pub method: String,
+    /// Why, in one sentence: what found the changed rows and the deletions, or why the table
+    /// was validated whole.
+    pub reason: String,
+    /// Rows compared row by row (changed on either side), and rows the run read in all
+    /// (changed rows, lookups, change-tracking rows; key-only sums count every key).
+    pub rows_compared: u64,
+    pub rows_read: u64,
 }
 
 impl TableReport {
@@ -145,6 +207,9 @@ impl TableReport {
             segments_compared: 0,
             rows_merged: 0,
             seconds: 0.0,
+            coverage: None,
+            watermark: None,
+            incremental: None,
         }
     }
 
@@ -159,9 +224,28 @@ impl TableReport {
         }
     }
 
+    /// `covered 3 key range(s), 1200 of 5000 rows (24.0 %)` for a table the run did not
+    /// cover whole.
+    pub fn coverage_line(&self) -> Option<String> {
+        let c = self.coverage.as_ref().filter(|c| !c.complete)?;
+        let pct = if c.rows_total == 0 { 0.0 } else { 100.0 * c.rows_covered as f64 / c.rows_total as f64 };
+        let ranges: Vec<String> = c.ranges.iter().take(3).map(crate::plan::Range::describe).collect();
+        let more =
+            if c.ranges.len() > 3 { format!(" and {} more", c.ranges.len() - 3) } else { String::new() };
+        Some(format!(
+            "covered {} of {} rows ({pct:.1} %){}{}{more}; the rest was not compared",
+            c.rows_covered,
+            c.rows_total,
+            if ranges.is_empty() { "" } else { " in key ranges " },
+            ranges.join(", ")
+        ))
+    }
+
     pub fn status(&self) -> Status {
         if self.checks.iter().any(|c| c.status == Status::Error) {
             Status::Error
+        } else if self.checks.iter().any(|c| c.status == Status::NotCovered) {
+            Status::NotCovered
         } else if self.checks.iter().any(|c| c.status == Status::Fail) {
             Status::Fail
         } else if self.checks.iter().any(|c| c.status == Status::Sampled) {
@@ -172,7 +256,7 @@ impl TableReport {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Identical,
@@ -183,7 +267,7 @@ pub enum Verdict {
     Incomplete,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: String,
@@ -200,9 +284,35 @@ pub struct Report {
     pub queries: Vec<TableReport>,
     /// Queries sent and result bytes received per side (checksums keep these small).
     pub stats: Stats,
+    /// `--time-budget`, `--priority`: how the run was bounded and ordered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetInfo>,
+    /// `--shard i/N`: this run's share of the tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::ShardInfo>,
+    /// `--since DIR`: the earlier report this run checked changes against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// Shard reports merged into this one (`cutover compare --validate DIR`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// How a run with `--time-budget` went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetInfo {
+    /// `time budget 45m`, or `none`.
+    pub limit: String,
+    /// `largest first`, `by name`, `dbo.orders, dbo.lines first, then by name`.
+    pub priority: String,
+    /// True when the budget ended before every table was covered.
+    pub exhausted: bool,
+    pub tables_complete: u64,
+    pub tables_partial: u64,
+    pub tables_not_started: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     pub queries: u64,
     pub rows_received: u64,
@@ -218,7 +328,7 @@ impl Report {
     pub fn decide(&mut self) {
         let all: Vec<Status> =
             self.database.iter().map(|c| c.status).chain(self.entries().map(TableReport::status)).collect();
-        self.verdict = if all.contains(&Status::Error) {
+        self.verdict = if all.contains(&Status::Error) || all.contains(&Status::NotCovered) {
             Verdict::Incomplete
         } else if all.contains(&Status::Fail) {
             Verdict::Differences
@@ -229,12 +339,43 @@ impl Report {
         };
     }
 
+    /// One line each for the budget, the shard and `--since`, when the run had them.
+    fn scope_lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(b) = &self.budget {
+            let end = if b.exhausted { "ended before every table was covered" } else { "was enough" };
+            out.push(format!(
+                "{} ({}): {end}: {} table(s) complete, {} partly covered, {} not started",
+                b.limit, b.priority, b.tables_complete, b.tables_partial, b.tables_not_started
+            ));
+        }
+        if let Some(sh) = &self.shard {
+            let mine = sh.assignment.iter().filter(|a| a.shard == sh.index).count();
+            out.push(format!(
+                "shard {}/{}: {mine} of {} table(s), dealt largest first",
+                sh.index,
+                sh.count,
+                sh.assignment.len()
+            ));
+        }
+        if let Some(since) = &self.since {
+            out.push(format!("incremental: only what changed since {since}"));
+        }
+        if !self.merged_from.is_empty() {
+            out.push(format!("merged from {} shard report(s)", self.merged_from.len()));
+        }
+        out
+    }
+
     /// The terminal summary.
     pub fn render_text(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "cutover validate: {} → {} (mode {})", self.source, self.target, self.mode);
         if !self.relaxations.is_empty() {
             let _ = writeln!(s, "relaxations: {}", self.relaxations.join("; "));
+        }
+        for line in self.scope_lines() {
+            let _ = writeln!(s, "{line}");
         }
         for c in &self.database {
             if c.status != Status::Pass {
@@ -261,6 +402,12 @@ impl Report {
                     let _ = writeln!(s, "    {}: {d}", c.check);
                 }
             }
+            if let Some(line) = t.coverage_line() {
+                let _ = writeln!(s, "    {line}");
+            }
+            if let Some(i) = &t.incremental {
+                let _ = writeln!(s, "    {}: {}", i.method, i.reason);
+            }
             for d in t.differences.iter().take(20) {
                 let _ = writeln!(s, "    row {}", d.describe());
             }
@@ -283,7 +430,11 @@ impl Report {
         } else {
             self.relaxations.join("; ")
         };
-        let _ = writeln!(s, "- relaxations: {relax}\n");
+        let _ = writeln!(s, "- relaxations: {relax}");
+        for line in self.scope_lines() {
+            let _ = writeln!(s, "- {line}");
+        }
+        let _ = writeln!(s);
         for c in self.database.iter().filter(|c| c.status != Status::Pass) {
             let _ = writeln!(s, "- database {}: {}", c.check, c.details.join("; "));
         }
@@ -309,6 +460,12 @@ impl Report {
                 for d in &c.details {
                     let _ = writeln!(s, "- {}: {}", c.check, d.replace('|', "\\|"));
                 }
+            }
+            if let Some(line) = t.coverage_line() {
+                let _ = writeln!(s, "- {line}");
+            }
+            if let Some(i) = &t.incremental {
+                let _ = writeln!(s, "- {}: {}", i.method, i.reason);
             }
             for d in &t.differences {
                 let _ = writeln!(s, "- row {}", d.describe());
@@ -344,7 +501,7 @@ impl Report {
                             xml(&body.join("\n"))
                         );
                     }
-                    Status::Error => {
+                    Status::Error | Status::NotCovered => {
                         errors += 1;
                         let _ = write!(
                             cases,
@@ -386,13 +543,15 @@ impl Report {
     }
 }
 
-fn status_word(s: Status) -> &'static str {
+/// How the terminal and Markdown reports word a status.
+pub fn status_word(s: Status) -> &'static str {
     match s {
         Status::Pass => "pass",
         Status::Fail => "differs",
         Status::Error => "not checked",
         Status::Warn => "warn",
         Status::Sampled => "sampled",
+        Status::NotCovered => "not covered",
     }
 }
 

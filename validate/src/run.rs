@@ -1,23 +1,25 @@
 //! One validation run: read both catalogs, pick the tables, and per table compare the schema,
 //! the row counts (exact and metadata) and the contents.
 
+use crate::budget::{Budget, Priority};
 use crate::catalog::{Schema, read_schema};
 use crate::checkpoint::{Checkpoint, Settings};
-use crate::compare::{Sides, Tuning, compare_bag, compare_keyed};
 use crate::encoding::Relax;
 use crate::error::ValidateError;
+use crate::incremental::Since;
 use crate::objects::DefinitionMatch;
 use crate::plan::{Range, TablePlan};
+use crate::progress::Progress;
 use crate::queries::{NamedQuery, run_all};
 use crate::report::{Check, Report, SCHEMA_VERSION, Stats, Status, TableReport, Verdict};
 use crate::sample::Sample;
-use crate::sample::compare_sampled;
-use crate::schema_diff::{database_differences, table_differences};
+use crate::schedule::{Run, worker};
+use crate::schema_diff::database_differences;
+use crate::shard::Shard;
 use cutover_mssql::{Connection, RetryPolicy};
 use futures_util::future::join_all;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How deep to compare.
@@ -71,6 +73,19 @@ pub struct Options {
     pub definitions: DefinitionMatch,
     /// Compare only a seeded sample of each keyed table's key ranges.
     pub sample: Option<Sample>,
+    /// Stop starting new work when this ends (`--time-budget`).
+    pub budget: Option<Budget>,
+    /// The order tables are taken in (`--priority`).
+    pub priority: Priority,
+    /// Only this shard's share of the tables (`--shard i/N`).
+    pub shard: Option<Shard>,
+    /// Segments are sized so one checksum query takes about this long (from the rows/s
+    /// measured on the table so far).
+    pub segment_seconds: f64,
+    /// Rows in a table's first segment, before any speed is known.
+    pub first_segment_rows: u64,
+    /// Check only what changed since this earlier run (`--since DIR`).
+    pub since: Option<Since>,
 }
 
 impl Default for Options {
@@ -96,6 +111,12 @@ impl Default for Options {
             queries: vec![],
             definitions: DefinitionMatch::default(),
             sample: None,
+            budget: None,
+            priority: Priority::Name,
+            shard: None,
+            segment_seconds: 5.0,
+            first_segment_rows: 50_000,
+            since: None,
         }
     }
 }
@@ -125,6 +146,17 @@ impl Options {
         out
     }
 
+    /// Rows in the next segment of a table compared at `rate` rows/s so far: what one checksum
+    /// query does in `segment_seconds`, at least `leaf_rows` (smaller segments cost round trips,
+    /// not hashing), at most 50M.
+    pub fn segment_rows(&self, rate: Option<f64>) -> u64 {
+        let rows = match rate {
+            None => self.first_segment_rows as f64,
+            Some(r) => r * self.segment_seconds,
+        };
+        (rows.round() as u64).clamp(self.leaf_rows.max(1), 50_000_000)
+    }
+
     /// The settings a checkpoint records (a resumed run must match them).
     pub fn settings(&self, source: &str, target: &str) -> Settings {
         Settings {
@@ -141,15 +173,11 @@ impl Options {
     }
 
     fn selected(&self, table: &str) -> bool {
-        let hit = |p: &String| {
-            let target =
-                if p.contains('.') { table } else { table.split_once('.').map_or(table, |(_, t)| t) };
-            glob(&p.to_lowercase(), &target.to_lowercase())
-        };
+        let hit = |p: &String| table_matches(p, table);
         (self.tables.is_empty() || self.tables.iter().any(hit)) && !self.exclude.iter().any(hit)
     }
 
-    fn ignored(&self, table: &str, column: &str) -> bool {
+    pub(crate) fn ignored(&self, table: &str, column: &str) -> bool {
         self.ignore_columns.iter().any(|spec| match spec.rsplit_once('.') {
             None => spec.eq_ignore_ascii_case(column),
             Some((t, c)) => {
@@ -160,6 +188,12 @@ impl Options {
             }
         })
     }
+}
+
+/// True when `pattern` (`dbo.*`, `orders`: a bare name matches in any schema) names `table`.
+pub fn table_matches(pattern: &str, table: &str) -> bool {
+    let target = if pattern.contains('.') { table } else { table.split_once('.').map_or(table, |(_, t)| t) };
+    glob(&pattern.to_lowercase(), &target.to_lowercase())
 }
 
 /// `*` and `?` wildcards.
@@ -174,7 +208,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     go(&pattern.chars().collect::<Vec<_>>(), &text.chars().collect::<Vec<_>>())
 }
 
-fn check(name: &str, status: Status) -> Check {
+pub(crate) fn check(name: &str, status: Status) -> Check {
     Check { check: name.into(), status, source: None, target: None, details: vec![] }
 }
 
@@ -187,16 +221,31 @@ fn tables(src: &Schema, tgt: &Schema, opts: &Options) -> Result<Vec<String>, Val
     Ok(names.into_iter().cloned().collect())
 }
 
-/// Validates every selected table of the target against the source.
-///
-/// Tables run on `opts.parallel` workers, each with its own connection per side (the first
-/// worker uses `src` and `tgt`); with `opts.checkpoint` each finished table is written to the
-/// checkpoint, and with `opts.resume` the tables already there are taken from it.
+/// Validates every selected table of the target against the source; `progress` gets one line
+/// per table (see [`validate_with`] for rows and ETAs).
 pub async fn validate(
     src: &mut Connection,
     tgt: &mut Connection,
     opts: &Options,
     progress: &mut dyn FnMut(&str),
+) -> Result<Report, ValidateError> {
+    let mut lines = progress;
+    validate_with(src, tgt, opts, &mut lines).await
+}
+
+/// Validates every selected table of the target against the source.
+///
+/// Tables are taken in `opts.priority` order; each is opened once (schema, counts, watermarks)
+/// and then cut into segments that `opts.parallel` workers take as they come, each worker with
+/// its own connection per side (the first uses `src` and `tgt`): one large table is compared by
+/// all workers at once. With `opts.checkpoint` each finished table is written to the
+/// checkpoint, with `opts.resume` the tables already there are taken from it, and with
+/// `opts.budget` no new work starts once it has ended.
+pub async fn validate_with(
+    src: &mut Connection,
+    tgt: &mut Connection,
+    opts: &Options,
+    progress: &mut dyn Progress,
 ) -> Result<Report, ValidateError> {
     let started = Instant::now();
     let (s, t) = tokio::join!(read_schema(src), read_schema(tgt));
@@ -213,12 +262,24 @@ pub async fn validate(
         tables: vec![],
         queries: vec![],
         stats: Stats::default(),
+        budget: None,
+        shard: None,
+        since: opts.since.as_ref().map(|p| p.label.clone()),
+        merged_from: vec![],
     };
     let db = database_differences(&s, &t);
     let status = if db.is_empty() { Status::Pass } else { Status::Fail };
     report.database.push(Check { details: db, ..check("database settings", status) });
     report.database.push(crate::objects::check_both(src, tgt, opts.definitions, &|n| opts.selected(n)).await);
-    let names = tables(&s, &t, opts)?;
+    let rows_of = |n: &str| s.metadata_counts.get(n).copied().unwrap_or(0).max(0) as u64;
+    let mut names = tables(&s, &t, opts)?;
+    if let Some(shard) = opts.shard {
+        let sized: Vec<(String, u64)> = names.iter().map(|n| (n.clone(), rows_of(n))).collect();
+        let (mine, info) = shard.split(&sized);
+        names = mine;
+        report.shard = Some(info);
+    }
+    let names = opts.priority.order(names, &rows_of);
     let settings = opts.settings(&report.source, &report.target);
     let checkpoint = match (&opts.checkpoint, opts.resume) {
         (Some(path), true) => Some(Checkpoint::resume(path, &settings)?),
@@ -226,67 +287,46 @@ pub async fn validate(
         (None, true) => return Err(ValidateError::ResumeWithoutOut),
         (None, false) => None,
     };
-    let mut results: BTreeMap<String, TableReport> = BTreeMap::new();
+    let mut done: BTreeMap<String, TableReport> = BTreeMap::new();
     if let Some(cp) = &checkpoint {
-        results.extend(names.iter().filter_map(|n| cp.get(n)).map(|t| (t.table.clone(), t.clone())));
+        done.extend(names.iter().filter_map(|n| cp.get(n)).map(|t| (t.table.clone(), t.clone())));
         report.stats.queries = cp.stats.queries;
         report.stats.rows_received = cp.stats.rows_received;
         if opts.resume {
-            progress(&format!("resuming: {} of {} table(s) already done", results.len(), names.len()));
+            progress.message(&format!("resuming: {} of {} table(s) already done", done.len(), names.len()));
         }
     }
-    let queue: VecDeque<(usize, String)> =
-        names.iter().cloned().enumerate().filter(|(_, n)| !results.contains_key(n)).collect();
-    let workers = opts.parallel.max(1).min(queue.len().max(1));
-    let ctx = Shared {
-        s: &s,
-        t: &t,
-        opts,
-        total: names.len(),
-        queue: Mutex::new(queue),
-        results: Mutex::new(results),
-        checkpoint: Mutex::new(checkpoint),
-        stats: Mutex::new(std::mem::take(&mut report.stats)),
-        progress: Mutex::new(progress),
-    };
+    let planned: Vec<(String, Option<u64>)> =
+        names.iter().map(|n| (n.clone(), s.metadata_counts.get(n).map(|c| (*c).max(0) as u64))).collect();
+    progress.planned(&planned);
+    let todo = names.iter().filter(|n| !done.contains_key(*n)).count();
+    let run = Run::new(&s, &t, opts, names, done, checkpoint, std::mem::take(&mut report.stats), progress);
+    let workers = opts.parallel.max(1).min(todo.max(1));
     let mut extra = Vec::new();
     for opened in join_all((1..workers).map(|_| open_pair(src, tgt))).await {
         match opened {
             Ok(pair) => extra.push(pair),
-            Err(e) => lock(&ctx.progress)(&format!(
+            Err(e) => run.message(&format!(
                 "running with fewer workers: could not open another connection: {}",
                 cutover_mssql::one_line(&e)
             )),
         }
     }
-    let mut runs = vec![worker(src, tgt, &ctx)];
-    runs.extend(extra.iter_mut().map(|(a, b)| worker(a, b, &ctx)));
+    let mut runs = vec![worker(src, tgt, &run)];
+    runs.extend(extra.iter_mut().map(|(a, b)| worker(a, b, &run)));
     let outcomes = join_all(runs).await;
     outcomes.into_iter().collect::<Result<Vec<()>, _>>()?;
-    report.tables = ctx.results.into_inner().unwrap_or_else(|p| p.into_inner()).into_values().collect();
-    report.stats = ctx.stats.into_inner().unwrap_or_else(|p| p.into_inner());
+    let finished = run.finish()?;
+    report.tables = finished.tables;
+    report.stats = finished.stats;
+    if opts.budget.is_some() || opts.priority != Priority::Name {
+        report.budget = Some(finished.budget);
+    }
     report.queries = run_all(src, tgt, &opts.queries, opts.max_diffs).await;
     report.stats.queries += 2 * opts.queries.len() as u64;
     report.stats.seconds = started.elapsed().as_secs_f64();
     report.decide();
     Ok(report)
-}
-
-/// What the workers share. Every lock is held only between awaits.
-struct Shared<'a> {
-    s: &'a Schema,
-    t: &'a Schema,
-    opts: &'a Options,
-    total: usize,
-    queue: Mutex<VecDeque<(usize, String)>>,
-    results: Mutex<BTreeMap<String, TableReport>>,
-    checkpoint: Mutex<Option<Checkpoint>>,
-    stats: Mutex<Stats>,
-    progress: Mutex<&'a mut dyn FnMut(&str)>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Another connection to each side, for one more worker.
@@ -296,201 +336,6 @@ async fn open_pair(
 ) -> Result<(Connection, Connection), cutover_mssql::Error> {
     let (a, b) = tokio::join!(cutover_mssql::connect(src.target()), cutover_mssql::connect(tgt.target()));
     Ok((a?, b?))
-}
-
-/// Takes tables off the queue until it is empty; records each result (and checkpoints it).
-async fn worker(src: &mut Connection, tgt: &mut Connection, ctx: &Shared<'_>) -> Result<(), ValidateError> {
-    loop {
-        let Some((i, name)) = lock(&ctx.queue).pop_front() else { return Ok(()) };
-        lock(&ctx.progress)(&format!("[{}/{}] {name}", i + 1, ctx.total));
-        let mut stats = Stats::default();
-        let tr = validate_table(src, tgt, ctx.s, ctx.t, &name, ctx.opts, &mut stats).await;
-        {
-            let mut all = lock(&ctx.stats);
-            all.queries += stats.queries;
-            all.rows_received += stats.rows_received;
-        }
-        if tr.status() != Status::Error
-            && let Some(cp) = lock(&ctx.checkpoint).as_mut()
-        {
-            cp.finish(tr.clone(), stats.queries, stats.rows_received)?;
-        }
-        lock(&ctx.results).insert(name, tr);
-    }
-}
-
-async fn validate_table(
-    src: &mut Connection,
-    tgt: &mut Connection,
-    s: &Schema,
-    t: &Schema,
-    name: &str,
-    opts: &Options,
-    stats: &mut Stats,
-) -> TableReport {
-    let started = Instant::now();
-    let mut tr = TableReport::new(name);
-    let (ss, ts) = match (s.tables.get(name), t.tables.get(name)) {
-        (Some(a), Some(b)) => (a, b),
-        (a, _) => {
-            let where_ = if a.is_some() { "missing in target" } else { "extra in target (not in source)" };
-            tr.checks
-                .push(Check { details: vec![format!("table {where_}")], ..check("schema", Status::Fail) });
-            return tr;
-        }
-    };
-    let diffs = table_differences(ss, ts);
-    let status = if diffs.is_empty() { Status::Pass } else { Status::Fail };
-    tr.checks.push(Check { details: diffs, ..check("schema", status) });
-    let plan = TablePlan::new(
-        ss,
-        ts,
-        &opts.relax,
-        opts.filter.as_deref(),
-        &|c| opts.ignored(name, c),
-        &mut tr.not_compared,
-    );
-    if !plan.key.is_empty() {
-        tr.key = Some(plan.key.iter().map(|k| k.name.clone()).collect());
-    }
-    let schema_checks = tr.checks.len();
-    let mut retried = Vec::new();
-    loop {
-        let Err(e) = contents(src, tgt, s, t, &plan, opts, &mut tr, stats).await else {
-            if let Some(c) = tr.checks.last_mut() {
-                c.details.extend(retried.iter().map(|e| format!("retried after a transient error: {e}")));
-            }
-            break;
-        };
-        // A failed table leaves its connections in an unknown state: a killed session may
-        // answer with an error (596) before its socket closes, unflagged as broken. Reconnect
-        // both sides so the next attempt or table starts clean (the reconnect's own failure
-        // shows on the next query).
-        for conn in [&mut *src, &mut *tgt] {
-            let _ = conn.reconnect().await;
-        }
-        let attempt = retried.len() as u32 + 1;
-        if e.is_retryable() && attempt < opts.retry.max_attempts {
-            retried.push(cutover_mssql::one_line(&e));
-            tr.checks.truncate(schema_checks);
-            tokio::time::sleep(opts.retry.ceiling(attempt - 1)).await;
-            continue;
-        }
-        let failed = if tr.checks.iter().any(|c| c.check == "row_count_exact") {
-            "checksum"
-        } else {
-            "row_count_exact"
-        };
-        let mut details = vec![cutover_mssql::one_line(&e)];
-        if !retried.is_empty() {
-            details.push(format!("gave up after {attempt} attempts"));
-        }
-        tr.checks.push(Check { details, ..check(failed, Status::Error) });
-        break;
-    }
-    tr.seconds = started.elapsed().as_secs_f64();
-    tr
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn contents(
-    src: &mut Connection,
-    tgt: &mut Connection,
-    s: &Schema,
-    t: &Schema,
-    plan: &TablePlan,
-    opts: &Options,
-    tr: &mut TableReport,
-    stats: &mut Stats,
-) -> Result<(), ValidateError> {
-    let mut sides = Sides { src, tgt, table: tr.table.clone(), out: Default::default() };
-    let result = contents_inner(&mut sides, s, t, plan, opts, tr).await;
-    stats.queries += sides.out.queries;
-    stats.rows_received += sides.out.rows_received;
-    result
-}
-
-async fn contents_inner(
-    sides: &mut Sides<'_>,
-    s: &Schema,
-    t: &Schema,
-    plan: &TablePlan,
-    opts: &Options,
-    tr: &mut TableReport,
-) -> Result<(), ValidateError> {
-    let sql = plan.count_sql();
-    let read = |conn: &Connection, rows: Result<Vec<tiberius::Row>, cutover_mssql::Error>| {
-        rows.map(|r| r.first().and_then(|r| crate::cells::int(r, 0)).unwrap_or(0) as i64).map_err(|e| {
-            ValidateError::Query {
-                server: conn.target().to_string(),
-                table: tr.table.clone(),
-                source: Box::new(e),
-            }
-        })
-    };
-    let (a, b) = tokio::join!(sides.src.query_rows(&sql, &[]), sides.tgt.query_rows(&sql, &[]));
-    let (a, b) = (read(sides.src, a)?, read(sides.tgt, b)?);
-    sides.out.queries += 2;
-    let status = if a == b { Status::Pass } else { Status::Fail };
-    tr.checks.push(Check {
-        source: Some(a.to_string()),
-        target: Some(b.to_string()),
-        ..check("row_count_exact", status)
-    });
-    let (ma, mb) = (s.metadata_counts.get(&tr.table), t.metadata_counts.get(&tr.table));
-    if let (Some(ma), Some(mb)) = (ma, mb) {
-        let status = if ma == mb { Status::Pass } else { Status::Warn };
-        let mut c = Check {
-            source: Some(ma.to_string()),
-            target: Some(mb.to_string()),
-            ..check("row_count_metadata", status)
-        };
-        c.details.push("sys.dm_db_partition_stats (fast, may lag; unfiltered)".into());
-        tr.checks.push(c);
-    }
-    if opts.mode == Mode::Counts {
-        return Ok(());
-    }
-    let tune = Tuning {
-        leaf_rows: opts.leaf_rows,
-        fanout: opts.fanout,
-        max_diffs: opts.max_diffs,
-        columns: opts.mode == Mode::Rows,
-    };
-    let mut sampled = None;
-    let same = match (&opts.sample, plan.key.is_empty()) {
-        (_, true) => compare_bag(sides, plan, &tune).await?,
-        (Some(sample), false) => {
-            let (same, detail) = compare_sampled(sides, plan, &tune, sample, a.max(0) as u64).await?;
-            sampled = Some(detail);
-            same
-        }
-        (None, false) => compare_keyed(sides, plan, &tune).await?,
-    };
-    let out = std::mem::take(&mut sides.out);
-    sides.out.queries = out.queries;
-    sides.out.rows_received = out.rows_received;
-    tr.segments_compared = out.segments;
-    tr.rows_merged = out.rows_merged;
-    tr.differences = out.differences;
-    tr.differences_total = out.total;
-    let matched = if sampled.is_some() { Status::Sampled } else { Status::Pass };
-    let mut c = check("checksum", if same && out.total == 0 { matched } else { Status::Fail });
-    c.details.extend(sampled);
-    if plan.key.is_empty() {
-        c.details.push("no primary or unique key: compared as a bag of rows".into());
-        if opts.sample.is_some() {
-            c.details.push(
-                "not sampled: a keyless table has no key ranges to pick, so all of it was compared".into(),
-            );
-        }
-    }
-    if !same && out.total == 0 {
-        c.details.push("segment checksums differ but no row difference was isolated".into());
-    }
-    c.details.extend(tr.not_compared.iter().map(|n| format!("not compared: {n}")));
-    tr.checks.push(c);
-    Ok(())
 }
 
 /// The SQL a run would send for each selected table (reads only the source catalog).
@@ -516,10 +361,20 @@ pub async fn dry_run(src: &mut Connection, opts: &Options) -> Result<String, Val
         let plan =
             TablePlan::new(ts, ts, &opts.relax, opts.filter.as_deref(), &|c| opts.ignored(&name, c), &mut nc);
         out.push_str(&format!("\n-- {name}: exact row count (both sides)\n{};\n", plan.count_sql()));
+        out.push_str(&format!(
+            "-- {name}: watermarks for a later --since run (both sides)\n{};\n",
+            crate::watermark::watermark_sql(&ts.quoted())
+        ));
         if opts.mode == Mode::Counts {
             continue;
         }
         let whole = Range::default();
+        if !plan.key.is_empty() {
+            out.push_str(&format!(
+                "-- {name}: the end of the next segment, from the previous one's (source)\n{};\n",
+                plan.carve_sql(&None, opts.first_segment_rows)
+            ));
+        }
         out.push_str(&format!(
             "-- {name}: checksum of a segment (both sides)\n{};\n",
             plan.checksum_sql(&whole)
