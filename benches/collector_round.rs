@@ -7,6 +7,7 @@
 //! cargo bench --bench collector_round -- fleet   # 50 instances at 1 s for 30 s: late samples (target 0),
 //!                                                # simulators in a child process, then on this runtime
 //! cargo bench --bench collector_round -- disk    # 24 h at 15 s on disk, extrapolated (target ≤ 50 MB)
+//! cargo bench --bench collector_round -- estate  # 200 instances at 15 s from one process (COLLECTOR_ESTATE_SECS, default 300)
 //! ```
 //!
 //! Targets (issue 4): ≤ 2 round trips per instance per round of the per-interval families,
@@ -270,6 +271,52 @@ fn fleet_shared(rt: &tokio::runtime::Runtime) {
     });
 }
 
+/// An estate from one collector: 200 instances (`COLLECTOR_ESTATE_INSTANCES`) at 15 s for
+/// `COLLECTOR_ESTATE_SECS` (default 300: 20 rounds each), the simulators in a child process;
+/// late rounds (target 0), and this process's memory before and after (VmRSS, VmHWM).
+fn estate(rt: &tokio::runtime::Runtime) {
+    let n: usize =
+        std::env::var("COLLECTOR_ESTATE_INSTANCES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let secs: u64 = std::env::var("COLLECTOR_ESTATE_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    let host = SimHost::start(n);
+    let servers = host.targets.iter().enumerate().map(|(i, t)| (format!("sim{i:03}"), t.clone())).collect();
+    let opts = Options {
+        servers,
+        settings: Settings { interval: Duration::from_secs(15), ..Settings::default() },
+        duration: Some(Duration::from_secs(secs)),
+        out: None,
+        csv: false,
+        listen: None,
+        flush_every: Duration::from_secs(60),
+    };
+    let (rss0, cpu0, sim0) = (rss_kb(), support::process_cpu_secs(), host.cpu_secs());
+    let started = Instant::now();
+    let report = rt.block_on(run::run(opts, std::future::pending())).expect("runs");
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .unwrap_or(f64::NAN);
+    println!(
+        "estate_{n}_at_15s_{secs}s (simulators in a child process): rounds {} (expected {}), late {} (target 0), \
+         gaps {}, errors {}, wall {:.0} s, collector cpu {:.1} s ({:.2} ms per round), simulators cpu {:.1} s, \
+         collector rss {:.1} MB before, {:.1} MB after, peak {:.1} MB",
+        report.rounds,
+        n as u64 * secs / 15,
+        report.late,
+        report.gaps,
+        report.errors,
+        started.elapsed().as_secs_f64(),
+        support::process_cpu_secs() - cpu0,
+        (support::process_cpu_secs() - cpu0) * 1000.0 / report.rounds.max(1) as f64,
+        host.cpu_secs() - sim0,
+        rss0 / 1024.0,
+        rss_kb() / 1024.0,
+        peak / 1024.0
+    );
+}
+
 /// One instance at a 1 s interval for 60 s, with the flush and query cadence of a 15 s run
 /// (4 rounds per flush, query stats every 20 rounds); the folder's size × 5,760 / rounds.
 fn disk(rt: &tokio::runtime::Runtime) {
@@ -330,5 +377,6 @@ fn main() {
         ("fleet", fleet),
         ("fleet_shared", fleet_shared),
         ("disk", disk),
+        ("estate", estate),
     ]);
 }

@@ -13,7 +13,6 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 
 fn rows() -> u64 {
@@ -33,13 +32,6 @@ async fn exec(client: &mut tiberius::Client<tokio_util::compat::Compat<tokio::ne
 
 fn connection_string(port: u16) -> String {
     format!("Server=tcp:127.0.0.1,{port};Database=bench;User Id=bench;Encrypt=not_supported")
-}
-
-/// Peak resident set of a running process, in kB (`VmHWM` in /proc/PID/status).
-fn peak_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn main() {
@@ -86,25 +78,14 @@ fn main() {
         out.display().to_string(),
     ];
     println!("running: cutover {}", args.join(" "));
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(&args)
-        .env("CUTOVER_PASSWORD", support::PASSWORD)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the cutover binary starts");
-    let mut peak = 0;
-    let status = loop {
-        if let Some(kb) = peak_kb(child.id()) {
-            peak = peak.max(kb);
-        }
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let secs = started.elapsed().as_secs_f64();
+    let watched = support::run_watched(
+        Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(&args)
+            .env("CUTOVER_PASSWORD", support::PASSWORD)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit()),
+    );
+    let (status, secs, peak) = (watched.status, watched.seconds, watched.peak_kb);
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report.json")).expect("json");
     let found: BTreeSet<u64> = report["tables"][0]["differences"]

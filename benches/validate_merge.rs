@@ -18,6 +18,8 @@
 
 mod support;
 
+use support::proxy::{Proxy, proxy};
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use cutover_mssql::{Connection, Encryption, Secret, ServerTarget};
 use cutover_sim::server::SimServer;
@@ -28,46 +30,8 @@ use cutover_validate::plan::{Range, TablePlan};
 use cutover_validate::queries::typed;
 use cutover_validate::sums::Checksum;
 use futures_util::StreamExt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use std::sync::atomic::Ordering;
 use tokio::runtime::Runtime;
-
-/// A TCP proxy in front of a simulator that counts the bytes the server sends.
-struct Proxy {
-    port: u16,
-    from_server: Arc<AtomicU64>,
-}
-
-async fn proxy(server_port: u16) -> Proxy {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let from_server = Arc::new(AtomicU64::new(0));
-    let counter = from_server.clone();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let server = TcpStream::connect(("127.0.0.1", server_port)).await.expect("server");
-            let _ = (client.set_nodelay(true), server.set_nodelay(true));
-            let (mut cr, mut cw) = client.into_split();
-            let (mut sr, mut sw) = server.into_split();
-            tokio::spawn(async move {
-                let _ = tokio::io::copy(&mut cr, &mut sw).await;
-            });
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 64 * 1024];
-                while let Ok(n) = sr.read(&mut buf).await {
-                    if n == 0 || cw.write_all(&buf[..n]).await.is_err() {
-                        break;
-                    }
-                    counter.fetch_add(n as u64, Ordering::Relaxed);
-                }
-            });
-        }
-    });
-    Proxy { port, from_server }
-}
 
 async fn connect(port: u16) -> Connection {
     let mut t = ServerTarget::new("127.0.0.1", port);

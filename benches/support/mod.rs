@@ -2,6 +2,8 @@
 //! issue names: what a client can pull through the protocol).
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use cutover_sim::engine::runtime::{Identity, Instance, InstanceConfig, LoginDef};
 use cutover_sim::server::{ServerConfig, SimServer, TlsMode};
 use tiberius::{AuthMethod, Client, Config, EncryptionLevel};
@@ -161,4 +163,34 @@ pub fn cpu_secs_of(stat_path: &str) -> f64 {
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+/// What [`run_watched`] saw of a child process.
+pub struct Watched {
+    pub status: std::process::ExitStatus,
+    pub seconds: f64,
+    /// Peak resident memory (VmHWM) in KB, sampled every 20 ms; 0 off Linux.
+    pub peak_kb: u64,
+}
+
+/// Runs `cmd` to its end, sampling its peak resident memory from /proc.
+pub fn run_watched(cmd: &mut std::process::Command) -> Watched {
+    let peak_of = |pid: u32| -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    let started = std::time::Instant::now();
+    let mut child = cmd.spawn().expect("the child process starts");
+    let mut peak_kb = 0;
+    let status = loop {
+        if let Some(kb) = peak_of(child.id()) {
+            peak_kb = peak_kb.max(kb);
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Watched { status, seconds: started.elapsed().as_secs_f64(), peak_kb }
 }
