@@ -292,12 +292,7 @@ fn estate(rt: &tokio::runtime::Runtime) {
     let (rss0, cpu0, sim0) = (rss_kb(), support::process_cpu_secs(), host.cpu_secs());
     let started = Instant::now();
     let report = rt.block_on(run::run(opts, std::future::pending())).expect("runs");
-    let peak = std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
-        .unwrap_or(f64::NAN);
+    let peak_mb = support::status_mb("VmHWM:");
     println!(
         "estate_{n}_at_15s_{secs}s (simulators in a child process): rounds {} (expected {}), late {} (target 0), \
          gaps {}, errors {}, wall {:.0} s, collector cpu {:.1} s ({:.2} ms per round), simulators cpu {:.1} s, \
@@ -313,7 +308,7 @@ fn estate(rt: &tokio::runtime::Runtime) {
         host.cpu_secs() - sim0,
         rss0 / 1024.0,
         rss_kb() / 1024.0,
-        peak / 1024.0
+        peak_mb
     );
 }
 
