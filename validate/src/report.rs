@@ -405,7 +405,8 @@ impl Report {
             if let Some(line) = t.coverage_line() {
                 let _ = writeln!(s, "    {line}");
             }
-            if let Some(i) = &t.incremental {
+            // `changes` is told in the checksum check's details; `whole` says why here.
+            if let Some(i) = t.incremental.as_ref().filter(|i| i.method == "whole") {
                 let _ = writeln!(s, "    {}: {}", i.method, i.reason);
             }
             for d in t.differences.iter().take(20) {
@@ -464,7 +465,7 @@ impl Report {
             if let Some(line) = t.coverage_line() {
                 let _ = writeln!(s, "- {line}");
             }
-            if let Some(i) = &t.incremental {
+            if let Some(i) = t.incremental.as_ref().filter(|i| i.method == "whole") {
                 let _ = writeln!(s, "- {}: {}", i.method, i.reason);
             }
             for d in &t.differences {
