@@ -230,7 +230,7 @@ pub async fn validate(
     progress: &mut dyn FnMut(&str),
 ) -> Result<Report, ValidateError> {
     let mut lines = progress;
-    validate_with(src, tgt, opts, &mut lines).await
+    Box::pin(validate_with(src, tgt, opts, &mut lines)).await
 }
 
 /// Validates every selected table of the target against the source.
@@ -312,8 +312,8 @@ pub async fn validate_with(
             )),
         }
     }
-    let mut runs = vec![worker(src, tgt, &run)];
-    runs.extend(extra.iter_mut().map(|(a, b)| worker(a, b, &run)));
+    let mut runs = vec![Box::pin(worker(src, tgt, &run))];
+    runs.extend(extra.iter_mut().map(|(a, b)| Box::pin(worker(a, b, &run))));
     let outcomes = join_all(runs).await;
     outcomes.into_iter().collect::<Result<Vec<()>, _>>()?;
     let finished = run.finish()?;

@@ -330,8 +330,9 @@ pub(crate) async fn worker(
 ) -> Result<(), ValidateError> {
     loop {
         match run.next_unit() {
-            Unit::Open(i) => open_job(src, tgt, run, i).await?,
-            Unit::Segment(i, guard) => segment(src, tgt, run, i, guard).await?,
+            // Boxed: their state machines are large, and a debug build's stack is not.
+            Unit::Open(i) => Box::pin(open_job(src, tgt, run, i)).await?,
+            Unit::Segment(i, guard) => Box::pin(segment(src, tgt, run, i, guard)).await?,
             Unit::Wait => tokio::time::sleep(Duration::from_millis(5)).await,
             Unit::Done => return Ok(()),
         }
@@ -347,7 +348,7 @@ async fn open_job(
     let name = run.jobs[i].name.clone();
     run.message(&format!("[{}/{}] {name}", i + 1, run.jobs.len()));
     let mut st = Stats::default();
-    let opened = open(src, tgt, run.s, run.t, &name, run.opts, &mut st).await;
+    let opened = Box::pin(open(src, tgt, run.s, run.t, &name, run.opts, &mut st)).await;
     run.add_stats(&st);
     match opened {
         Opened::Done(tr) => run.finished(i, tr, &st),

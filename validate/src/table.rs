@@ -71,7 +71,7 @@ pub(crate) async fn open(
     let mut retried = Vec::new();
     loop {
         let mut sides = Sides { src, tgt, table: name.to_string(), out: Outcome::default() };
-        let result = contents(&mut sides, s, t, &plan, opts, &mut tr).await;
+        let result = Box::pin(contents(&mut sides, s, t, &plan, opts, &mut tr)).await;
         stats.queries += sides.out.queries;
         stats.rows_received += sides.out.rows_received;
         let e = match result {
