@@ -96,6 +96,18 @@ fn user_name(c: &Context<'_>, ctx: &dyn FunctionContext) -> R {
     })
 }
 
+/// The next rowversion of the database named by the argument (the rowversion triggers').
+fn next_rowversion(c: &Context<'_>, ctx: &dyn FunctionContext) -> R {
+    let db = text_arg(c, 0).unwrap_or_default();
+    Ok(ctx.rowversion(&db, true).map(Value::Blob).unwrap_or(Value::Null))
+}
+
+/// The last rowversion the database named by the argument used (`@@DBTS` of that database).
+fn dbts(c: &Context<'_>, ctx: &dyn FunctionContext) -> R {
+    let db = text_arg(c, 0).unwrap_or_default();
+    Ok(ctx.rowversion(&db, false).map(Value::Blob).unwrap_or(Value::Null))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
@@ -121,16 +133,4 @@ mod tests {
         assert_eq!(text(&c, "tsql_global('version')"), "Microsoft SQL Server 2022");
         assert_eq!(int(&c, "tsql_global('SPID')"), 52);
     }
-}
-
-/// The next rowversion of the database named by the argument (the rowversion triggers').
-fn next_rowversion(c: &Context<'_>, ctx: &dyn FunctionContext) -> R {
-    let db = text_arg(c, 0).unwrap_or_default();
-    Ok(ctx.rowversion(&db, true).map(Value::Blob).unwrap_or(Value::Null))
-}
-
-/// The last rowversion the database named by the argument used (`@@DBTS` of that database).
-fn dbts(c: &Context<'_>, ctx: &dyn FunctionContext) -> R {
-    let db = text_arg(c, 0).unwrap_or_default();
-    Ok(ctx.rowversion(&db, false).map(Value::Blob).unwrap_or(Value::Null))
 }
