@@ -272,8 +272,11 @@ fn window_sql(rows: u64, miss: bool) -> Vec<String> {
     let (upd_step, del_step) = (rows / updates.max(1), rows / deletes.max(1));
     let skip = |id: u64| if miss { format!(" AND id <> {id}") } else { String::new() };
     let mut out = vec![
-        format!("UPDATE dbo.orders SET qty = qty + 1 WHERE id % {upd_step} = 1{}", skip(1 + upd_step * 7)),
-        format!("DELETE FROM dbo.orders WHERE id % {del_step} = 5{}", skip(5 + del_step * 3)),
+        format!(
+            "UPDATE dbo.orders SET qty = qty + 1 WHERE id % {upd_step} = 1{}",
+            skip(1 + upd_step * (updates / 2))
+        ),
+        format!("DELETE FROM dbo.orders WHERE id % {del_step} = 5{}", skip(5 + del_step * (deletes / 2))),
     ];
     let last = if miss { inserts - 1 } else { inserts };
     let ids: Vec<u64> = (1..=last).map(|i| rows + i).collect();
