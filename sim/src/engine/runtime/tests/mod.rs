@@ -10,8 +10,8 @@ mod dmv;
 mod instances;
 mod options;
 mod perf;
-mod sessions;
 mod rowversion;
+mod sessions;
 mod tables;
 mod transactions;
 
