@@ -12,7 +12,6 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
 use tokio::runtime::Runtime;
 
 fn rows() -> u64 {
@@ -28,10 +27,6 @@ fn planted(rows: u64) -> (Vec<u64>, u64, u64) {
 
 async fn exec(client: &mut tiberius::Client<tokio_util::compat::Compat<tokio::net::TcpStream>>, sql: &str) {
     client.simple_query(sql).await.expect(sql).into_results().await.expect(sql);
-}
-
-fn connection_string(port: u16) -> String {
-    format!("Server=tcp:127.0.0.1,{port};Database=bench;User Id=bench;Encrypt=not_supported")
 }
 
 fn main() {
@@ -64,27 +59,9 @@ fn main() {
     });
     let out = std::env::temp_dir().join(format!("cutover-validate-10m-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
-    let args = [
-        "validate".to_string(),
-        "--source".into(),
-        connection_string(src.local_addr().port()),
-        "--target".into(),
-        connection_string(tgt.local_addr().port()),
-        "--mode".into(),
-        "checksum".into(),
-        "--query-timeout".into(),
-        "3600".into(),
-        "--out".into(),
-        out.display().to_string(),
-    ];
-    println!("running: cutover {}", args.join(" "));
-    let watched = support::run_watched(
-        Command::new(env!("CARGO_BIN_EXE_cutover"))
-            .args(&args)
-            .env("CUTOVER_PASSWORD", support::PASSWORD)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit()),
-    );
+    let (source, target) =
+        (support::bench_conn(src.local_addr().port()), support::bench_conn(tgt.local_addr().port()));
+    let watched = support::validate_checksum(env!("CARGO_BIN_EXE_cutover"), &source, &target, &out, &[]);
     let (status, secs, peak) = (watched.status, watched.seconds, watched.peak_kb);
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report.json")).expect("json");

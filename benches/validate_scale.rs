@@ -28,7 +28,6 @@ mod support;
 use cutover_sim::engine::runtime::{Identity, Instance, InstanceConfig, LoginDef};
 use cutover_sim::server::{ServerConfig, SimServer, TlsMode};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 use support::proxy::{Proxy, proxy};
@@ -84,10 +83,6 @@ async fn serve_pair(dir: &Path) -> ([SimServer; 2], [Proxy; 2]) {
     ([a, b], proxies)
 }
 
-fn conn(port: u16) -> String {
-    format!("Server=tcp:127.0.0.1,{port};Database=bench;User Id=bench;Encrypt=not_supported")
-}
-
 fn file_mb(path: &Path) -> f64 {
     std::fs::metadata(path).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0)
 }
@@ -106,29 +101,9 @@ struct Measured {
 fn validate(proxies: &[Proxy; 2], out: &Path, extra: &[&str]) -> Measured {
     let _ = std::fs::remove_dir_all(out);
     let bytes0: u64 = proxies.iter().map(|p| p.from_server.load(Ordering::Relaxed)).sum();
-    let mut args: Vec<String> = vec![
-        "validate".into(),
-        "--source".into(),
-        conn(proxies[0].port),
-        "--target".into(),
-        conn(proxies[1].port),
-        "--mode".into(),
-        "checksum".into(),
-        "--query-timeout".into(),
-        "3600".into(),
-        "--out".into(),
-        out.display().to_string(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    println!("  running: cutover {}", args.join(" "));
     let cpu0 = support::process_cpu_secs();
-    let watched = support::run_watched(
-        Command::new(env!("CARGO_BIN_EXE_cutover"))
-            .args(&args)
-            .env("CUTOVER_PASSWORD", support::PASSWORD)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit()),
-    );
+    let (source, target) = (support::bench_conn(proxies[0].port), support::bench_conn(proxies[1].port));
+    let watched = support::validate_checksum(env!("CARGO_BIN_EXE_cutover"), &source, &target, out, extra);
     let (status, seconds, peak) = (watched.status, watched.seconds, watched.peak_kb);
     let server_cpu = support::process_cpu_secs() - cpu0;
     let bytes = proxies.iter().map(|p| p.from_server.load(Ordering::Relaxed)).sum::<u64>() - bytes0;

@@ -165,6 +165,38 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The connection string of the `bench` login to a simulator on `port` (no TLS).
+pub fn bench_conn(port: u16) -> String {
+    format!("Server=tcp:127.0.0.1,{port};Database=bench;User Id=bench;Encrypt=not_supported")
+}
+
+/// Runs `BIN validate --mode checksum` (the `cutover` binary: benches of the root package pass
+/// `env!("CARGO_BIN_EXE_cutover")`) from `source` to `target` into `out`, with `extra` flags,
+/// watching its time and peak memory.
+pub fn validate_checksum(
+    bin: &str,
+    source: &str,
+    target: &str,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> Watched {
+    let mut args: Vec<String> = ["validate", "--source", source, "--target", target, "--mode", "checksum"]
+        .into_iter()
+        .chain(["--query-timeout", "3600", "--out"])
+        .map(str::to_string)
+        .collect();
+    args.push(out.display().to_string());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    println!("  running: cutover {}", args.join(" "));
+    run_watched(
+        std::process::Command::new(bin)
+            .args(&args)
+            .env("CUTOVER_PASSWORD", PASSWORD)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit()),
+    )
+}
+
 /// What [`run_watched`] saw of a child process.
 pub struct Watched {
     pub status: std::process::ExitStatus,
