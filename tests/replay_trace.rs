@@ -15,6 +15,22 @@ const TRACE: &str = r#"{"session": 51, "database": "prod", "start_us": 0, "batch
 {"session": 51, "database": "prod", "start_us": 200000, "batch": "SELECT TOP (5) order_id FROM dbo.orders ORDER BY order_id"}
 "#;
 
+/// `cutover replay --server CONN --trace TRACE --map-database prod=shop --out OUT EXTRA…`.
+async fn replay_into_shop(conn: &str, trace: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut a = args(&[
+        "replay",
+        "--server",
+        conn,
+        "--trace",
+        trace.to_str().unwrap(),
+        "--map-database",
+        "prod=shop",
+    ]);
+    a.extend(args(extra));
+    a.extend(args(&["--out", out.to_str().unwrap()]));
+    cutover_async(a).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_trace_replays_per_session_at_a_speed_factor_with_database_mapping() {
     let server = sim(TlsMode::Enabled).await;
@@ -26,21 +42,7 @@ async fn a_trace_replays_per_session_at_a_speed_factor_with_database_mapping() {
     let trace = dir.join("capture.jsonl");
     std::fs::write(&trace, TRACE).unwrap();
     let results = dir.join("out");
-    let out = cutover_async(args(&[
-        "replay",
-        "--server",
-        &server.conn,
-        "--trace",
-        trace.to_str().unwrap(),
-        "--speed",
-        "2.0",
-        "--map-database",
-        "prod=shop",
-        "--json",
-        "--out",
-        results.to_str().unwrap(),
-    ]))
-    .await;
+    let out = replay_into_shop(&server.conn, &trace, &results, &["--speed", "2.0", "--json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--json prints the summary");
     let errors_log = std::fs::read_to_string(results.join("errors.jsonl")).unwrap();
@@ -80,18 +82,7 @@ async fn a_trace_replays_per_session_at_a_speed_factor_with_database_mapping() {
 
     // The terminal says the same: per query, per session, the reconciliation and each failure's
     // captured event with the server's error.
-    let out = cutover_async(args(&[
-        "replay",
-        "--server",
-        &server.conn,
-        "--trace",
-        trace.to_str().unwrap(),
-        "--map-database",
-        "prod=shop",
-        "--out",
-        dir.join("terminal").to_str().unwrap(),
-    ]))
-    .await;
+    let out = replay_into_shop(&server.conn, &trace, &dir.join("terminal"), &[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("replayed 5 of 5 captured events: 4 ok, 1 failed"), "{table}");
@@ -109,20 +100,12 @@ async fn a_trace_replays_per_session_at_a_speed_factor_with_database_mapping() {
     // Two agents split the sessions (51 to the first, 52 to the second) and add up to the whole.
     let mut sum = [0u64; 2];
     for (i, shard) in ["0/2", "1/2"].iter().enumerate() {
-        let out = cutover_async(args(&[
-            "replay",
-            "--server",
+        let out = replay_into_shop(
             &server.conn,
-            "--trace",
-            trace.to_str().unwrap(),
-            "--map-database",
-            "prod=shop",
-            "--shard",
-            shard,
-            "--json",
-            "--out",
-            dir.join(format!("shard{i}")).to_str().unwrap(),
-        ]))
+            &trace,
+            &dir.join(format!("shard{i}")),
+            &["--shard", shard, "--json"],
+        )
         .await;
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
         let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
