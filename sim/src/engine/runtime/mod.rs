@@ -36,6 +36,7 @@ pub mod rowversion;
 pub mod session;
 pub mod sink;
 mod stream;
+mod table_sql;
 mod temp;
 mod transaction;
 pub(crate) mod xe;
