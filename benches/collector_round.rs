@@ -7,7 +7,8 @@
 //! cargo bench --bench collector_round -- fleet   # 50 instances at 1 s for 30 s: late samples (target 0),
 //!                                                # simulators in a child process, then on this runtime
 //! cargo bench --bench collector_round -- disk    # 24 h at 15 s on disk, extrapolated (target ≤ 50 MB)
-//! cargo bench --bench collector_round -- estate  # 200 instances at 15 s from one process (COLLECTOR_ESTATE_SECS, default 300)
+//! cargo bench --bench collector_round -- estate  # 200 instances at 15 s from one process, baseline on disk and
+//!                                                # /metrics scraped every 15 s (COLLECTOR_ESTATE_SECS, default 300)
 //! ```
 //!
 //! Targets (issue 4): ≤ 2 round trips per instance per round of the per-interval families,
@@ -271,45 +272,102 @@ fn fleet_shared(rt: &tokio::runtime::Runtime) {
     });
 }
 
-/// An estate from one collector: 200 instances (`COLLECTOR_ESTATE_INSTANCES`) at 15 s for
-/// `COLLECTOR_ESTATE_SECS` (default 300: 20 rounds each), the simulators in a child process;
-/// late rounds (target 0), and this process's memory before and after (VmRSS, VmHWM).
+/// An estate from one collector, as deployed (examples/kubernetes/collector.yaml): 200 instances
+/// (`COLLECTOR_ESTATE_INSTANCES`) at 15 s for `COLLECTOR_ESTATE_SECS` (default 300: 20 rounds
+/// each), the simulators in a child process, the baseline written to disk (Parquet, flushed every
+/// minute) and `/metrics` served and scraped every 15 s as Prometheus would. Prints late rounds
+/// (target 0), this process's memory before, after and at peak (VmRSS, VmHWM), CPU per round,
+/// the bytes on disk, and the scrapes' size, series and slowest time.
 fn estate(rt: &tokio::runtime::Runtime) {
     let n: usize =
         std::env::var("COLLECTOR_ESTATE_INSTANCES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
     let secs: u64 = std::env::var("COLLECTOR_ESTATE_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
     let host = SimHost::start(n);
     let servers = host.targets.iter().enumerate().map(|(i, t)| (format!("sim{i:03}"), t.clone())).collect();
+    let dir = std::env::temp_dir().join(format!("cutover-bench-estate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let listen =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port");
     let opts = Options {
         servers,
         settings: Settings { interval: Duration::from_secs(15), ..Settings::default() },
         duration: Some(Duration::from_secs(secs)),
-        out: None,
+        out: Some(dir.clone()),
         csv: false,
-        listen: None,
+        listen: Some(listen),
         flush_every: Duration::from_secs(60),
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let scraper = {
+        let stop = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || scrape_every_15s(listen, &stop))
     };
     let (rss0, cpu0, sim0) = (rss_kb(), support::process_cpu_secs(), host.cpu_secs());
     let started = Instant::now();
     let report = rt.block_on(run::run(opts, std::future::pending())).expect("runs");
     let peak_mb = support::status_mb("VmHWM:");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let scrapes = scraper.join().expect("scraper");
+    let cpu = support::process_cpu_secs() - cpu0;
     println!(
         "estate_{n}_at_15s_{secs}s (simulators in a child process): rounds {} (expected {}), late {} (target 0), \
          gaps {}, errors {}, wall {:.0} s, collector cpu {:.1} s ({:.2} ms per round), simulators cpu {:.1} s, \
-         collector rss {:.1} MB before, {:.1} MB after, peak {:.1} MB",
+         collector rss {:.1} MB before, {:.1} MB after, peak {:.1} MB; on disk {:.1} MB; /metrics scraped {} times: \
+         {} bytes, {} series, slowest {:.0} ms",
         report.rounds,
         n as u64 * secs / 15,
         report.late,
         report.gaps,
         report.errors,
         started.elapsed().as_secs_f64(),
-        support::process_cpu_secs() - cpu0,
-        (support::process_cpu_secs() - cpu0) * 1000.0 / report.rounds.max(1) as f64,
+        cpu,
+        cpu * 1000.0 / report.rounds.max(1) as f64,
         host.cpu_secs() - sim0,
         rss0 / 1024.0,
         rss_kb() / 1024.0,
-        peak_mb
+        peak_mb,
+        dir_size(&dir) as f64 / 1e6,
+        scrapes.count,
+        scrapes.bytes,
+        scrapes.series,
+        scrapes.slowest_ms,
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What the scrapes of `/metrics` saw: the last one's size and series, the slowest's time.
+#[derive(Default)]
+struct Scrapes {
+    count: u64,
+    bytes: usize,
+    series: usize,
+    slowest_ms: f64,
+}
+
+/// `GET /metrics` every 15 s (Prometheus's scrape at the collector's interval) until `stop`.
+fn scrape_every_15s(addr: std::net::SocketAddr, stop: &std::sync::atomic::AtomicBool) -> Scrapes {
+    use std::io::{Read, Write};
+    let mut out = Scrapes::default();
+    let mut next = Instant::now() + Duration::from_secs(15);
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        if Instant::now() < next {
+            std::thread::sleep(Duration::from_millis(200));
+            continue;
+        }
+        next += Duration::from_secs(15);
+        let started = Instant::now();
+        let Ok(mut conn) = std::net::TcpStream::connect(addr) else { continue };
+        let mut body = String::new();
+        let sent = conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: collector\r\nConnection: close\r\n\r\n");
+        if sent.is_err() || conn.read_to_string(&mut body).is_err() {
+            continue;
+        }
+        out.slowest_ms = out.slowest_ms.max(started.elapsed().as_secs_f64() * 1000.0);
+        out.count += 1;
+        out.bytes = body.len();
+        out.series = body.lines().filter(|l| l.starts_with("mssql_")).count();
+    }
+    out
 }
 
 /// One instance at a 1 s interval for 60 s, with the flush and query cadence of a 15 s run
