@@ -58,6 +58,8 @@ impl Session {
                 sink.info(0, &text);
                 Ok(None)
             }
+            Step::Raise(raise) => self.raiserror(raise, sink).map(|_| None),
+            Step::Throw { number, message, state } => self.throw(number, message, state).map(|_| None),
             Step::NoOp => Ok(None),
             Step::Dbcc { command, args } => self.dbcc(command, args, sink).map(|_| None),
             Step::InstanceObject { text } => Ok(super::instance_objects::execute(self, text, sink)?),

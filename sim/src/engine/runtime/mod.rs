@@ -31,6 +31,7 @@ pub mod lifecycle;
 mod objects;
 pub mod options;
 mod query_store;
+mod raise;
 mod reset;
 pub mod rowversion;
 pub mod session;

@@ -10,6 +10,7 @@ mod dmv;
 mod instances;
 mod options;
 mod perf;
+mod raise;
 mod rowversion;
 mod sessions;
 mod tables;
