@@ -28,6 +28,8 @@ pub mod instance;
 pub(crate) mod instance_objects;
 mod lexer;
 pub mod lifecycle;
+mod locks;
+mod msdb;
 mod objects;
 pub mod options;
 mod query_store;

@@ -107,6 +107,7 @@ impl Drop for Session {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
         self.trancount = 0;
+        self.release_uncommitted();
         // Local temporary tables go with the connection; global ones this session created
         // are dropped now.
         let _ = self.drop_temp_tables(false);
@@ -267,8 +268,15 @@ impl Session {
                     .and_then(|_| self.begin_implicitly(step, &needs, sink))
                 {
                     Ok(()) => {
-                        self.note_blocker(&mut mark, step, &needs);
-                        self.run_translated(step, &needs, sink)
+                        let nolock =
+                            super::locks::reads_uncommitted(sql.get(statement.span()).unwrap_or(text));
+                        match self.wait_for_uncommitted(&needs, nolock, sink) {
+                            Ok(()) => {
+                                self.note_blocker(&mut mark, step, &needs);
+                                self.run_translated(step, &needs, sink)
+                            }
+                            Err(f) => self.report(f, sink),
+                        }
                     }
                     Err(f) => self.report(f, sink),
                 },
