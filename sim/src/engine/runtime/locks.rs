@@ -11,7 +11,9 @@
 //! would not let it read. READ UNCOMMITTED and `NOLOCK`/`READUNCOMMITTED` hints do not wait;
 //! they read the last committed rows (what SQL Server would show had the writer not yet
 //! written). Two sessions each waiting for the other is a deadlock: the one that closes the
-//! cycle is the victim (1205), its transaction rolled back, as SQL Server chooses one.
+//! cycle is the victim (1205), its transaction rolled back, as SQL Server chooses one. (With
+//! one SQLite writer per connection's databases no such cycle forms today; row locks would
+//! make it reachable.)
 
 use std::collections::HashMap;
 use std::sync::Mutex;
