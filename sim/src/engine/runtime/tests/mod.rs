@@ -32,6 +32,14 @@ pub(crate) fn sa(instance: &Instance, database: &str) -> Session {
     instance.connect("sa", "Secret#1", Some(database), "tests", "localhost").expect("sa connects")
 }
 
+/// An instance with a `shop` database and an sa session in it.
+pub(crate) fn shop() -> (Instance, Session) {
+    let inst = instance();
+    inst.create_database("shop").unwrap();
+    let s = sa(&inst, "shop");
+    (inst, s)
+}
+
 pub(crate) fn name(text: &str) -> ObjectName {
     let parts: Vec<&str> = text.split('.').collect();
     match parts.as_slice() {

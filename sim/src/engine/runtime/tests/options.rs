@@ -4,13 +4,6 @@
 
 use super::*;
 
-fn shop() -> (Instance, Session) {
-    let inst = instance();
-    inst.create_database("shop").unwrap();
-    let s = sa(&inst, "shop");
-    (inst, s)
-}
-
 #[test]
 fn options_show_in_at_at_options_and_non_default_values_are_refused_by_name() {
     let (_inst, mut s) = shop();

@@ -3,13 +3,6 @@
 
 use super::*;
 
-fn shop() -> (Instance, Session) {
-    let inst = instance();
-    inst.create_database("shop").unwrap();
-    let s = sa(&inst, "shop");
-    (inst, s)
-}
-
 #[test]
 fn a_low_severity_raiserror_is_a_message_with_its_number_state_and_line() {
     let (_inst, mut s) = shop();
