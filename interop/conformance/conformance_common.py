@@ -8,9 +8,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # What the simulator's engine answers wrongly today (issue 16), by check name. Each script
 # lists the ones it meets in its own KNOWN_GAPS.
-ENGINE_GAPS = {
-    "messages.raiserror_info": "RAISERROR is refused as unsupported (issue 16)",
-}
+ENGINE_GAPS = {}
 
 
 def known_gaps(*names, **extra):

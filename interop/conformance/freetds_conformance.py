@@ -17,7 +17,7 @@ import tempfile
 
 from conformance_common import Runner, cancel_query, known_gaps, type_cases
 
-KNOWN_GAPS = known_gaps("messages.raiserror_info")
+KNOWN_GAPS = known_gaps()
 
 CLIENT_LIMITS = {
     "types.param.date": "db-lib's dbrpcparam does not take a date parameter",
@@ -182,12 +182,34 @@ def main(args):
 
     run.check("messages.print", print_info)
 
+    # RAISERROR severity 10: an INFO, number 50000 for a message string, severity 10 sent as 0
+    # ("RAISERROR (Transact-SQL)"; "Database engine error severities": 10 is returned as 0).
     def raiserror_info():
         r = probe.run("batch", "RAISERROR(N'just so you know', 10, 3); SELECT 1")
-        assert any(m["text"] == "just so you know" and m["number"] == 50000 and m["state"] == 3
-                   for m in r["messages"]), r["messages"]
+        got = [(m["number"], m["severity"], m["state"], m["line"]) for m in r["messages"]
+               if m["text"] == "just so you know"]
+        assert got == [(50000, 0, 3, 1)], r["messages"]
 
     run.check("messages.raiserror_info", raiserror_info)
+
+    # RAISERROR severity 16 with printf-style arguments: an ERROR with number 50000, the given
+    # state, its line; the batch goes on ("RAISERROR (Transact-SQL)").
+    def raiserror_error():
+        r = probe.run("batch", "SELECT 1;\nRAISERROR(N'order %d: %s', 16, 5, 42, N'late');\nSELECT 2")
+        got = [(m["number"], m["severity"], m["state"], m["line"]) for m in r["messages"]
+               if m["text"] == "order 42: late"]
+        assert got == [(50000, 16, 5, 2)], r["messages"]
+        assert r["sets"][-1] == [["2"]], r["sets"]
+
+    run.check("errors.raiserror_substitution", raiserror_error)
+
+    # THROW: the given number and state, severity 16 ("THROW (Transact-SQL)").
+    def throw():
+        r = probe.run("batch", "THROW 51000, N'stop here', 7")
+        got = [(m["number"], m["severity"], m["state"]) for m in r["messages"] if m["text"] == "stop here"]
+        assert got == [(51000, 16, 7)], r["messages"]
+
+    run.check("errors.throw", throw)
 
     # Transactions: a rolled-back insert is gone ("ROLLBACK TRANSACTION (Transact-SQL)").
     def rollback_tsql():

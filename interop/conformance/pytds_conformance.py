@@ -18,7 +18,7 @@ from pytds import tds_base, tds_types
 
 from conformance_common import Runner, cancel_query, known_gaps, type_cases
 
-KNOWN_GAPS = known_gaps("messages.raiserror_info")
+KNOWN_GAPS = known_gaps()
 
 
 def connect(args, **extra):
@@ -182,8 +182,39 @@ def main(args):
         cur.execute("RAISERROR(N'just so you know', 10, 3); SELECT 1")
         found = [m[1] for m in cur.messages or [] if m[1].text == "just so you know"]
         assert found and (found[0].number, found[0].state) == (50000, 3), f"got {found!r}"
+        # "Database engine error severities": severity 10 is returned as 0.
+        assert (found[0].severity, found[0].line) == (0, 1), f"got {found!r}"
 
     run.check("messages.raiserror_info", raiserror_info)
+
+    # RAISERROR severity 16 with printf-style arguments: an error numbered 50000 with the
+    # given state and its line ("RAISERROR (Transact-SQL)").
+    def raiserror_error():
+        try:
+            cur.execute("SELECT 1;\nRAISERROR(N'order %d: %s', 16, 5, 42, N'late')")
+            while cur.nextset():
+                pass
+        except pytds.Error as e:
+            got = (e.number, e.severity, e.state, e.line, str(e).splitlines()[0])
+            assert got[:4] == (50000, 16, 5, 2) and "order 42: late" in str(e), f"got {got!r}"
+            return
+        raise AssertionError("no error for RAISERROR severity 16")
+
+    run.check("errors.raiserror_substitution", raiserror_error)
+
+    # THROW: the given number and state, severity 16 ("THROW (Transact-SQL)").
+    def throw():
+        try:
+            cur.execute("THROW 51000, N'stop here', 7")
+            while cur.nextset():
+                pass
+        except pytds.Error as e:
+            got = (e.number, e.severity, e.state)
+            assert got == (51000, 16, 7) and "stop here" in str(e), f"got {got!r}: {e}"
+            return
+        raise AssertionError("no error for THROW")
+
+    run.check("errors.throw", throw)
 
     # Transactions: a rolled-back insert is gone ("ROLLBACK TRANSACTION (Transact-SQL)").
     def rollback_tsql():

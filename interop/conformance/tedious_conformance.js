@@ -12,9 +12,7 @@ const fs = require('fs');
 const path = require('path');
 const { Connection, Request, TYPES, ISOLATION_LEVEL } = require('tedious');
 
-const KNOWN_GAPS = {
-  'messages.raiserror_info': 'RAISERROR is refused as unsupported (issue 16)',
-};
+const KNOWN_GAPS = {};
 
 // What tedious itself cannot send, so no server can be checked with it: reported as SKIP.
 const CLIENT_LIMITS = {
@@ -344,6 +342,26 @@ async function main() {
     const r = await run(shared.conn, "RAISERROR(N'just so you know', 10, 3); SELECT 1");
     const info = r.infos.find((i) => i.message === 'just so you know');
     assert(info && info.number === 50000 && info.state === 3, `infos ${JSON.stringify(r.infos)}`);
+    // "Database engine error severities": severity 10 is returned as 0.
+    assert(info.class === 0 && info.lineNumber === 1, `infos ${JSON.stringify(r.infos)}`);
+  });
+
+  // RAISERROR severity 16 with printf-style arguments: an ERROR numbered 50000 with the given
+  // state and its line; the batch goes on ("RAISERROR (Transact-SQL)").
+  await check('errors.raiserror_substitution', async () => {
+    const r = await run(shared.conn, "SELECT 1;\nRAISERROR(N'order %d: %s', 16, 5, 42, N'late');\nSELECT 2");
+    const e = r.errors[0];
+    const got = e && [e.number, e.class, e.state, e.lineNumber, e.message];
+    assert(JSON.stringify(got) === JSON.stringify([50000, 16, 5, 2, 'order 42: late']), `got ${JSON.stringify(got)}`);
+    assert(r.sets.length === 2, `sets ${JSON.stringify(r.sets)}`);
+  });
+
+  // THROW: the given number and state, severity 16 ("THROW (Transact-SQL)").
+  await check('errors.throw', async () => {
+    const r = await run(shared.conn, "THROW 51000, N'stop here', 7");
+    const e = r.errors[0];
+    const got = e && [e.number, e.class, e.state, e.message];
+    assert(JSON.stringify(got) === JSON.stringify([51000, 16, 7, 'stop here']), `got ${JSON.stringify(got)}`);
   });
 
   // Transactions in T-SQL: a rolled-back insert is gone ("ROLLBACK TRANSACTION").

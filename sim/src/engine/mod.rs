@@ -45,6 +45,11 @@ pub trait ResultSink {
     fn error(&mut self, error: &SqlError);
     /// An informational message (class 0-10), e.g. PRINT or "Changed database context".
     fn info(&mut self, number: i32, message: &str);
+    /// An informational message with its own state, class (0-10) and line (RAISERROR with a
+    /// severity of 10 or less); sinks that keep only number and text get those.
+    fn message(&mut self, message: &SqlError) {
+        self.info(message.number, &message.message);
+    }
     /// The session's current database changed (USE): the server sends an ENVCHANGE.
     fn database_changed(&mut self, from: &str, to: &str);
     /// The outermost transaction began, committed or rolled back: the server sends ENVCHANGE
@@ -281,6 +286,14 @@ pub enum Step {
     Print {
         expr: String,
     },
+    /// RAISERROR: values read and checked when it runs (`runtime::raise`).
+    Raise(Box<RaiseStep>),
+    /// THROW number, message, state: SQLite expressions.
+    Throw {
+        number: String,
+        message: String,
+        state: String,
+    },
     /// A statement accepted and ignored (e.g. `GO`-free no-ops); nothing is sent but DONE.
     NoOp,
     /// `DBCC command(args)`: upper-case command, arguments as written (strings unquoted).
@@ -293,6 +306,32 @@ pub enum Step {
     InstanceObject {
         text: String,
     },
+}
+
+/// RAISERROR's arguments as SQLite expressions, with its WITH options.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RaiseStep {
+    /// The message string (or `msg_id` when `by_id`).
+    pub message: String,
+    pub by_id: bool,
+    pub severity: String,
+    pub state: String,
+    /// Substitution arguments and what their declared types make them.
+    pub args: Vec<(String, RaiseArg)>,
+    pub log: bool,
+    pub nowait: bool,
+    pub seterror: bool,
+}
+
+/// A RAISERROR substitution argument's kind, from its declared type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RaiseArg {
+    Null,
+    /// tinyint, smallint, int
+    Int,
+    BigInt,
+    /// char, varchar, nchar, nvarchar
+    Text,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -219,6 +219,11 @@ impl ResultSink for TdsSink<'_> {
         tokens::write_info(self.out.buf_mut(), &SqlError::new(number, 0, message), self.server_name);
     }
 
+    fn message(&mut self, message: &SqlError) {
+        self.flush_pending(true);
+        tokens::write_info(self.out.buf_mut(), message, self.server_name);
+    }
+
     fn database_changed(&mut self, from: &str, to: &str) {
         self.flush_pending(true);
         tokens::write_env_database(self.out.buf_mut(), to, from);

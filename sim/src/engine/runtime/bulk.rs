@@ -26,10 +26,7 @@ impl Session {
         self.require_write("INSERT", &target)?;
         self.last_target = Some(target.clone());
         // Inside the caller's transaction the load is part of it; else it is its own.
-        self.lock_for_writing().map_err(|f| match f {
-            Failure::Error(e) => e,
-            Failure::Cancelled => SqlError::statement_terminated(),
-        })?;
+        self.lock_for_writing().map_err(Failure::into_error)?;
         // Before the load's own transaction: its version commits at once, the rows log with it.
         super::change_tracking::before_write(self, &target)?;
         let own_transaction = self.conn.is_autocommit();
@@ -78,9 +75,6 @@ impl Session {
     }
 
     fn failure(&self, e: rusqlite::Error) -> SqlError {
-        match self.sql_error(e, Action::Insert) {
-            Failure::Error(e) => e,
-            Failure::Cancelled => SqlError::statement_terminated(),
-        }
+        self.sql_error(e, Action::Insert).into_error()
     }
 }

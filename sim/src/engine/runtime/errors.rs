@@ -10,6 +10,22 @@ pub(crate) enum Failure {
     /// The client cancelled (ATTENTION) or the sink refused more rows.
     Cancelled,
     Error(SqlError),
+    /// RAISERROR (severity 11 and more) or THROW: reported as an error, but neither ends the
+    /// batch nor rolls back under XACT_ABORT unless `ends_batch` (THROW).
+    Raised {
+        error: SqlError,
+        ends_batch: bool,
+    },
+}
+
+impl Failure {
+    /// The error to report where a failure cannot be told apart (bulk loads).
+    pub fn into_error(self) -> SqlError {
+        match self {
+            Failure::Error(e) | Failure::Raised { error: e, .. } => e,
+            Failure::Cancelled => SqlError::statement_terminated(),
+        }
+    }
 }
 
 impl From<SqlError> for Failure {

@@ -31,7 +31,13 @@ impl Session {
             Step::CreateView { .. } => self.create_view_from(step, &[]).map(|_| None),
             Step::Drop { kind, name, if_exists } => self.drop_object(*kind, name, *if_exists).map(|_| None),
             Step::AlterTableAdd { table, column } => self.alter_table_add(table, column).map(|_| None),
-            Step::Truncate { table } => self.truncate(table).map(|_| None),
+            Step::Truncate { table } => {
+                self.truncate(table)?;
+                if let Ok(t) = self.locate_table(table) {
+                    self.mark_uncommitted(&t.database, &t.sqlite_name);
+                }
+                Ok(None)
+            }
             Step::CreateDatabase { name } => self.create_database(name).map(|_| None),
             Step::Use { database } => {
                 let (from, to) = self.switch_database(database)?;
@@ -58,6 +64,8 @@ impl Session {
                 sink.info(0, &text);
                 Ok(None)
             }
+            Step::Raise(raise) => self.raiserror(raise, sink).map(|_| None),
+            Step::Throw { number, message, state } => self.throw(number, message, state).map(|_| None),
             Step::NoOp => Ok(None),
             Step::Dbcc { command, args } => self.dbcc(command, args, sink).map(|_| None),
             Step::InstanceObject { text } => Ok(super::instance_objects::execute(self, text, sink)?),
@@ -84,6 +92,7 @@ impl Session {
             super::rowversion::keep_floor(&self.conn, self.instance(), &target.database, &target.alias);
         }
         let n = result.map_err(|e| self.sql_error(e, action))? as u64;
+        self.mark_uncommitted(&target.database, &target.sqlite_name);
         self.set_rowcount(n as i64);
         Ok(Some(n))
     }

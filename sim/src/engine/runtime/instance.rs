@@ -22,6 +22,8 @@ pub enum StartError {
     DataDir { path: PathBuf, source: std::io::Error },
     #[error("cannot create database file {path}: {source}")]
     Database { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot create msdb's backup and restore history tables: {0}")]
+    Msdb(SqlError),
 }
 
 /// The system databases every instance has, with SQL Server's ids.
@@ -82,6 +84,8 @@ pub(crate) struct Inner {
     pub query_store: super::query_store::QueryStore,
     /// Serialises CREATE/DROP DATABASE.
     ddl_lock: Mutex<()>,
+    /// Tables open transactions have written, which READ COMMITTED readers wait for.
+    pub(crate) uncommitted: super::locks::Uncommitted,
 }
 
 /// A running simulated SQL Server instance.
@@ -133,11 +137,13 @@ impl Instance {
             xe: Default::default(),
             query_store: Default::default(),
             ddl_lock: Mutex::new(()),
+            uncommitted: Default::default(),
         };
         let instance = Instance { inner: Arc::new(inner) };
         for (name, id) in SYSTEM_DATABASES {
             instance.register_database(name, *id)?;
         }
+        instance.create_msdb_history().map_err(StartError::Msdb)?;
         instance.reopen_user_databases(&data_dir);
         Ok(instance)
     }
@@ -268,6 +274,28 @@ impl Instance {
             .inspect_err(|_| self.release_spid(spid))?;
         session.xe_login();
         Ok(session)
+    }
+
+    /// The first sysadmin login's name (the instance's own work runs under it).
+    pub(crate) fn sysadmin_login(&self) -> Option<String> {
+        read(&self.inner.logins).iter().find(|l| l.is_sysadmin()).map(|l| l.def.name.clone())
+    }
+
+    /// A session the instance opens for its own work (no client, no login event).
+    pub(crate) fn system_session(&self, login: &str, database: &str) -> Result<Session, SqlError> {
+        let db = self.database(database).ok_or_else(|| SqlError::no_such_database(database))?;
+        let spid = self.allocate_spid(SessionInfo {
+            spid: 0,
+            login: login.to_string(),
+            database: db.name.clone(),
+            app_name: String::new(),
+            host_name: String::new(),
+            login_time: self.now_utc(),
+            isolation_level: 2,
+            options: Default::default(),
+            client_address: None,
+        });
+        Session::open(self.clone(), spid, login.to_string(), &db).inspect_err(|_| self.release_spid(spid))
     }
 
     /// Smallest free session id from 51 up, as SQL Server hands them out.

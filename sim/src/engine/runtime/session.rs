@@ -80,6 +80,8 @@ pub struct Session {
     pub(crate) last_target: Option<super::objects::TableRef>,
     /// The line of the statement running now (for error tokens).
     pub(crate) line: i32,
+    /// `@@ERROR` after a step that succeeded but set it (RAISERROR … WITH SETERROR).
+    pub(crate) raised_error: Option<i64>,
     /// The run of the instance this session belongs to, and what it is doing (load model).
     pub(crate) load: Arc<LoadState>,
     pub(crate) activity: Arc<SessionActivity>,
@@ -105,6 +107,7 @@ impl Drop for Session {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
         self.trancount = 0;
+        self.release_uncommitted();
         // Local temporary tables go with the connection; global ones this session created
         // are dropped now.
         let _ = self.drop_temp_tables(false);
@@ -162,6 +165,7 @@ impl Session {
             catalog_fresh: HashMap::new(),
             last_target: None,
             line: 1,
+            raised_error: None,
             activity: load.register(spid),
             load,
             scanned: Cell::new(0),
@@ -264,8 +268,15 @@ impl Session {
                     .and_then(|_| self.begin_implicitly(step, &needs, sink))
                 {
                     Ok(()) => {
-                        self.note_blocker(&mut mark, step, &needs);
-                        self.run_translated(step, &needs, sink)
+                        let nolock =
+                            super::locks::reads_uncommitted(sql.get(statement.span()).unwrap_or(text));
+                        match self.wait_for_uncommitted(&needs, nolock, sink) {
+                            Ok(()) => {
+                                self.note_blocker(&mut mark, step, &needs);
+                                self.run_translated(step, &needs, sink)
+                            }
+                            Err(f) => self.report(f, sink),
+                        }
                     }
                     Err(f) => self.report(f, sink),
                 },
@@ -308,7 +319,9 @@ impl Session {
     pub(crate) fn execute_step(&mut self, step: &Step, sink: &mut dyn ResultSink) -> Flow {
         match self.run_step(step, sink) {
             Ok(count) => {
-                self.shared.error.store(0, Ordering::Relaxed);
+                // RAISERROR … WITH SETERROR leaves its number in @@ERROR even as a message.
+                let code = self.raised_error.take().unwrap_or(0);
+                self.shared.error.store(code, Ordering::Relaxed);
                 sink.done(if self.nocount { None } else { count });
                 Flow::Continue
             }
@@ -321,6 +334,20 @@ impl Session {
         self.sync_transaction_state(sink);
         match failure {
             Failure::Cancelled => Flow::Stop,
+            Failure::Raised { error: mut e, ends_batch } => {
+                if e.line <= 1 {
+                    e.line = self.line.max(1);
+                }
+                self.shared.error.store(i64::from(e.number), Ordering::Relaxed);
+                // "THROW": honours XACT_ABORT and ends the batch; "RAISERROR": neither.
+                let xact_abort = ends_batch && self.options().is_on("XACT_ABORT");
+                sink.error(&e);
+                if xact_abort && self.trancount > 0 {
+                    let _ = self.rollback_all(sink);
+                }
+                sink.done(None);
+                if ends_batch { Flow::Abort } else { Flow::Continue }
+            }
             Failure::Error(mut e) => {
                 if e.line <= 1 {
                     e.line = self.line.max(1);

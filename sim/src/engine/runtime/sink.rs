@@ -31,6 +31,8 @@ pub struct CollectSink {
     pub errors: Vec<SqlError>,
     /// (number, message) of informational messages (PRINT, 5701, 3621).
     pub infos: Vec<(i32, String)>,
+    /// Informational messages with their state, class and line (RAISERROR severity 0-10).
+    pub messages: Vec<SqlError>,
     /// One entry per `done`, in order.
     pub counts: Vec<Option<u64>>,
     /// (from, to) per USE.
@@ -102,6 +104,11 @@ impl ResultSink for CollectSink {
 
     fn info(&mut self, number: i32, message: &str) {
         self.infos.push((number, message.to_string()));
+    }
+
+    fn message(&mut self, message: &SqlError) {
+        self.infos.push((message.number, message.message.clone()));
+        self.messages.push(message.clone());
     }
 
     fn database_changed(&mut self, from: &str, to: &str) {

@@ -17,9 +17,10 @@
 //! UNCOMMITTED transactions take SQLite's write lock only at their first write: until then
 //! each statement reads the latest committed data, as READ COMMITTED does. From the first
 //! write to COMMIT/ROLLBACK, other sessions' writes wait for it (up to `LOCK_TIMEOUT`, then
-//! 1222) — as they would on SQL Server only when they touch the same rows; readers never wait
-//! (WAL). REPEATABLE READ, SERIALIZABLE and SNAPSHOT transactions take the write lock at BEGIN,
-//! which keeps what they read stable (stricter than SQL Server, never laxer).
+//! 1222) — as they would on SQL Server only when they touch the same rows. READ COMMITTED
+//! readers wait for the tables an open transaction wrote (`locks.rs`). REPEATABLE READ,
+//! SERIALIZABLE and SNAPSHOT transactions take the write lock at BEGIN, which keeps what they
+//! read stable (stricter than SQL Server, never laxer).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -189,6 +190,7 @@ impl Session {
             self.conn.execute_batch("ROLLBACK").map_err(|e| self.sql_error(e, Action::Other))?;
         }
         self.trancount = 0;
+        self.release_uncommitted();
         let ended = std::mem::take(&mut self.tran);
         sink.transaction_changed(TransactionChange::Rollback(ended.descriptor));
         Ok(())
@@ -264,6 +266,9 @@ impl Session {
     }
 
     fn after_transaction_statement(&mut self) {
+        if self.trancount == 0 {
+            self.release_uncommitted();
+        }
         self.shared.trancount.store(i64::from(self.trancount), Ordering::Relaxed);
         self.set_rowcount(0);
     }
@@ -273,6 +278,7 @@ impl Session {
     pub(crate) fn sync_transaction_state(&mut self, sink: &mut dyn ResultSink) {
         if self.trancount > 0 && self.tran.locked && self.conn.is_autocommit() {
             self.trancount = 0;
+            self.release_uncommitted();
             let ended = std::mem::take(&mut self.tran);
             sink.transaction_changed(TransactionChange::Rollback(ended.descriptor));
         }

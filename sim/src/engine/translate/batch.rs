@@ -55,8 +55,6 @@ const REFUSED: &[(&[&str], &str)] = &[
     (&["DELETE", "TOP"], "DELETE TOP (n)"),
     (&["UPDATE", "TOP"], "UPDATE TOP (n)"),
     (&["INSERT", "TOP"], "INSERT TOP (n)"),
-    (&["RAISERROR"], "RAISERROR"),
-    (&["THROW"], "THROW"),
     (&["WAITFOR"], "WAITFOR"),
     (&["GRANT"], "GRANT"),
     (&["DENY"], "DENY"),
@@ -180,7 +178,7 @@ pub fn parse_batch(sql: &str) -> Result<Vec<Parsed>, SqlError> {
     Ok(out)
 }
 
-enum Parse {
+pub(super) enum Parse {
     Syntax(ParserError),
     Sql(SqlError),
 }
@@ -310,6 +308,11 @@ fn statement(p: &mut Parser<'_>) -> Result<Vec<Kind>, Parse> {
             }
         }
         (Some("DBCC"), Some("SQLPERF")) => dbcc(p),
+        (Some("RAISERROR"), _) => {
+            let (args, options) = super::raise::parse_raiserror(p)?;
+            Ok(vec![Kind::Raise(args, options)])
+        }
+        (Some("THROW"), _) => Ok(vec![Kind::Throw(super::raise::parse_throw(p)?)]),
         (Some("CREATE"), Some("DATABASE")) => {
             p.next_token();
             p.next_token();

@@ -18,6 +18,7 @@
 //! | `query.rs` | SELECT, joins, CTEs, set operations, TOP/OFFSET |
 //! | `dml.rs` | INSERT, UPDATE, DELETE, TRUNCATE, assignments |
 //! | `ddl.rs` | CREATE/DROP/ALTER TABLE, INDEX, VIEW |
+//! | `raise.rs` | RAISERROR, THROW |
 //!
 //! Anything not translated is refused with [`SqlError::unsupported`] naming the construct:
 //! a clear error, never a wrong answer.
@@ -29,6 +30,7 @@ mod dml;
 mod expr;
 mod prepass;
 mod query;
+mod raise;
 mod scope;
 mod types;
 
@@ -101,6 +103,10 @@ enum Kind {
         command: String,
         args: Vec<String>,
     },
+    /// RAISERROR (msg, severity, state, args…) [WITH …]
+    Raise(Vec<Expr>, raise::RaiseOptions),
+    /// THROW number, message, state
+    Throw(Vec<Expr>),
     /// A server-level statement (CREATE LOGIN, msdb.dbo.sp_add_job, …): runtime::instance_objects.
     InstanceObject,
 }
@@ -128,6 +134,8 @@ pub fn translate(stmt: &Parsed, catalog: &dyn Catalog) -> Result<Step, SqlError>
         Kind::Print(e) => tr.print(e),
         Kind::CreateDatabase(name) => Ok(Step::CreateDatabase { name: name.clone() }),
         Kind::Dbcc { command, args } => Ok(Step::Dbcc { command: command.clone(), args: args.clone() }),
+        Kind::Raise(args, options) => tr.raiserror(args, options),
+        Kind::Throw(args) => tr.throw(args),
         Kind::InstanceObject => Ok(Step::InstanceObject { text: stmt.text.clone() }),
     };
     result.map_err(|e| e.at_line(stmt.line))

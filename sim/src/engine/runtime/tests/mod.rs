@@ -10,6 +10,7 @@ mod dmv;
 mod instances;
 mod options;
 mod perf;
+mod raise;
 mod rowversion;
 mod sessions;
 mod tables;
@@ -29,6 +30,14 @@ pub(crate) fn instance() -> Instance {
 
 pub(crate) fn sa(instance: &Instance, database: &str) -> Session {
     instance.connect("sa", "Secret#1", Some(database), "tests", "localhost").expect("sa connects")
+}
+
+/// An instance with a `shop` database and an sa session in it.
+pub(crate) fn shop() -> (Instance, Session) {
+    let inst = instance();
+    inst.create_database("shop").unwrap();
+    let s = sa(&inst, "shop");
+    (inst, s)
 }
 
 pub(crate) fn name(text: &str) -> ObjectName {
