@@ -53,7 +53,7 @@ const fn r(number: u32, kind: ErrorKind, hint: Option<&'static str>) -> Rule {
     Rule { number, kind, hint }
 }
 
-use ErrorKind::{Connection, InvalidObject, Login, Permission, Syntax, Timeout, Transient};
+use ErrorKind::{Connection, InvalidObject, Login, Permission, Syntax, Transient};
 
 const AZURE_RETRY: Option<&str> =
     Some("a transient Azure condition (failover or reconfiguration): retry after a short wait");
@@ -80,7 +80,9 @@ pub const RULES: &[Rule] = &[
     r(10060, Connection, Some("the network timed out: check the path to the server")),
     r(64, Connection, Some("the network name is no longer available: reconnect")),
     r(121, Connection, Some("a network semaphore timeout: reconnect")),
-    r(1222, Timeout, Some("a lock request timed out: another session holds the lock; retry later")),
+    // 1222 ends the statement, not the connection or the transaction ("Lock request time out
+    // period exceeded"; SET LOCK_TIMEOUT, Microsoft docs): retryable on the same connection.
+    r(1222, Transient, Some("a lock request timed out: another session holds the lock; retry later")),
     r(
         596,
         Connection,
@@ -285,7 +287,7 @@ mod tests {
 
     #[test]
     fn retryable_kinds() {
-        assert!(Transient.is_retryable() && Connection.is_retryable() && Timeout.is_retryable());
+        assert!(Transient.is_retryable() && Connection.is_retryable() && ErrorKind::Timeout.is_retryable());
         assert!(!Permission.is_retryable() && !Login.is_retryable() && !Syntax.is_retryable());
         assert!(!kind_of_number(4060).is_retryable());
     }
