@@ -28,11 +28,11 @@ fn read_json(dir: &Path) -> serde_json::Value {
 }
 
 /// Every Parquet part named in baseline.json, read back.
-fn read_rows(dir: &Path, json: &serde_json::Value) -> Vec<cutover_collector::baseline::ReadRow> {
+fn read_rows(dir: &Path, json: &serde_json::Value) -> Vec<cutover_baseline::StoredRow> {
     let mut rows = Vec::new();
     for part in json["series_files"].as_array().unwrap() {
         let path = dir.join(part.as_str().unwrap());
-        rows.extend(cutover_collector::baseline::read_parquet(&path).unwrap_or_else(|e| panic!("{e}")));
+        rows.extend(cutover_baseline::read::read_part(&path).unwrap_or_else(|e| panic!("{e}")));
     }
     rows
 }
@@ -70,8 +70,11 @@ async fn a_dropped_connection_marks_a_gap_and_reconnects() {
     // Samples continue after the gap: the collector reconnected.
     let rows = read_rows(&dir, &json);
     let first_gap = *lost.iter().min().unwrap();
-    let mut after: Vec<i64> =
-        rows.iter().filter(|r| r.2 == "perf_counters" && r.0 >= first_gap).map(|r| r.0).collect();
+    let mut after: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.family == "perf_counters" && r.timestamp >= first_gap)
+        .map(|r| r.timestamp)
+        .collect();
     after.dedup();
     assert!(after.len() >= 2, "rounds after the reconnect: {after:?}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -101,7 +104,7 @@ async fn ctrl_c_mid_run_leaves_a_readable_baseline() {
     let rows = read_rows(&dir, &json);
     assert!(!rows.is_empty());
     assert_eq!(rows.len() as u64, json["rows_written"].as_u64().unwrap());
-    assert!(rows.iter().all(|r| r.5.is_finite()));
+    assert!(rows.iter().all(|r| r.value.is_finite()));
     let csv_lines = std::fs::read_to_string(dir.join("series.csv")).unwrap().lines().count();
     assert_eq!(csv_lines as u64, json["rows_written"].as_u64().unwrap() + 1, "CSV header + every row");
     assert!(!json["summary"].as_array().unwrap().is_empty());

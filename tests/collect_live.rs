@@ -24,9 +24,9 @@ fn live_collect_writes_a_baseline() {
     assert_eq!(json["complete"], true, "{json}");
     let mut families = std::collections::BTreeSet::new();
     for part in json["series_files"].as_array().unwrap() {
-        for r in cutover_collector::baseline::read_parquet(&dir.join(part.as_str().unwrap())).unwrap() {
-            assert!(r.5.is_finite(), "{r:?}");
-            families.insert(r.2);
+        for r in cutover_baseline::read::read_part(&dir.join(part.as_str().unwrap())).unwrap() {
+            assert!(r.value.is_finite(), "{r:?}");
+            families.insert(r.family);
         }
     }
     for f in ["perf_counters", "waits", "file_stats", "memory", "schedulers"] {

@@ -38,8 +38,8 @@ fn looks_like_guid(s: &str) -> bool {
 }
 
 /// `k=v,k=v` → the value of `key`.
-fn label<'a>(labels: &'a str, key: &str) -> Option<&'a str> {
-    labels.split(',').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+fn label(labels: &str, key: &str) -> Option<String> {
+    cutover_baseline::labels::get(labels, key)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -66,35 +66,40 @@ async fn managed_instance_families_and_names() {
     assert!(json["instances"][0]["refused_families"].as_object().is_none_or(|m| m.is_empty()), "{json}");
     let mut rows = Vec::new();
     for part in json["series_files"].as_array().unwrap() {
-        rows.extend(cutover_collector::baseline::read_parquet(&dir.join(part.as_str().unwrap())).unwrap());
+        rows.extend(cutover_baseline::read::read_part(&dir.join(part.as_str().unwrap())).unwrap());
     }
-    let has = |family: &str, metric: &str| rows.iter().any(|r| r.2 == family && r.3 == metric);
+    let has = |family: &str, metric: &str| rows.iter().any(|r| r.family == family && r.metric == metric);
 
     // MI CPU comes from sys.server_resource_stats; no ring buffer on MI.
     assert!(has("resource_stats", "cpu_percent"), "server_resource_stats CPU");
-    assert!(rows.iter().filter(|r| r.3 == "cpu_percent").all(|r| (0.0..=100.0).contains(&r.5)));
-    assert!(!rows.iter().any(|r| r.2 == "cpu"), "the ring buffer is not read on MI");
+    assert!(rows.iter().filter(|r| r.metric == "cpu_percent").all(|r| (0.0..=100.0).contains(&r.value)));
+    assert!(!rows.iter().any(|r| r.family == "cpu"), "the ring buffer is not read on MI");
     // The memory cap is the job object's, in bytes.
-    let cap: Vec<f64> = rows.iter().filter(|r| r.3 == "process_memory_limit_bytes").map(|r| r.5).collect();
+    let cap: Vec<f64> =
+        rows.iter().filter(|r| r.metric == "process_memory_limit_bytes").map(|r| r.value).collect();
     assert!(!cap.is_empty() && cap.iter().all(|v| *v > 0.0), "job object memory: {cap:?}");
 
     // Names: database labels are names, never physical GUIDs; files carry their database.
     for r in &rows {
-        for (k, v) in r.4.split(',').filter_map(|kv| kv.split_once('=')) {
-            assert!(!looks_like_guid(v), "{k}={v} is an MI physical name: {r:?}");
+        for (k, v) in cutover_baseline::labels::decode(&r.labels) {
+            assert!(!looks_like_guid(&v), "{k}={v} is an MI physical name: {r:?}");
         }
     }
-    let files: Vec<&str> = rows.iter().filter(|r| r.2 == "file_stats").map(|r| r.4.as_str()).collect();
+    let files: Vec<&str> =
+        rows.iter().filter(|r| r.family == "file_stats").map(|r| r.labels.as_str()).collect();
     assert!(!files.is_empty());
     assert!(files.iter().all(|l| label(l, "database").is_some_and(|d| !d.is_empty())), "{files:?}");
-    assert!(files.iter().any(|l| label(l, "database") == Some(DATABASE)), "{files:?}");
+    assert!(files.iter().any(|l| label(l, "database").as_deref() == Some(DATABASE)), "{files:?}");
     // database_id 0 on MI is the remote buffer pool extension, not a database.
-    assert!(files.iter().any(|l| label(l, "database") == Some("RBPEX")), "{files:?}");
-    let counter_dbs: Vec<&str> = rows
+    assert!(files.iter().any(|l| label(l, "database").as_deref() == Some("RBPEX")), "{files:?}");
+    let counter_dbs: Vec<String> = rows
         .iter()
-        .filter(|r| r.2 == "perf_counters")
-        .filter_map(|r| label(&r.4, "counter_instance"))
+        .filter(|r| r.family == "perf_counters")
+        .filter_map(|r| label(&r.labels, "counter_instance"))
         .collect();
-    assert!(counter_dbs.contains(&DATABASE), "per-database counters named by database: {counter_dbs:?}");
+    assert!(
+        counter_dbs.iter().any(|d| d == DATABASE),
+        "per-database counters named by database: {counter_dbs:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -78,6 +78,7 @@ async fn a_scrape_mid_run_shows_throughput_errors_and_latency_per_template() {
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert_eq!(result.status.code(), Some(0), "{stderr}");
 
+    common::promtool::check_metrics(common::promtool::body(&body));
     for (name, kind) in [
         ("cutover_replay_completed_total", "counter"),
         ("cutover_replay_errors_total", "counter"),

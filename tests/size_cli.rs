@@ -7,7 +7,7 @@ mod common;
 
 use common::cli::{cutover, json, scratch_dir, text};
 use common::synthetic::{SOURCE, Workload, write_baseline, write_rows};
-use cutover_collector::baseline::Row;
+use cutover_baseline::Row;
 use serde_json::Value;
 use std::sync::Arc;
 

@@ -21,46 +21,31 @@ async fn batch(server: &TestServer, sql: &str) {
     c.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-async fn run(src: &TestServer, tgt: &TestServer, extra: &[&str]) -> (Output, Option<Value>, tempdir::Dir) {
-    let dir = tempdir::Dir::new();
+async fn run(
+    src: &TestServer,
+    tgt: &TestServer,
+    extra: &[&str],
+) -> (Output, Option<Value>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
     let (out, json) = run_in(&dir, src, tgt, extra).await;
     (out, json, dir)
 }
 
 /// Runs with `--out dir` (the same folder across runs, for `--resume`).
 async fn run_in(
-    dir: &tempdir::Dir,
+    dir: &tempfile::TempDir,
     src: &TestServer,
     tgt: &TestServer,
     extra: &[&str],
 ) -> (Output, Option<Value>) {
     let mut args: Vec<String> =
         vec!["validate".into(), "--source".into(), src.conn.clone(), "--target".into(), tgt.conn.clone()];
-    args.extend(["--out".to_string(), dir.path.display().to_string(), "--leaf-rows".into(), "16".into()]);
+    args.extend(["--out".to_string(), dir.path().display().to_string(), "--leaf-rows".into(), "16".into()]);
     args.extend(extra.iter().map(|s| s.to_string()));
     let out = tokio::task::spawn_blocking(move || cutover(&args)).await.unwrap();
-    let json = std::fs::read(dir.path.join("report.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let json =
+        std::fs::read(dir.path().join("report.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
     (out, json)
-}
-
-mod tempdir {
-    pub struct Dir {
-        pub path: std::path::PathBuf,
-    }
-    impl Dir {
-        pub fn new() -> Dir {
-            static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-            let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let path = std::env::temp_dir().join(format!("cutover-validate-{}-{n}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&path);
-            Dir { path }
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
-    }
 }
 
 const ITEMS: &str = "CREATE TABLE dbo.items (id int NOT NULL PRIMARY KEY, name nvarchar(50) NULL, code varchar(20) NULL, \
@@ -144,7 +129,7 @@ async fn identical_data_in_different_orders_passes() {
     let json = json.expect("report.json written");
     assert_eq!(json["schema_version"], 1);
     assert_eq!(json["verdict"], "identical");
-    assert!(dir.path.join("report.md").exists() && dir.path.join("junit.xml").exists());
+    assert!(dir.path().join("report.md").exists() && dir.path().join("junit.xml").exists());
     assert!(stdout.contains("verdict: identical"), "{stdout}");
     assert!(!stdout.contains(PASSWORD));
 }
@@ -207,9 +192,9 @@ async fn every_planted_difference_is_named_by_table_key_and_column() {
         stdout.contains("dbo.items") && stdout.contains("id=200") && stdout.contains("missing in target"),
         "{stdout}"
     );
-    let junit = std::fs::read_to_string(dir.path.join("junit.xml")).unwrap();
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
     assert!(junit.contains(r#"classname="dbo.items" name="checksum"><failure"#), "{junit}");
-    let md = std::fs::read_to_string(dir.path.join("report.md")).unwrap();
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(md.contains("(id=17) changed: name"), "{md}");
 }
 
@@ -285,16 +270,17 @@ async fn a_run_that_failed_part_way_resumes_with_the_remaining_tables() {
 
     // The source's database fails over while dbo.comp is checked, beyond the retries.
     src.instance().faults().fail_next("[dbo].[comp]", 40613);
-    let dir = tempdir::Dir::new();
+    let dir = tempfile::tempdir().unwrap();
     let (out, first) = run_in(&dir, &src, &tgt, &["--attempts", "1"]).await;
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     let first = first.expect("report of the failed run");
     assert_eq!(first["verdict"], "incomplete");
     let comp = table(&first, "dbo.comp").to_string();
     assert!(comp.contains("40613") && comp.contains("\"error\""), "{comp}");
-    let checkpoint: Value =
-        serde_json::from_slice(&std::fs::read(dir.path.join("checkpoint.json")).expect("checkpoint written"))
-            .expect("checkpoint is JSON");
+    let checkpoint: Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("checkpoint.json")).expect("checkpoint written"),
+    )
+    .expect("checkpoint is JSON");
     let mut done: Vec<&str> =
         checkpoint["done"].as_array().unwrap().iter().map(|t| t["table"].as_str().unwrap()).collect();
     done.sort();
@@ -344,9 +330,8 @@ async fn custom_queries_are_compared_as_bags_of_typed_rows() {
     let (src, tgt) = (sim(TlsMode::Enabled).await, sim(TlsMode::Enabled).await);
     seed_identical(&src, &tgt).await;
     batch(&tgt, "INSERT INTO dbo.bag VALUES (2, NULL);").await;
-    let files = tempdir::Dir::new();
-    std::fs::create_dir_all(&files.path).unwrap();
-    let queries = files.path.join("queries.toml");
+    let files = tempfile::tempdir().unwrap();
+    let queries = files.path().join("queries.toml");
     std::fs::write(
         &queries,
         r#"
@@ -376,7 +361,7 @@ sql = "SELECT a, b FROM dbo.bag"
     assert_eq!(d[0]["key"]["a"], "int 2");
     assert_eq!(d[0]["key"]["b"], "NULL");
     assert_eq!((d[0]["source_count"].clone(), d[0]["target_count"].clone()), (1.into(), 2.into()));
-    let junit = std::fs::read_to_string(dir.path.join("junit.xml")).unwrap();
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
     assert!(junit.contains(r#"classname="query: bag rows" name="query"><failure"#), "{junit}");
 
     std::fs::write(&queries, "[[query]]\nname = \"no sql\"\n").unwrap();

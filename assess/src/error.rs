@@ -4,12 +4,11 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AssessError {
-    #[error("could not read {path} (check the path; a baseline folder holds baseline.json and series/)")]
-    Io { path: PathBuf, source: std::io::Error },
+    /// The baseline format's own reader refused the folder (missing, another version, a part gone).
+    #[error(transparent)]
+    Format(#[from] cutover_baseline::BaselineError),
     #[error("{path} is not a cutover baseline: {detail} (write one with `cutover collect --out DIR`)")]
     Baseline { path: PathBuf, detail: String },
-    #[error("could not read Parquet file {path}: {detail}")]
-    Parquet { path: PathBuf, detail: String },
     #[error("the baseline {path} has no instance named '{name}' (it has: {known})")]
     NoSuchInstance { path: PathBuf, name: String, known: String },
     #[error("the data table {name} is invalid: {detail}")]

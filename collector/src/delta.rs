@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use chrono::NaiveDateTime;
-use serde::Serialize;
+pub use cutover_baseline::GapCause;
 
 /// When a sample was taken, by the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,38 +16,6 @@ pub struct Stamp {
     pub at: NaiveDateTime,
     /// `sys.dm_os_sys_info.sqlserver_start_time`, when visible.
     pub start_time: Option<NaiveDateTime>,
-}
-
-/// Why an interval has no deltas.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "cause", rename_all = "snake_case")]
-pub enum GapCause {
-    /// `sqlserver_start_time` changed between the two samples.
-    Restart { before: NaiveDateTime, after: NaiveDateTime },
-    /// The server's clock did not move forward.
-    ClockBackwards { seconds: f64 },
-    /// The two samples are too far apart (or too close) for the interval.
-    IntervalOff { seconds: f64, expected_seconds: f64 },
-    /// A cumulative value went down (DBCC SQLPERF CLEAR, failover, plan eviction, wrap).
-    Reset { what: String },
-    /// The connection was lost; the collector reconnected.
-    ConnectionLost { detail: String },
-    /// The family could not be read this round (its error is in the errors list).
-    Failed { detail: String },
-}
-
-impl GapCause {
-    /// A short name for summaries and metrics labels.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Restart { .. } => "restart",
-            Self::ClockBackwards { .. } => "clock_backwards",
-            Self::IntervalOff { .. } => "interval_off",
-            Self::Reset { .. } => "reset",
-            Self::ConnectionLost { .. } => "connection_lost",
-            Self::Failed { .. } => "failed",
-        }
-    }
 }
 
 /// How far an interval may stray from the configured one before it is dropped.

@@ -257,9 +257,11 @@ impl CounterState {
                 value: v.value,
                 unit: v.kind.unit(),
             });
+            // `mssql_perfmon_value`, not the baseline's `perf_counter`: Prometheus's linter
+            // refuses a type name (`counter`) inside a metric name.
             out.prom.push(prom(
-                "perf_counter",
-                "sys.dm_os_performance_counters by cntr_type (rates per second, percentages, averages)",
+                "perfmon_value",
+                "Performance Monitor counters (sys.dm_os_performance_counters) by cntr_type: rates per second, percentages, averages",
                 PromKind::Gauge,
                 &lbls,
                 v.value,

@@ -8,9 +8,8 @@
 //! | [`config`] | the `[collect]` section of `cutover.toml` (servers, intervals, outputs) |
 //! | [`counters`] | `dm_os_performance_counters` maths by `cntr_type`, base pairing, name normalisation |
 //! | [`delta`] | deltas on the server's clock; intervals dropped and marked on restart, reset, gap |
+//! | [`baseline`] | rounds into the baseline format ([`cutover_baseline`] owns the files) |
 //! | [`sketch`] | bounded quantile sketch (relative error 0.5 %) behind the run summary |
-//! | [`waits`] | the wait category table (governance mapped explicitly, benign waits as data) |
-//! | [`units`] | values for people by unit (`7.0 ms`, `3.1 MB/s`): the run summary here, compare's reports |
 
 pub mod baseline;
 pub mod catalog;
@@ -25,5 +24,3 @@ pub mod sample;
 pub mod sampler;
 pub mod sketch;
 pub mod summary;
-pub mod units;
-pub mod waits;

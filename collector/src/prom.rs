@@ -152,7 +152,7 @@ pub fn render(views: &BTreeMap<String, InstanceView>) -> Result<String, promethe
             labels.extend(v.labels.iter().map(|(k, val)| (*k, val.as_str())));
             if v.name.starts_with("wait") || v.name.starts_with("signal_wait") {
                 // The category is applied at exposition time from the shipped table.
-                let class = crate::waits::classify(
+                let class = cutover_baseline::waits::classify(
                     v.labels.iter().find(|(k, _)| *k == "wait_type").map_or("", |(_, w)| w),
                 );
                 labels.push(("wait_category", class.category));

@@ -13,11 +13,12 @@ use std::time::{Duration, Instant};
 use cutover_mssql::ServerTarget;
 use tokio::sync::{mpsc, watch};
 
-use crate::baseline::{BaselineError, BaselineWriter};
+use crate::baseline::RoundWriter;
 use crate::prom::{self, InstanceView};
 use crate::sample::Round;
 use crate::sampler::{InstanceSampler, Settings};
 use crate::summary::Summary;
+use cutover_baseline::{BaselineError, InstanceInfo};
 
 /// What `cutover collect` asked for.
 pub struct Options {
@@ -74,7 +75,7 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<Ru
         "servers": opts.servers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
     });
     let mut writer = match &opts.out {
-        Some(dir) => Some(BaselineWriter::create(dir, settings_json, opts.csv, started)?),
+        Some(dir) => Some(RoundWriter::create(dir, settings_json, opts.csv, started)?),
         None => None,
     };
     let views: Views = Arc::new(Mutex::new(
@@ -172,9 +173,9 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<Ru
     if let Some(w) = writer.as_mut() {
         sync_instances(w, &samplers).await;
         w.finish(ended, !interrupted)?;
-        report.gaps = w.doc.gaps.len();
-        report.errors = w.doc.errors.len();
-        report.summary = w.doc.summary.clone();
+        report.gaps = w.doc().gaps.len();
+        report.errors = w.doc().errors.len();
+        report.summary = w.doc().summary.clone();
     }
     Ok(report)
 }
@@ -187,16 +188,17 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
 }
 
 /// Copies identity, configuration, refused families and query texts into baseline.json.
-async fn sync_instances(w: &mut BaselineWriter, samplers: &[Arc<tokio::sync::Mutex<InstanceSampler>>]) {
+async fn sync_instances(w: &mut RoundWriter, samplers: &[Arc<tokio::sync::Mutex<InstanceSampler>>]) {
     let mut infos = Vec::new();
     for s in samplers {
         let s = s.lock().await;
         let restarts =
-            w.doc.gaps.iter().filter(|g| g.instance == s.name && g.cause.label() == "restart").count() as u64;
-        infos.push(crate::baseline::InstanceInfo {
+            w.doc().gaps.iter().filter(|g| g.instance == s.name && g.cause.label() == "restart").count()
+                as u64;
+        infos.push(InstanceInfo {
             name: s.name.clone(),
             server: s.name.clone(),
-            identity: s.identity.clone(),
+            identity: s.identity.as_ref().and_then(|i| serde_json::to_value(i).ok()),
             configuration: s.config.clone(),
             refused_families: s.refused.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
             query_text: s.query_text.clone(),
@@ -206,7 +208,7 @@ async fn sync_instances(w: &mut BaselineWriter, samplers: &[Arc<tokio::sync::Mut
             restarts,
         });
     }
-    w.doc.instances = infos;
+    w.doc_mut().instances = infos;
 }
 
 /// The longest the schedule waits for every instance's setup; an instance still connecting
@@ -293,31 +295,12 @@ pub async fn once(servers: Vec<(String, ServerTarget)>, settings: Settings) -> V
 
 /// Serves `/metrics` from the views (the last completed round of each instance).
 async fn serve(addr: SocketAddr, views: Views) -> Result<(), CollectError> {
-    let listener =
-        tokio::net::TcpListener::bind(addr).await.map_err(|source| CollectError::Listen { addr, source })?;
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let views = views.clone();
-            async move {
-                let snapshot = views.lock().map(|v| v.clone()).unwrap_or_default();
-                match prom::render(&snapshot) {
-                    Ok(body) => {
-                        (axum::http::StatusCode::OK, [("content-type", "text/plain; version=0.0.4")], body)
-                    }
-                    Err(e) => (
-                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        [("content-type", "text/plain")],
-                        e.to_string(),
-                    ),
-                }
-            }
-        }),
-    );
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::warn!(error = %e, "the /metrics server stopped");
-        }
-    });
+    let render = move || {
+        let snapshot = views.lock().map(|v| v.clone()).unwrap_or_default();
+        prom::render(&snapshot).map_err(|e| e.to_string())
+    };
+    cutover_common::metrics::serve(addr, render)
+        .await
+        .map_err(|source| CollectError::Listen { addr, source })?;
     Ok(())
 }

@@ -2,9 +2,8 @@
 //! exposition values for Prometheus, gaps and errors.
 
 use chrono::NaiveDateTime;
-use serde::Serialize;
-
-use crate::delta::GapCause;
+/// Gaps and family errors are baseline.json's own types.
+pub use cutover_baseline::{FamilyError, Gap};
 
 /// Label pairs, sorted by key.
 pub type Labels = Vec<(&'static str, String)>;
@@ -34,28 +33,6 @@ pub struct PromValue {
     pub kind: PromKind,
     pub labels: Labels,
     pub value: f64,
-}
-
-/// A dropped interval of one family.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Gap {
-    pub instance: String,
-    pub family: String,
-    pub at: NaiveDateTime,
-    #[serde(flatten)]
-    pub cause: GapCause,
-}
-
-/// A family that could not be read.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct FamilyError {
-    pub instance: String,
-    pub family: String,
-    pub at: NaiveDateTime,
-    /// permission, connection, timeout, …
-    pub kind: String,
-    /// The message, with the fix (the GRANT for a permission error); secrets redacted.
-    pub message: String,
 }
 
 /// One round of one instance.

@@ -5,28 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+pub use cutover_baseline::Summary;
+use cutover_baseline::labels;
 
-use crate::baseline::labels_text;
 use crate::sample::Point;
 use crate::sketch::Sketch;
-
-/// One series' summary.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Summary {
-    pub instance: String,
-    pub family: String,
-    pub metric: String,
-    pub labels: String,
-    pub unit: String,
-    pub count: usize,
-    pub min: f64,
-    pub avg: f64,
-    pub p50: f64,
-    pub p95: f64,
-    pub p99: f64,
-    pub max: f64,
-}
 
 /// (instance, family, metric, labels).
 type SeriesKey = (String, &'static str, String, String);
@@ -39,7 +22,7 @@ pub struct Summaries {
 
 impl Summaries {
     pub fn record(&mut self, instance: &str, p: &Point) {
-        let key = (instance.to_string(), p.family, p.metric.clone(), labels_text(&p.labels));
+        let key = (instance.to_string(), p.family, p.metric.clone(), labels::encode(&p.labels));
         self.series.entry(key).or_insert_with(|| (p.unit, Sketch::default())).1.add(p.value);
     }
 
@@ -88,7 +71,7 @@ pub fn render(summaries: &[Summary]) -> String {
     );
     for s in summaries.iter().filter(|s| s.labels.is_empty()) {
         let [min, avg, p50, p95, p99, max] =
-            [s.min, s.avg, s.p50, s.p95, s.p99, s.max].map(|v| crate::units::show(v, &s.unit));
+            [s.min, s.avg, s.p50, s.p95, s.p99, s.max].map(|v| cutover_common::units::show(v, &s.unit));
         out.push_str(&format!(
             "{:<16} {:<34} {min:>11} {avg:>11} {p50:>11} {p95:>11} {p99:>11} {max:>11}\n",
             s.instance, s.metric

@@ -22,6 +22,8 @@ pub enum CompareError {
          re-collect with this version, or compare with the version that wrote it"
     )]
     Version { path: PathBuf, found: String, wanted: String, version: &'static str },
+    #[error(transparent)]
+    Baseline(#[from] cutover_baseline::BaselineError),
     #[error("not comparable: {0}")]
     NotComparable(String),
     #[error("policy {path}: {detail} (see docs/policy.md)")]

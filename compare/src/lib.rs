@@ -7,14 +7,14 @@
 //!
 //! | module | concern |
 //! |---|---|
-//! | [`baseline`] | baseline.json checks, Parquet series via polars, alignment across editions, metric and query comparison |
+//! | [`baseline`] | baselines opened through `cutover-baseline`, their series loaded, alignment across editions, metric and query comparison |
 //! | [`replay`] | HdrHistogram interval logs merged over shards, summaries, per-template comparison |
 //! | [`policy`] | the TOML policy and its defaults (`docs/policy.md`) |
 //! | [`stats`], [`verdict`] | summaries, Mann-Whitney, and the one function that judges a check |
 //! | [`model`] | [`Comparison`]: the JSON report's schema |
 //! | [`report`] | the five report forms |
 //!
-//! polars lives in this crate only, so the rest of the workspace builds fast.
+//! The crate reads files only: it builds no SQL Server client, async runtime or HTTP server.
 
 pub mod baseline;
 pub mod error;
@@ -26,8 +26,6 @@ pub mod stats;
 #[doc(hidden)]
 pub mod testdata;
 pub mod verdict;
-/// Values for people by unit; shared with the collector's run summary.
-pub use cutover_collector::units;
 
 use std::path::{Path, PathBuf};
 
@@ -36,7 +34,8 @@ pub use model::{Check, Class, Comparison, SCHEMA, Verdict};
 pub use policy::Policy;
 pub use report::{Format, render, write_reports};
 
-use baseline::meta::Baseline;
+use baseline::queries::QueryInfo;
+use cutover_baseline::Baseline;
 use model::{Area, SideInfo};
 
 /// What to compare: two baselines, two replays, or both; and the policy.
@@ -99,9 +98,9 @@ fn pair<'a>(
 fn side_info(b: &Baseline) -> SideInfo {
     SideInfo {
         path: b.dir.display().to_string(),
-        description: b.description(),
-        started_at: b.meta.started_at.clone(),
-        complete: b.meta.complete,
+        description: baseline::description(b),
+        started_at: b.doc.started_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+        complete: b.doc.complete,
     }
 }
 
@@ -112,11 +111,11 @@ pub fn compare_baselines(
     policy: &Policy,
     c: &mut Comparison,
 ) -> Result<(), CompareError> {
-    let (b, k) = (Baseline::open(base)?, Baseline::open(cand)?);
-    let multi = b.meta.instances.len() > 1 || k.meta.instances.len() > 1;
+    let (b, k) = (baseline::open(base)?, baseline::open(cand)?);
+    let multi = b.doc.instances.len() > 1 || k.doc.instances.len() > 1;
     if multi {
         let names = |x: &Baseline| {
-            x.meta.instances.iter().map(|i| i.name.clone()).collect::<std::collections::BTreeSet<_>>()
+            x.doc.instances.iter().map(|i| i.name.clone()).collect::<std::collections::BTreeSet<_>>()
         };
         if names(&b) != names(&k) {
             return Err(CompareError::NotComparable(format!(
@@ -129,7 +128,7 @@ pub fn compare_baselines(
         }
     }
     for (side, x) in [("baseline", &b), ("candidate", &k)] {
-        if !x.meta.complete {
+        if !x.doc.complete {
             c.checks.push(input_check(
                 &format!("input:{side}:complete"),
                 &x.dir.display().to_string(),
@@ -144,8 +143,9 @@ pub fn compare_baselines(
         (baseline, candidate.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     });
     let (lb, lk) = (lb?, lk?);
-    let metrics = baseline::compare::compare(&lb, &lk, policy, &k.caps());
-    let (queries, qchecks) = baseline::queries::compare(&lb, &lk, &b.query_info(), &k.query_info(), policy);
+    let metrics = baseline::compare::compare(&lb, &lk, policy, &baseline::caps(&k));
+    let (queries, qchecks) =
+        baseline::queries::compare(&lb, &lk, &QueryInfo::of(&b), &QueryInfo::of(&k), policy);
     let common = metrics.rows.iter().filter(|r| r.baseline.is_some() && r.candidate.is_some()).count()
         + queries.iter().filter(|q| q.baseline.is_some() && q.candidate.is_some()).count();
     if common == 0 {

@@ -1,44 +1,23 @@
 //! Synthetic inputs with known properties, written by the real writers: baselines through the
-//! collector's [`BaselineWriter`], replay logs in the replay's interval-log format. Used by the
+//! format's own [`BaselineWriter`], replay logs in the replay's interval-log format. Used by the
 //! tests (known regressions must give exactly the expected verdicts; noise alone must pass)
 //! and by the benchmark (24 h at 1 s, 200 metrics a side). Deterministic for a seed.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime};
-use cutover_collector::baseline::{BaselineError, BaselineWriter, InstanceInfo};
-use cutover_collector::sample::{Labels, Point, Round};
+use cutover_baseline::{BaselineError, BaselineWriter, InstanceInfo, Row, labels};
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
 
-/// A seeded generator (splitmix64) with normal deviates.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
+/// The workspace's one seeded generator: the same data for a seed in every version, which the
+/// report snapshots rely on.
+pub use cutover_common::rng::SplitMix64 as Rng;
 
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1).
-    pub fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    /// Standard normal (Box-Muller).
-    pub fn normal(&mut self) -> f64 {
-        (-2.0 * self.uniform().ln()).sqrt() * (std::f64::consts::TAU * self.uniform()).cos()
-    }
-}
+/// Label pairs, sorted by key.
+pub type Labels = Vec<(&'static str, String)>;
 
 /// One synthetic series: a mean and a relative noise (standard deviation / mean).
 #[derive(Clone, Debug)]
@@ -106,7 +85,7 @@ pub struct SynthBaseline {
 }
 
 impl SynthBaseline {
-    /// Writes the baseline folder with the collector's writer.
+    /// Writes the baseline folder with the format's writer.
     pub fn write(&self, dir: &Path) -> Result<(), BaselineError> {
         let mut w = BaselineWriter::create(dir, serde_json::json!({"synthetic": true}), false, self.start)?;
         w.doc.instances.push(InstanceInfo {
@@ -117,32 +96,38 @@ impl SynthBaseline {
             ..Default::default()
         });
         let mut rng = Rng::new(self.seed);
+        let instance: Arc<str> = Arc::from(self.instance.as_str());
+        let series_labels: Vec<String> = self.series.iter().map(|s| labels::encode(&s.labels)).collect();
         for i in 0..self.rounds {
             let at = self.start + Duration::milliseconds(self.interval_ms * i as i64);
-            let mut points: Vec<Point> = self
-                .series
-                .iter()
-                .map(|s| Point {
+            let timestamp = at.and_utc().timestamp_millis();
+            for (s, labels) in self.series.iter().zip(&series_labels) {
+                w.push(Row {
+                    timestamp,
+                    instance: instance.clone(),
                     family: s.family,
                     metric: s.metric.clone(),
-                    labels: s.labels.clone(),
+                    labels: labels.clone(),
                     value: (s.mean * (1.0 + s.noise * rng.normal())).max(0.0),
                     unit: s.unit,
-                })
-                .collect();
+                });
+            }
             if self.query_every > 0 && i % self.query_every == 0 && i > 0 {
                 let nth = i / self.query_every;
                 for q in self.queries.iter().filter(|q| q.max_intervals == 0 || nth <= q.max_intervals) {
-                    points.extend(query_points(q, &mut rng));
+                    for (metric, value, unit, labels) in query_points(q, &mut rng) {
+                        w.push(Row {
+                            timestamp,
+                            instance: instance.clone(),
+                            family: "query_stats",
+                            metric,
+                            labels,
+                            value,
+                            unit,
+                        });
+                    }
                 }
             }
-            w.add(&Round {
-                instance: self.instance.clone(),
-                at: Some(at),
-                up: true,
-                points,
-                ..Default::default()
-            });
             if (i + 1) % self.flush_every.max(1) == 0 {
                 w.flush()?;
             }
@@ -152,11 +137,12 @@ impl SynthBaseline {
     }
 }
 
-fn query_points(q: &SynthQuery, rng: &mut Rng) -> Vec<Point> {
+/// One query interval's rows of `q`: (metric, value, unit, labels).
+fn query_points(q: &SynthQuery, rng: &mut Rng) -> Vec<(String, f64, &'static str, String)> {
     let execs = q.executions.round().max(1.0);
     let jitter = |rng: &mut Rng| (1.0 + q.noise * rng.normal()).max(0.05);
     let (cpu, dur) = (q.cpu_ms * jitter(rng) / 1e3, q.duration_ms * jitter(rng) / 1e3);
-    let labels = vec![("query_hash", q.hash.clone())];
+    let labels = labels::encode(&[("query_hash", q.hash.as_str())]);
     [
         ("query_executions", execs, "1"),
         ("query_cpu_seconds", cpu * execs, "seconds"),
@@ -169,13 +155,7 @@ fn query_points(q: &SynthQuery, rng: &mut Rng) -> Vec<Point> {
         ("query_rows", execs, "1"),
     ]
     .into_iter()
-    .map(|(metric, value, unit)| Point {
-        family: "query_stats",
-        metric: metric.into(),
-        labels: labels.clone(),
-        value,
-        unit,
-    })
+    .map(|(metric, value, unit)| (metric.to_string(), value, unit, labels.clone()))
     .collect()
 }
 

@@ -5,7 +5,7 @@
 
 use crate::model::{Class, Verdict};
 use crate::policy::{Better, Limits, Severity};
-use crate::units::show;
+use cutover_common::units::show;
 
 /// What is known about one measure on both sides.
 #[derive(Clone, Debug, Default)]

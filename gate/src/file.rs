@@ -137,14 +137,14 @@ fn both_sides() -> Vec<String> {
 impl RunSection {
     /// The replay duration, parsed.
     pub fn duration(&self) -> Result<Duration, String> {
-        cutover_workloads::units::parse_duration(&self.duration)
+        cutover_common::duration::parse_positive(&self.duration)
             .map_err(|m| format!("[performance.run] duration {:?}: {m}", self.duration))
     }
 
     /// The collector interval, parsed (or its default).
     pub fn interval(&self) -> Result<Duration, String> {
         match &self.interval {
-            Some(i) => cutover_workloads::units::parse_duration(i)
+            Some(i) => cutover_common::duration::parse_positive(i)
                 .map_err(|m| format!("[performance.run] interval {i:?}: {m}")),
             None if self.duration()? < Duration::from_secs(300) => Ok(Duration::from_secs(1)),
             None => Ok(Duration::from_secs(15)),

@@ -4,6 +4,7 @@
 
 use crate::GateError;
 use crate::check::{Check, Status, Verdict};
+use cutover_common::junit::{self, Case, Outcome, Report, Suite};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -141,56 +142,15 @@ impl GateReport {
                 phases.push(&c.phase);
             }
         }
-        let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let total_fail = self.checks.iter().filter(|c| c.status == Status::Fail).count();
-        let total_err =
-            self.checks.iter().filter(|c| matches!(c.status, Status::Error | Status::Skipped)).count();
-        let _ = writeln!(
-            s,
-            "<testsuites name=\"cutover gate\" tests=\"{}\" failures=\"{total_fail}\" errors=\"{total_err}\" time=\"{:.3}\">",
-            self.checks.len(),
-            self.seconds
-        );
-        for phase in phases {
-            let checks: Vec<&Check> = self.checks.iter().filter(|c| c.phase == phase).collect();
-            let fails = checks.iter().filter(|c| c.status == Status::Fail).count();
-            let errors =
-                checks.iter().filter(|c| matches!(c.status, Status::Error | Status::Skipped)).count();
-            let _ = writeln!(
-                s,
-                "  <testsuite name=\"cutover gate: {}\" tests=\"{}\" failures=\"{fails}\" errors=\"{errors}\">",
-                xml(phase),
-                checks.len()
-            );
-            for c in checks {
-                let _ = write!(s, "    <testcase classname=\"{}\" name=\"{}\">", xml(phase), xml(&c.name));
-                let body = xml(&std::iter::once(c.summary.clone())
-                    .chain(c.details.iter().cloned())
-                    .collect::<Vec<_>>()
-                    .join("\n"));
-                match c.status {
-                    Status::Fail => {
-                        let _ = write!(s, "<failure message=\"{}\">{body}</failure>", xml(&c.summary));
-                    }
-                    Status::Error | Status::Skipped => {
-                        let _ = write!(
-                            s,
-                            "<error message=\"{}: {}\">{body}</error>",
-                            c.status.word(),
-                            xml(&c.summary)
-                        );
-                    }
-                    Status::Warn => {
-                        let _ = write!(s, "<system-out>{body}</system-out>");
-                    }
-                    Status::Pass => {}
-                }
-                s.push_str("</testcase>\n");
-            }
-            s.push_str("  </testsuite>\n");
-        }
-        s.push_str("</testsuites>\n");
-        s
+        let suites = phases
+            .into_iter()
+            .map(|phase| Suite {
+                name: format!("cutover gate: {phase}"),
+                time: None,
+                cases: self.checks.iter().filter(|c| c.phase == phase).map(junit_case).collect(),
+            })
+            .collect();
+        junit::render(&Report { name: Some("cutover gate".into()), time: Some(self.seconds), suites })
     }
 
     /// Writes gate.json, gate.md and junit.xml into `dir`.
@@ -218,20 +178,19 @@ fn md(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => out.push(c),
+/// One check as a JUnit test case: its summary and details are the body.
+fn junit_case(c: &Check) -> Case {
+    let body =
+        std::iter::once(c.summary.clone()).chain(c.details.iter().cloned()).collect::<Vec<_>>().join("\n");
+    let outcome = match c.status {
+        Status::Fail => Outcome::Failed { message: c.summary.clone(), kind: None, body: body.clone() },
+        Status::Error | Status::Skipped => {
+            Outcome::Error { message: format!("{}: {}", c.status.word(), c.summary), body: body.clone() }
         }
-    }
-    out
+        Status::Warn | Status::Pass => Outcome::Passed,
+    };
+    let case = Case::new(&c.phase, &c.name, outcome);
+    if c.status == Status::Warn { case.with_output(body) } else { case }
 }
 
 #[cfg(test)]

@@ -4,13 +4,14 @@
 use super::Outcome;
 use super::server_arg::resolve_server;
 use anyhow::Context;
+use cutover_common::duration::parse as parse_duration;
 use cutover_mssql::ServerSpec;
 use cutover_workloads::capture::query_store::{read_recent, workload_toml};
 use cutover_workloads::capture::writer::Rotation;
 use cutover_workloads::capture::{
     CaptureFailure, CaptureOptions, CaptureSummary, Cleanup, Filters, Stopped, TargetLocation, capture,
 };
-use cutover_workloads::units::{parse_duration, parse_size};
+use cutover_workloads::units::parse_size;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -203,7 +204,7 @@ fn print_summary(s: &CaptureSummary, out: &std::path::Path) {
         out.display(),
         s.files.len(),
         if s.files.len() == 1 { "" } else { "s" },
-        cutover_collector::units::show(s.bytes_on_disk as f64, "bytes")
+        cutover_common::units::show(s.bytes_on_disk as f64, "bytes")
     );
 }
 
@@ -278,14 +279,8 @@ async fn from_query_store(args: CaptureArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Pass)
 }
 
-/// A duration flag: 500ms, 30s, 10m, 1h, 7d.
+/// A duration flag: 500ms, 30s, 10m, 1h, 7d (the workspace's one grammar).
 fn flag_duration(flag: &str, text: &str) -> anyhow::Result<Duration> {
-    if let Some(days) = text.trim().strip_suffix('d')
-        && let Ok(n) = days.trim().parse::<f64>()
-        && n >= 0.0
-    {
-        return Ok(Duration::from_secs_f64(n * 86_400.0));
-    }
     parse_duration(text).map_err(|m| anyhow::anyhow!("{flag} {m}"))
 }
 

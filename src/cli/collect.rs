@@ -83,9 +83,9 @@ pub struct CollectArgs {
     config: Option<PathBuf>,
 }
 
-/// `15s`, `500ms`, `2m`, `1h`, or plain seconds.
+/// The workspace's one duration grammar (`500ms`, `15s`, `2m` or `2min`, `1h`), more than zero.
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    cutover_collector::config::parse_duration(s)
+    cutover_common::duration::parse_positive(s)
 }
 
 /// The `[collect]` section of `--config` or of `./cutover.toml` if present.
@@ -186,7 +186,7 @@ async fn once(
         }
         reached += 1;
         for p in &r.points {
-            let labels = cutover_collector::baseline::labels_text(&p.labels);
+            let labels = cutover_baseline::labels::encode(&p.labels);
             text.push_str(&format!(
                 "{}\t{}\t{}\t{}\t{}\t{}\n",
                 r.instance, p.family, p.metric, labels, p.value, p.unit

@@ -3,13 +3,14 @@
 use super::Outcome;
 use super::output::{self, Format, FormatArgs};
 use super::server_arg::resolve_server;
+use cutover_common::duration::parse as parse_duration;
 use cutover_mssql::ServerSpec;
 use cutover_workloads::run::{Overrides, ReplayOptions, check_writes, replay};
 use cutover_workloads::trace::data_point::{DataPoint, capture_began, read as read_data_points, utc};
 use cutover_workloads::trace::engine::{TraceSettings, parse_map};
 use cutover_workloads::trace::replay::{TraceRun, check_writes as check_trace_writes, replay_trace};
 use cutover_workloads::trace::{ReadOptions, Source, precheck};
-use cutover_workloads::units::{Shard, parse_duration};
+use cutover_workloads::units::Shard;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -309,7 +310,7 @@ fn first_pass(
     eprintln!(
         "checking {} ({}) before sending anything",
         source.describe(),
-        cutover_collector::units::show(source.bytes as f64, "bytes")
+        cutover_common::units::show(source.bytes as f64, "bytes")
     );
     let bar = if show { indicatif::ProgressBar::new(source.bytes) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(

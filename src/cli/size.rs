@@ -85,7 +85,7 @@ pub struct SizeArgs {
     /// How long to replay (and collect) on the new instance. CPU comes from the resource pools'
     /// counter every sample; Managed Instance's sys.server_resource_stats (cpu_percent) reports
     /// 5-10 minutes late, so only a longer run has it too.
-    #[arg(long, value_name = "DURATION", default_value = "10m", help_heading = "Confirm gate")]
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration_text, help_heading = "Confirm gate")]
     confirm_duration: String,
     /// Replay rate (default: the workload's).
     #[arg(long, value_name = "RATE", help_heading = "Confirm gate")]
@@ -94,6 +94,12 @@ pub struct SizeArgs {
     /// response times template by template.
     #[arg(long, value_name = "DIR", help_heading = "Confirm gate")]
     confirm_replay: Option<PathBuf>,
+}
+
+/// A duration as written (it goes into the gate file), checked against the one grammar now
+/// rather than when the gate runs.
+fn duration_text(text: &str) -> Result<String, String> {
+    cutover_common::duration::parse_positive(text).map(|_| text.trim().to_string())
 }
 
 pub async fn run(args: SizeArgs) -> anyhow::Result<Outcome> {

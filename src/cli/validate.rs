@@ -124,10 +124,10 @@ pub struct ValidateArgs {
     /// through Change Tracking or per-segment key sums; tables with neither are validated whole.
     #[arg(long, value_name = "DIR")]
     since: Option<PathBuf>,
-    /// Seconds one query may take before it is abandoned (and retried); default the connection
-    /// string's command timeout (30 s).
-    #[arg(long, value_name = "SECS")]
-    query_timeout: Option<u64>,
+    /// How long one query may take before it is abandoned (and retried): `90s`, `5m` (a bare
+    /// number is seconds); default the connection string's command timeout (30 s).
+    #[arg(long, value_name = "DURATION", value_parser = cutover_common::duration::parse_positive)]
+    query_timeout: Option<std::time::Duration>,
     /// Attempts per table when its queries fail with a transient error (deadlock, failover,
     /// throttling, dropped connection, timeout); 1 = no retry.
     #[arg(long, value_name = "N", default_value_t = 3)]
@@ -175,8 +175,8 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
         source.database = Some(db.clone());
         target.database = Some(db.clone());
     }
-    if let Some(secs) = args.query_timeout {
-        let limit = Some(std::time::Duration::from_secs(secs.max(1)));
+    if let Some(timeout) = args.query_timeout {
+        let limit = Some(timeout);
         source.command_timeout = limit;
         target.command_timeout = limit;
     }
@@ -222,7 +222,7 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
             .time_budget
             .as_deref()
             .map(|t| {
-                cutover_workloads::units::parse_duration(t)
+                cutover_common::duration::parse_positive(t)
                     .map(Budget::wall)
                     .map_err(|m| anyhow::anyhow!("--time-budget {m}"))
             })

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod outside;
+pub mod promtool;
 pub mod synthetic;
 
 use cutover_mssql::{Connection, Env, ServerTarget};

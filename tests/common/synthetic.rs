@@ -1,7 +1,7 @@
 //! Synthetic source baselines of known demand, written by the collector's own Parquet writer
 //! as `cutover collect` lays them out: 60 samples 15 s apart, one data and one log file.
 
-use cutover_collector::baseline::{Row, write_parquet};
+use cutover_baseline::{Row, write::write_parquet};
 use std::path::Path;
 use std::sync::Arc;
 

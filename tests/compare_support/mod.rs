@@ -1,6 +1,6 @@
 //! The synthetic comparison the report tests (`compare_reports.rs`, `compare_html.rs`) share:
 //! baselines and replays from `cutover_compare::testdata` with the known regressions planted in
-//! the target. Kept out of `tests/common` so that the other tests do not link polars.
+//! the target. Kept out of `tests/common` so that the other tests do not link compare.
 
 use cutover_compare::testdata::{scenario, write_replay};
 use cutover_compare::{CompareOptions, Comparison, compare};

@@ -1,6 +1,7 @@
 //! The validation report: one versioned structure (`docs/validate-report.md`), rendered as a
 //! terminal summary, Markdown, JSON and JUnit XML.
 
+use cutover_common::junit::{self, Case, Outcome, Suite};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -475,16 +476,14 @@ impl Report {
         s
     }
 
+    /// JUnit XML: one test case per check, classed by table (`database` for the database-wide
+    /// checks); a check that could not run is an error.
     pub fn render_junit(&self) -> String {
-        let mut cases = String::new();
-        let (mut tests, mut failures, mut errors) = (0, 0, 0);
         let groups = std::iter::once(("database".to_string(), &self.database, &[][..]))
             .chain(self.entries().map(|t| (t.table.clone(), &t.checks, &t.differences[..])));
+        let mut cases = Vec::new();
         for (class, checks, diffs) in groups {
             for c in checks {
-                tests += 1;
-                let _ =
-                    write!(cases, r#"    <testcase classname="{}" name="{}">"#, xml(&class), xml(&c.check));
                 let mut body: Vec<String> = c.details.clone();
                 if let (Some(a), Some(b)) = (&c.source, &c.target) {
                     body.insert(0, format!("source {a}, target {b}"));
@@ -492,33 +491,21 @@ impl Report {
                 if c.check == "checksum" || c.check == "query" {
                     body.extend(diffs.iter().map(RowDifference::describe));
                 }
-                match c.status {
+                let body = body.join("\n");
+                let outcome = match c.status {
                     Status::Fail => {
-                        failures += 1;
-                        let _ = write!(
-                            cases,
-                            r#"<failure message="{} differs">{}</failure>"#,
-                            xml(&c.check),
-                            xml(&body.join("\n"))
-                        );
+                        Outcome::Failed { message: format!("{} differs", c.check), kind: None, body }
                     }
                     Status::Error | Status::NotCovered => {
-                        errors += 1;
-                        let _ = write!(
-                            cases,
-                            r#"<error message="could not check">{}</error>"#,
-                            xml(&body.join("\n"))
-                        );
+                        Outcome::Error { message: "could not check".into(), body }
                     }
-                    _ => {}
-                }
-                cases.push_str("</testcase>\n");
+                    _ => Outcome::Passed,
+                };
+                cases.push(Case::new(&class, &c.check, outcome));
             }
         }
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"cutover validate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{:.3}\">\n{cases}  </testsuite>\n</testsuites>\n",
-            self.stats.seconds
-        )
+        let suite = Suite { name: "cutover validate".into(), time: Some(self.stats.seconds), cases };
+        junit::render(&junit::Report { name: None, time: None, suites: vec![suite] })
     }
 
     /// Writes report.json, report.md and junit.xml into `dir`.
@@ -568,10 +555,6 @@ fn verdict_word(v: Verdict) -> &'static str {
         Verdict::Differences => "differences found",
         Verdict::Incomplete => "incomplete (some checks could not run)",
     }
-}
-
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]

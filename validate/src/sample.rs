@@ -13,6 +13,7 @@
 use crate::compare::{Sides, Tuning, compare_range};
 use crate::error::ValidateError;
 use crate::plan::{Range, TablePlan};
+use cutover_common::rng::{GOLDEN, splitmix64};
 
 /// The sample asked for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,7 +59,7 @@ impl Sample {
         let k = ((n as f64 * self.percent / 100.0).round() as usize).clamp(1, n.max(1));
         let salt = self.seed ^ fnv1a(table.to_ascii_lowercase().as_bytes());
         let mut scored: Vec<(u64, usize)> =
-            (0..n).map(|i| (splitmix64(salt ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)), i)).collect();
+            (0..n).map(|i| (splitmix64(salt ^ (i as u64).wrapping_mul(GOLDEN)), i)).collect();
         scored.sort_unstable();
         let mut picked: Vec<usize> = scored.into_iter().take(k).map(|(_, i)| i).collect();
         picked.sort_unstable();
@@ -68,13 +69,6 @@ impl Sample {
 
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
-}
-
-fn splitmix64(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
 }
 
 /// Compares the picked ranges of a keyed table with `rows` source rows; returns whether they

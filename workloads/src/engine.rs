@@ -28,17 +28,8 @@ use crate::units::Shard;
 /// Units that may wait in the open-loop backlog per connection.
 pub const BACKLOG_PER_CONNECTION: usize = 64;
 
-/// Waits until the stop signal is true (forever if its sender is gone).
-pub async fn stopped(mut stop: watch::Receiver<bool>) {
-    if stop.wait_for(|v| *v).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
-/// Locks a mutex, recovering the data if a worker panicked while holding it.
-pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+/// The shared-state helpers, where the trace engine has always found them.
+pub use crate::sync::{lock, stopped};
 
 /// Runs a workload: opens the pool, starts the clock, drives the load, returns the results.
 pub async fn run_workload<C: Connector, K: Clock>(
@@ -152,14 +143,14 @@ impl<K: Clock> Ctx<K> {
                 // (cutover_mssql's classification); the unit's times span every attempt.
                 if e.retryable && retried < t.retries && !self.is_stopped() {
                     retried += 1;
-                    crate::engine::lock(&self.recorder).retried(unit.template);
+                    lock(&self.recorder).retried(unit.template);
                     continue;
                 }
             }
             break result;
         };
         let done = self.clock.now();
-        crate::engine::lock(&self.recorder).record(
+        lock(&self.recorder).record(
             unit.template,
             &unit.index,
             Timing { intended, sent, done },
@@ -203,12 +194,12 @@ async fn open_loop<E: Executor, K: Clock>(
                 let next = rx.lock().await.recv().await;
                 let Some(unit) = next else { break };
                 if ctx.is_stopped() {
-                    crate::engine::lock(&ctx.recorder).cancel(unit.template);
+                    lock(&ctx.recorder).cancel(unit.template);
                     continue;
                 }
                 let lag = ctx.clock.now().saturating_sub(unit.intended);
                 if max_lag.is_some_and(|m| lag > m) {
-                    crate::engine::lock(&ctx.recorder).skip(unit.template, unit.intended);
+                    lock(&ctx.recorder).skip(unit.template, unit.intended);
                     continue;
                 }
                 ctx.serve(&mut exec, &mut broken, &unit, unit.intended).await;
@@ -255,7 +246,7 @@ async fn closed_loop<E: Executor, K: Clock>(
                 if ctx.is_stopped() || end.is_some_and(|e| now >= e) {
                     break;
                 }
-                let next = crate::engine::lock(&planner).next();
+                let next = lock(&planner).next();
                 let Some(unit) = next else { break };
                 // Closed loop: the unit is due when the worker is ready, so response = service.
                 ctx.serve(&mut exec, &mut broken, &unit, now).await;

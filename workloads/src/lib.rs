@@ -16,8 +16,9 @@
 //! | [`trace`] | trace-driven replay: the JSON Lines event file and its per-session player |
 //! | [`capture`] | Extended Events / Query Store capture into trace and workload files |
 //! | [`clock`] | the injected clock |
+//! | [`sync`] | the stop signal and the poison-tolerant lock every part shares |
 //! | [`setup`], [`bundled`] | schema and deterministic data for `cutover workload init` |
-//! | [`units`] | durations, rates, shards |
+//! | [`units`] | rates and shards (durations: `cutover_common::duration`) |
 //! | [`weights`] | O(1) weighted draws (the template mix) |
 
 pub mod bundled;
@@ -36,6 +37,7 @@ pub mod report;
 pub mod run;
 pub mod setup;
 pub mod spec;
+pub mod sync;
 pub mod trace;
 pub mod units;
 pub mod value;

@@ -124,7 +124,7 @@ impl LiveMetrics {
         (on_time, started): (u64, u64),
         elapsed: Duration,
     ) {
-        let mut last = crate::engine::lock(&self.last);
+        let mut last = crate::sync::lock(&self.last);
         last.resize_with(counts.len(), Counts::default);
         for (i, (now, before)) in counts.iter().zip(last.iter()).enumerate() {
             let tag = tags[i].as_str();
@@ -168,32 +168,11 @@ fn set_quantiles(vec: &GaugeVec, tag: Option<&str>, h: &Histogram<u64>) {
 
 /// Serves `/metrics` on `addr` until the process ends; fails at once when the address is taken.
 pub async fn serve(addr: SocketAddr, metrics: Arc<LiveMetrics>) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        Error::setting("--listen", format!("cannot listen on {addr}: {e} (pick another address or port)"))
-    })?;
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let metrics = metrics.clone();
-            async move {
-                match metrics.render() {
-                    Ok(body) => {
-                        (axum::http::StatusCode::OK, [("content-type", "text/plain; version=0.0.4")], body)
-                    }
-                    Err(e) => (
-                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        [("content-type", "text/plain")],
-                        e.to_string(),
-                    ),
-                }
-            }
-        }),
-    );
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::warn!(error = %e, "the /metrics server stopped");
-        }
-    });
+    cutover_common::metrics::serve(addr, move || metrics.render().map_err(|e| e.to_string())).await.map_err(
+        |e| {
+            Error::setting("--listen", format!("cannot listen on {addr}: {e} (pick another address or port)"))
+        },
+    )?;
     Ok(())
 }
 

@@ -19,11 +19,11 @@ use indicatif::ProgressBar;
 use tokio::sync::watch;
 
 use crate::clock::Clock;
-use crate::engine::{lock, stopped};
 use crate::error::{Error, Result};
 use crate::histograms::Histograms;
 use crate::metrics::LiveMetrics;
 use crate::recorder::{Counts, ErrorEvent, Recorder, Sample, TagHistograms, Taken};
+use crate::sync::{lock, stopped};
 
 /// File names in the output directory.
 pub const HLOG: &str = "latency.hlog";

@@ -19,7 +19,8 @@ use crate::metrics::LiveMetrics;
 use crate::output::{RunInfo, Summary, TagInfo, write_json};
 use crate::report::Reporter;
 use crate::spec::{Access, Arrival, Load, Stop, Workload};
-use crate::units::{Shard, parse_duration, parse_rate};
+use crate::units::{Shard, parse_rate};
+use cutover_common::duration::parse as parse_duration;
 
 /// Settings from the command line that override the workload file.
 #[derive(Clone, Debug, Default)]

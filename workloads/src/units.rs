@@ -1,29 +1,5 @@
-//! Durations (`250us`, `5ms`, `30s`, `10m`, `1h`), rates (`500`, `500/s`, `30000/m`) and shards
-//! (`1/4`) as written in workload files and on the command line.
-
-use std::time::Duration;
-
-/// Parses `250us`, `5ms`, `1.5s`, `10m`, `1h` (a bare number is seconds).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let value: f64 = number.parse().map_err(|_| {
-        format!("`{text}` is not a duration: write a number and a unit, e.g. 500ms, 30s, 10m, 1h")
-    })?;
-    let seconds = match unit.trim() {
-        "" | "s" | "sec" => value,
-        "us" | "µs" => value / 1e6,
-        "ms" => value / 1e3,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        other => return Err(format!("`{text}`: unknown unit `{other}`; use us, ms, s, m or h")),
-    };
-    if !seconds.is_finite() || !(0.0..=1e9).contains(&seconds) {
-        return Err(format!("`{text}` is out of range"));
-    }
-    Ok(Duration::from_secs_f64(seconds))
-}
+//! Rates (`500`, `500/s`, `30000/m`) and shards (`1/4`) as written in workload files and on the
+//! command line; durations are the workspace's one grammar, [`cutover_common::duration`].
 
 /// Parses a size: `1GB`, `500MB`, `64KB`, `1.5GiB`, `4096` (bytes). KB/MB/GB/TB are powers of
 /// 1,000, KiB/MiB/GiB/TiB of 1,024.
@@ -109,17 +85,6 @@ impl Shard {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("250us").unwrap(), Duration::from_micros(250));
-        assert_eq!(parse_duration("5ms").unwrap(), Duration::from_millis(5));
-        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
-        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
-        assert!(parse_duration("5 parsecs").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration("soon").is_err());
-    }
 
     #[test]
     fn rates() {

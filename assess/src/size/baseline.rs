@@ -1,5 +1,5 @@
 //! Reading a collector baseline folder: `baseline.json` (identity, series files) and the
-//! Parquet parts (`series/part-*.parquet`) through the collector's own reader.
+//! Parquet parts (`series/part-*.parquet`) through the format's own reader, `cutover-baseline`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,105 +57,50 @@ impl Baseline {
     }
 }
 
-/// Parses `k=v,k=v` with `\` escapes (docs/baseline-format.md).
-pub fn parse_labels(text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let (mut key, mut cur, mut in_value, mut escaped) = (String::new(), String::new(), false, false);
-    for c in text.chars() {
-        match c {
-            _ if escaped => {
-                cur.push(c);
-                escaped = false;
-            }
-            '\\' => escaped = true,
-            '=' if !in_value => {
-                key = std::mem::take(&mut cur);
-                in_value = true;
-            }
-            ',' => {
-                out.insert(std::mem::take(&mut key), std::mem::take(&mut cur));
-                in_value = false;
-            }
-            _ => cur.push(c),
-        }
-    }
-    if in_value {
-        out.insert(key, cur);
-    }
-    out
-}
-
 fn bad(dir: &Path, detail: impl Into<String>) -> AssessError {
     AssessError::Baseline { path: dir.to_path_buf(), detail: detail.into() }
 }
 
-/// Reads the baseline in `dir` for `instance` (default: the first one).
+/// Reads the baseline in `dir` for `instance` (default: the first one), through the format's
+/// own reader: baseline.json checked (tool, format version, every listed part present).
 pub fn read(dir: &Path, instance: Option<&str>) -> Result<Baseline, AssessError> {
-    let json_path = dir.join("baseline.json");
-    let text = std::fs::read_to_string(&json_path)
-        .map_err(|source| AssessError::Io { path: json_path.clone(), source })?;
-    let doc: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| bad(dir, format!("baseline.json: {e}")))?;
-    let instances = doc["instances"].as_array().cloned().unwrap_or_default();
-    let names: Vec<String> =
-        instances.iter().filter_map(|i| i["name"].as_str().map(str::to_string)).collect();
+    let baseline = cutover_baseline::Baseline::open(dir)?;
+    let doc = &baseline.doc;
     let chosen = match instance {
-        Some(want) => instances.iter().find(|i| i["name"].as_str() == Some(want)).ok_or_else(|| {
-            AssessError::NoSuchInstance {
+        Some(want) => {
+            doc.instances.iter().find(|i| i.name == want).ok_or_else(|| AssessError::NoSuchInstance {
                 path: dir.to_path_buf(),
                 name: want.into(),
-                known: names.join(", "),
-            }
-        })?,
-        None => instances.first().ok_or_else(|| bad(dir, "baseline.json lists no instances"))?,
+                known: doc.instances.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", "),
+            })?
+        }
+        None => doc.instances.first().ok_or_else(|| bad(dir, "baseline.json lists no instances"))?,
     };
-    let name = chosen["name"].as_str().unwrap_or_default().to_string();
-    let text_of = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let identity_text = |key: &str| chosen.identity.as_ref()?.get(key)?.as_str().map(str::to_string);
     let facts = InstanceFacts {
-        server: text_of(&chosen["server"]),
-        family: text_of(&chosen["identity"]["family"]),
-        cpu_count: chosen["identity"]["cpu_count"].as_f64(),
-        memory_mb: chosen["identity"]["memory_mb"].as_f64(),
-        refused: chosen["refused_families"]
-            .as_object()
-            .map(|o| o.iter().map(|(k, v)| (k.clone(), text_of(v).unwrap_or_default())).collect())
-            .unwrap_or_default(),
-        errors: doc["errors"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter(|e| e["instance"].as_str() == Some(name.as_str()))
-                    .map(|e| {
-                        (
-                            text_of(&e["family"]).unwrap_or_default(),
-                            text_of(&e["message"]).unwrap_or_default(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        name,
+        name: chosen.name.clone(),
+        server: (!chosen.server.is_empty()).then(|| chosen.server.clone()),
+        family: identity_text("family"),
+        cpu_count: chosen.identity_number("cpu_count"),
+        memory_mb: chosen.identity_number("memory_mb"),
+        refused: chosen.refused_families.clone(),
+        errors: doc
+            .errors
+            .iter()
+            .filter(|e| e.instance == chosen.name)
+            .map(|e| (e.family.clone(), e.message.clone()))
+            .collect(),
     };
-    let mut files: Vec<PathBuf> = doc["series_files"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|f| f.as_str()).map(|f| dir.join(f)).collect())
-        .unwrap_or_default();
-    if files.is_empty() {
-        files = parts_in(&dir.join("series"));
-    }
     let mut samples = Vec::new();
-    for file in files {
-        let rows = cutover_collector::baseline::read_parquet(&file)
-            .map_err(|e| AssessError::Parquet { path: file.clone(), detail: e.to_string() })?;
-        samples.extend(rows.into_iter().filter(|r| r.1 == facts.name).map(
-            |(ts, _, family, metric, labels, value, _)| Sample {
-                timestamp: ts,
-                family,
-                metric,
-                labels: parse_labels(&labels),
-                value,
-            },
-        ));
+    for part in &baseline.parts {
+        let rows = cutover_baseline::read::read_part(part)?;
+        samples.extend(rows.into_iter().filter(|r| r.instance == facts.name).map(|r| Sample {
+            timestamp: r.timestamp,
+            labels: cutover_baseline::labels::decode(&r.labels).into_iter().collect(),
+            family: r.family,
+            metric: r.metric,
+            value: r.value,
+        }));
     }
     // With no rows at all, only a collector that was refused or failed explains why (and the
     // sizing reports every figure as unknown); otherwise it is not a baseline of this instance.
@@ -163,31 +108,4 @@ pub fn read(dir: &Path, instance: Option<&str>) -> Result<Baseline, AssessError>
         return Err(bad(dir, format!("no series rows for instance '{}'", facts.name)));
     }
     Ok(Baseline { dir: dir.to_path_buf(), instance: facts, samples })
-}
-
-fn parts_in(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_with_escapes() {
-        let l = parse_labels("database=a\\,b,file=x\\=y,file_type=ROWS");
-        assert_eq!(l["database"], "a,b");
-        assert_eq!(l["file"], "x=y");
-        assert_eq!(l["file_type"], "ROWS");
-        assert!(parse_labels("").is_empty());
-    }
 }

@@ -7,12 +7,15 @@
 //! - Files: MI file names are opaque (`data_0`, GUIDs), so files are summed (rates) or
 //!   averaged (latencies) per `database` and `file_type`.
 //! - Waits: benign waits are dropped; each wait type keeps its series and also adds into its
-//!   category (`wait_category_seconds{category=…}`, the collector's shared table).
+//!   category (`wait_category_seconds{category=…}`), as the baseline stored it when written
+//!   (`wait_categories`, [`cutover_baseline::waits`]).
 //! - Performance counters: the object prefix (`SQLServer:` / `MSSQL$NAME:`) is stripped again
 //!   (older baselines), MI GUID instance names were already mapped by the collector.
 //! - Query stats go to the per-query comparison under `query:<hash>:<metric>`.
 
-use cutover_collector::waits;
+use std::collections::BTreeMap;
+
+use cutover_baseline::{labels, waits};
 
 /// How several raw series that map to one key at one timestamp combine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,34 +54,6 @@ const RULES: &[(&str, &str, &str, Keep)] = &[
     ("*", "*", "", Keep::All),
 ];
 
-/// Splits `k=v,k=v` (with `\` escapes) into pairs.
-pub fn parse_labels(text: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let (mut key, mut cur, mut in_value, mut escaped) = (String::new(), String::new(), false, false);
-    for c in text.chars() {
-        match (escaped, c) {
-            (true, _) => {
-                cur.push(c);
-                escaped = false;
-            }
-            (false, '\\') => escaped = true,
-            (false, '=') if !in_value => {
-                key = std::mem::take(&mut cur);
-                in_value = true;
-            }
-            (false, ',') => {
-                out.push((std::mem::take(&mut key), std::mem::take(&mut cur)));
-                in_value = false;
-            }
-            _ => cur.push(c),
-        }
-    }
-    if in_value || !key.is_empty() {
-        out.push((key, cur));
-    }
-    out
-}
-
 /// The canonical name of a metric and labels.
 pub fn key(metric: &str, labels: &[(String, String)]) -> String {
     if labels.is_empty() {
@@ -88,15 +63,21 @@ pub fn key(metric: &str, labels: &[(String, String)]) -> String {
     format!("{metric}{{{}}}", inner.join(","))
 }
 
-/// Where one raw series goes (empty: dropped).
-pub fn targets(family: &str, metric: &str, labels: &str, unit: &str) -> Vec<Target> {
-    let labels = parse_labels(labels);
+/// Where one raw series goes (empty: dropped); `wait_categories` are the baseline's stored ones.
+pub fn targets(
+    family: &str,
+    metric: &str,
+    labels: &str,
+    unit: &str,
+    wait_categories: &BTreeMap<String, String>,
+) -> Vec<Target> {
+    let labels = labels::decode(labels);
     if family == "query_stats" {
         let hash = labels.iter().find(|(k, _)| k == "query_hash").map(|(_, v)| v.as_str()).unwrap_or("");
         return vec![Target { key: format!("query:{hash}:{metric}"), unit: unit.into(), agg: Agg::Sum }];
     }
     if family == "waits" {
-        return wait_targets(metric, &labels, unit);
+        return wait_targets(metric, &labels, unit, wait_categories);
     }
     let Some((_, _, rename, keep)) =
         RULES.iter().find(|(f, m, _, _)| (*f == "*" || *f == family) && (*m == "*" || *m == metric))
@@ -120,10 +101,15 @@ pub fn targets(family: &str, metric: &str, labels: &str, unit: &str) -> Vec<Targ
     vec![Target { key: key(name, &kept), unit: unit.into(), agg: agg_for(name, unit) }]
 }
 
-fn wait_targets(metric: &str, labels: &[(String, String)], unit: &str) -> Vec<Target> {
+fn wait_targets(
+    metric: &str,
+    labels: &[(String, String)],
+    unit: &str,
+    wait_categories: &BTreeMap<String, String>,
+) -> Vec<Target> {
     let Some((_, wait_type)) = labels.iter().find(|(k, _)| k == "wait_type") else { return Vec::new() };
-    let class = waits::classify(wait_type);
-    if class.ignorable {
+    let category = waits::category(wait_categories, wait_type);
+    if category == waits::IDLE {
         return Vec::new();
     }
     match metric {
@@ -134,7 +120,7 @@ fn wait_targets(metric: &str, labels: &[(String, String)], unit: &str) -> Vec<Ta
                 agg: Agg::Sum,
             },
             Target {
-                key: key("wait_category_seconds", &[("category".into(), class.category.to_string())]),
+                key: key("wait_category_seconds", &[("category".into(), category.to_string())]),
                 unit: unit.into(),
                 agg: Agg::Sum,
             },
@@ -165,6 +151,10 @@ fn agg_for(metric: &str, unit: &str) -> Agg {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn targets(family: &str, metric: &str, labels: &str, unit: &str) -> Vec<Target> {
+        super::targets(family, metric, labels, unit, &BTreeMap::new())
+    }
 
     #[test]
     fn cpu_from_either_edition_is_one_series() {
@@ -210,6 +200,21 @@ mod tests {
     }
 
     #[test]
+    fn the_category_stored_with_the_baseline_is_the_one_used() {
+        let stored = BTreeMap::from([
+            ("PAGEIOLATCH_SH".to_string(), "Disk".to_string()),
+            ("WRITELOG".to_string(), waits::IDLE.to_string()),
+        ]);
+        let t =
+            super::targets("waits", "wait_time_seconds", "wait_type=PAGEIOLATCH_SH", "seconds/s", &stored);
+        assert_eq!(t[1].key, "wait_category_seconds{category=Disk}");
+        assert!(
+            super::targets("waits", "wait_time_seconds", "wait_type=WRITELOG", "seconds/s", &stored)
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn named_instance_prefixes_and_escapes() {
         let t = targets(
             "perf_counters",
@@ -218,9 +223,5 @@ mod tests {
             "1/s",
         );
         assert_eq!(t[0].key, "perf_counter{counter=Page reads/sec,counter_instance=,object=Buffer Manager}");
-        assert_eq!(
-            parse_labels("database=a\\,b,file=x\\=y"),
-            [("database".into(), "a,b".into()), ("file".into(), "x=y".into())]
-        );
     }
 }

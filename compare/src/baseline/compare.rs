@@ -143,7 +143,7 @@ fn cap_why(r: &crate::policy::MetricRule, caps: &BTreeMap<String, f64>, unit: &s
     let share = format!(
         "{:.0}% of the candidate's {cap} of {}",
         r.max_share * 100.0,
-        crate::units::show(*value, unit)
+        cutover_common::units::show(*value, unit)
     );
     if r.why.is_empty() { share } else { format!("{share}; {}", r.why) }
 }
@@ -179,10 +179,10 @@ pub fn threshold_text(l: &crate::policy::Limits, unit: &str, why: &str) -> Strin
         parts.push(format!("worsens ≤ {p}%"));
     }
     if let Some(v) = l.max_value {
-        parts.push(format!("≤ {}", crate::units::show(v, unit)));
+        parts.push(format!("≤ {}", cutover_common::units::show(v, unit)));
     }
     if let Some(v) = l.min_value {
-        parts.push(format!("≥ {}", crate::units::show(v, unit)));
+        parts.push(format!("≥ {}", cutover_common::units::show(v, unit)));
     }
     let text = parts.join(", ");
     if why.is_empty() { text } else { format!("{text} ({why})") }

@@ -31,6 +31,20 @@ pub struct QueryInfo {
     pub plans: BTreeMap<String, BTreeSet<String>>,
 }
 
+impl QueryInfo {
+    /// Statement text and plan hashes by query_hash, over every instance of `b`.
+    pub fn of(b: &cutover_baseline::Baseline) -> QueryInfo {
+        let mut info = QueryInfo::default();
+        for i in &b.doc.instances {
+            info.text.extend(i.query_text.clone());
+            for (hash, seen) in &i.query_plans {
+                info.plans.entry(hash.clone()).or_default().extend(seen.iter().cloned());
+            }
+        }
+        info
+    }
+}
+
 /// (measure, total metric, per-execution scale to the report unit).
 const MEASURES: &[(&str, &str, f64)] = &[
     ("duration", "query_duration_seconds", 1e3),

@@ -6,11 +6,11 @@
 
 use std::fmt::Write;
 
-use super::junit::esc;
 use super::svg::{BASELINE, CANDIDATE, XAxis, bars, lines};
 use super::{pct, val};
 use crate::model::{Comparison, Verdict};
-use crate::units::show;
+use cutover_common::units::show;
+use cutover_common::xml::escape as esc;
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:24px;color:#222}\
 table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:4px 8px;font-size:13px;text-align:left;vertical-align:top}\

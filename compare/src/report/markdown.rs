@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::{pct, val};
 use crate::model::{Comparison, Verdict};
-use crate::units::show;
+use cutover_common::units::show;
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")

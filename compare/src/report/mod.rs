@@ -85,7 +85,7 @@ pub fn write_reports(
 
 /// `value` with its unit, or `–`.
 pub(crate) fn val(v: Option<f64>, unit: &str) -> String {
-    v.map_or("–".into(), |v| crate::units::show(v, unit))
+    v.map_or("–".into(), |v| cutover_common::units::show(v, unit))
 }
 
 /// `+12%`, or `–`.

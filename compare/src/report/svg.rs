@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::junit::esc;
+use cutover_common::xml::escape as esc;
 
 pub const BASELINE: &str = "#1f77b4";
 pub const CANDIDATE: &str = "#ff7f0e";

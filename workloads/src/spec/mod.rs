@@ -25,7 +25,8 @@ pub use bind::{Bound, bind};
 
 use crate::error::{Error, Result};
 use crate::generator::{self, Generator};
-use crate::units::{parse_duration, parse_rate};
+use crate::units::parse_rate;
+use cutover_common::duration::parse as parse_duration;
 
 /// How arrivals are spaced in an open-loop run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -1,10 +1,13 @@
-//! The wait category table shipped with the tool: `wait_type → (category, ignorable)`,
-//! applied at analysis time to source and target alike (waits are collected unfiltered).
-//! Categories follow Query Store's wait categories; governance waits are mapped explicitly;
-//! the ignorable (idle/benign) list is `data/benign-waits.txt`, the set the major collectors
-//! agree on.
+//! The wait category table shipped with the tool: `wait_type → (category, ignorable)`.
+//! Waits are collected unfiltered; the writer stores each wait type's category in
+//! `baseline.json` (`wait_categories`) as the table stood when the baseline was written, and
+//! readers take it from there ([`crate::Baseline::wait_class`]), so a comparison does not depend
+//! on the reading tool's table. Categories follow Query Store's wait categories; governance
+//! waits are mapped explicitly; the ignorable (idle/benign) list is `data/benign-waits.txt`, the
+//! set the major collectors agree on, and its waits are in the `Idle` category.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
 /// The benign waits list, one wait type a line, `#` comments.
@@ -72,6 +75,9 @@ fn benign() -> &'static HashSet<String> {
     })
 }
 
+/// The category of benign waits, which analysis ignores.
+pub const IDLE: &str = "Idle";
+
 /// Classifies a wait type (case-insensitive). Ignorable waits are in the Idle category.
 pub fn classify(wait_type: &str) -> WaitClass {
     let upper = wait_type.trim().to_ascii_uppercase();
@@ -81,12 +87,22 @@ pub fn classify(wait_type: &str) -> WaitClass {
         return WaitClass { category, ignorable: false };
     }
     if benign().contains(&upper) {
-        return WaitClass { category: "Idle", ignorable: true };
+        return WaitClass { category: IDLE, ignorable: true };
     }
     let category = exact
         .or_else(|| PREFIXES.iter().find(|(p, _)| upper.starts_with(p)).map(|(_, c)| *c))
         .unwrap_or("Unknown");
     WaitClass { category, ignorable: false }
+}
+
+/// The category of `wait_type` in `stored` (a baseline's `wait_categories`, as its writer
+/// classified it), else this table's: a baseline from before categories were stored, or a
+/// wait type it did not list.
+pub fn category<'a>(stored: &'a BTreeMap<String, String>, wait_type: &str) -> Cow<'a, str> {
+    match stored.get(wait_type) {
+        Some(c) => Cow::Borrowed(c.as_str()),
+        None => Cow::Borrowed(classify(wait_type).category),
+    }
 }
 
 #[cfg(test)]

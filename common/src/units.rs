@@ -1,4 +1,5 @@
-//! Values for people: seconds as ms, bytes as KB/MB, percentages, rates.
+//! Values for people: seconds as ms, bytes as KB/MB, percentages, rates, by the unit a
+//! baseline stores (`docs/baseline-format.md`).
 
 /// `value` in `unit`, short and readable (`7.0 ms`, `12.5%`, `3.1 MB/s`).
 pub fn show(value: f64, unit: &str) -> String {
