@@ -96,9 +96,9 @@ async fn a_scrape_mid_run_shows_throughput_errors_and_latency_per_template() {
     assert!(errors.is_some_and(|v| v > 0.0), "{body}");
     // Latency in seconds: a SELECT 1 on the local simulator answers within a second.
     let p99 =
-        value(&body, "cutover_replay_response_time_seconds{quantile=\"0.99\",template=\"one\"}").unwrap();
+        value(&body, "cutover_replay_response_time_seconds{run_quantile=\"0.99\",template=\"one\"}").unwrap();
     let service =
-        value(&body, "cutover_replay_service_time_seconds{quantile=\"0.5\",template=\"one\"}").unwrap();
+        value(&body, "cutover_replay_service_time_seconds{run_quantile=\"0.5\",template=\"one\"}").unwrap();
     assert!(p99 > 0.0 && p99 < 1.0 && service <= p99, "p99 {p99}, service p50 {service}");
     let elapsed = value(&body, "cutover_replay_elapsed_seconds").unwrap();
     assert!(elapsed < 5.0, "scraped mid-run, not at the end: {elapsed}");

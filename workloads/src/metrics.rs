@@ -4,7 +4,9 @@
 //! drains the recorder), so a scrape reads atomics and never waits on the workers or the
 //! recorder's lock. Names (also in docs/replay-output.md) come from the one table [`COUNTERS`]
 //! plus the latency gauges; labels are bounded: the template (or trace fingerprint) name, the
-//! error key (SQL error number or kind) and the quantile, never SQL text.
+//! error key (SQL error number or kind) and the quantile, never SQL text. The quantile label is
+//! `run_quantile`, not `quantile`: Prometheus keeps `quantile` for summaries, and these are gauges
+//! of the whole run so far (`promtool check metrics` refuses `quantile` on a gauge).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -77,7 +79,7 @@ impl LiveMetrics {
                 quantile(
                     "cutover_replay_response_time_seconds",
                     "Response time from the intended start, run so far",
-                    &["template", "quantile"],
+                    &["template", "run_quantile"],
                 )?,
             ),
             service: reg(
@@ -85,7 +87,7 @@ impl LiveMetrics {
                 quantile(
                     "cutover_replay_service_time_seconds",
                     "Service time from the actual send, run so far",
-                    &["template", "quantile"],
+                    &["template", "run_quantile"],
                 )?,
             ),
             lag: reg(
@@ -93,7 +95,7 @@ impl LiveMetrics {
                 quantile(
                     "cutover_replay_schedule_lag_seconds",
                     "Actual send minus intended start, run so far",
-                    &["quantile"],
+                    &["run_quantile"],
                 )?,
             ),
             elapsed: reg(
@@ -204,11 +206,11 @@ mod tests {
         );
         assert!(
             text.contains(
-                "cutover_replay_response_time_seconds{quantile=\"0.99\",template=\"point_read\"} 0.002"
+                "cutover_replay_response_time_seconds{run_quantile=\"0.99\",template=\"point_read\"} 0.002"
             ),
             "{text}"
         );
-        assert!(text.contains("cutover_replay_schedule_lag_seconds{quantile=\"1\"} 0.0003"), "{text}");
+        assert!(text.contains("cutover_replay_schedule_lag_seconds{run_quantile=\"1\"} 0.0003"), "{text}");
         assert!(text.contains("cutover_replay_elapsed_seconds 3"), "{text}");
     }
 }
