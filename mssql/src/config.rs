@@ -260,12 +260,11 @@ password_file = "pw.txt"
 
     #[test]
     fn password_file_is_relative_to_the_config() {
-        let dir = std::env::temp_dir().join(format!("cutover-config-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         std::fs::write(dir.join("pw.txt"), "from-file\n").unwrap();
         let config = CutoverConfig::from_toml(TOML, &dir.join("cutover.toml")).unwrap();
         let p = config.target("filepw", &env(&[])).unwrap();
-        std::fs::remove_dir_all(&dir).ok();
         assert_eq!(p.target.password.as_ref().map(Secret::expose), Some("from-file"));
     }
 

@@ -94,10 +94,10 @@ mod tests {
 
     #[test]
     fn file_secret_drops_newline() {
-        let path = std::env::temp_dir().join(format!("cutover-env-test-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("password.txt");
         std::fs::write(&path, "s3cret\r\n").unwrap();
         let (secret, source) = secret_from_file(&path, "password").unwrap();
-        std::fs::remove_file(&path).ok();
         assert_eq!(secret.expose(), "s3cret");
         assert_eq!(source, SecretSource::File(path));
     }
@@ -107,10 +107,10 @@ mod tests {
         let missing = Path::new("/nonexistent/cutover/pw");
         let err = secret_from_file(missing, "password").unwrap_err();
         assert!(err.to_string().contains("/nonexistent/cutover/pw"), "{err}");
-        let path = std::env::temp_dir().join(format!("cutover-env-empty-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("password.txt");
         std::fs::write(&path, "\n").unwrap();
         let err = secret_from_file(&path, "password").unwrap_err();
-        std::fs::remove_file(&path).ok();
         assert!(err.to_string().contains("empty"), "{err}");
     }
 }

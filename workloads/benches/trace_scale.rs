@@ -10,7 +10,8 @@
 //!                                                                 # against the simulator
 //! ```
 //!
-//! A bench of `cutover-workloads`, not of the root package: it builds without polars.
+//! A bench of `cutover-workloads`, not of the root package: it builds without the rest of the
+//! workspace.
 //!
 //! `stream` replays with a fake executor that answers at once, at a speed factor so high that
 //! every event is due at once: what is measured is the parse-and-schedule path (read, merge,

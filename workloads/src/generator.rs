@@ -536,8 +536,8 @@ mod tests {
 
     #[test]
     fn csv_values_are_typed() {
-        let dir = std::env::temp_dir().join(format!("cutover-gen-csv-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         std::fs::write(dir.join("c.csv"), "id,email\n7,a@x\n9,b@x\n").unwrap();
         let table: toml::Table =
             toml::from_str("type='csv'\nfile='c.csv'\ncolumn='id'\nsql_type='bigint'").unwrap();
@@ -551,6 +551,5 @@ mod tests {
         assert!(e.1.contains("line 2") && e.1.contains("a@x"), "{e:?}");
         let table: toml::Table = toml::from_str("type='csv'\nfile='c.csv'\ncolumn='nope'").unwrap();
         assert!(parse(&table, &dir).unwrap_err().1.contains("id, email"));
-        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -274,8 +274,8 @@ mod tests {
     #[test]
     fn parts_rotate_by_size_start_with_a_header_and_every_line_is_json() {
         for compress in [false, true] {
-            let dir = std::env::temp_dir().join(format!("cutover-writer-{}-{compress}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path().join("capture");
             let rotation =
                 Rotation { max_bytes: if compress { 400 } else { 2_000 }, max_age: None, compress };
             let mut w = TraceWriter::create(&dir, rotation, identity()).unwrap();
@@ -314,7 +314,6 @@ mod tests {
                 TraceWriter::create(&dir, Rotation::default(), identity()).is_err(),
                 "a used folder is refused"
             );
-            std::fs::remove_dir_all(&dir).unwrap();
         }
     }
 }

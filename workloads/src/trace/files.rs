@@ -253,8 +253,8 @@ mod tests {
 
     #[test]
     fn folders_globs_and_compressed_files_are_found_and_read() {
-        let dir = std::env::temp_dir().join(format!("cutover-files-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         std::fs::write(dir.join("b.jsonl"), "{\"x\":2}\n").unwrap();
         let z = zstd::encode_all(&b"{\"x\":1}\nlast"[..], 3).unwrap();
         std::fs::write(dir.join("a.jsonl.zst"), z).unwrap();
@@ -275,6 +275,5 @@ mod tests {
             vec![(0, 1, "{\"x\":1}".into()), (0, 2, "last".into()), (1, 1, "{\"x\":2}".into())]
         );
         assert!(bytes.load(Ordering::Relaxed) > 8);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
