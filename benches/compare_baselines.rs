@@ -2,7 +2,7 @@
 //!
 //! - `compare/baselines_24h_1s_200_metrics`: two synthetic 24 h baselines at 1 s with 200
 //!   metrics each (86,400 × 200 ≈ 17.3M points a side, 1,440 Parquet parts, written by the
-//!   format's own writer) loaded with the columnar reader, aligned, summarised and tested. Target: < 10 s
+//!   format's own writer) loaded with polars, aligned, summarised and tested. Target: < 10 s
 //!   and < 4 GB; one comparison is timed on its own first, with the peak resident set (VmHWM).
 //! - `compare/merge_64_shard_logs`: 64 shard folders' `latency.hlog` (6 templates × response
 //!   and service × 60 one-second intervals each) merged losslessly. Target: < 1 s.

@@ -1,7 +1,7 @@
 //! Reading a baseline folder: [`Baseline::open`] reads `baseline.json`, checks the format
 //! version ([`crate::version::check`]) and that every listed part exists; [`read_part`] reads
-//! one Parquet part row by row. Readers that go through every row fast use
-//! [`crate::scan`] instead.
+//! one Parquet part row by row. Readers that go through millions of rows (compare) scan the
+//! parts column by column themselves, naming the columns through [`crate::columns`].
 
 use std::borrow::Cow;
 use std::fs::File;

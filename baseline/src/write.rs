@@ -24,16 +24,7 @@ use crate::doc::BaselineDoc;
 use crate::version::{FORMAT_VERSION, TOOL};
 use crate::{BaselineError, labels, waits};
 
-/// The Parquet schema of a part (`docs/baseline-format.md`).
-pub const SCHEMA: &str = "message baseline_series {
-    REQUIRED INT64 timestamp (TIMESTAMP(MILLIS,true));
-    REQUIRED BYTE_ARRAY instance (UTF8);
-    REQUIRED BYTE_ARRAY family (UTF8);
-    REQUIRED BYTE_ARRAY metric (UTF8);
-    REQUIRED BYTE_ARRAY labels (UTF8);
-    REQUIRED DOUBLE value;
-    REQUIRED BYTE_ARRAY unit (UTF8);
-}";
+use crate::columns::SCHEMA;
 
 /// One tidy row, buffered until the next flush.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -7,14 +7,15 @@
 //!
 //! | module | concern |
 //! |---|---|
-//! | [`baseline`] | baselines opened through `cutover-baseline`, their series loaded, alignment across editions, metric and query comparison |
+//! | [`baseline`] | baselines opened through `cutover-baseline`, their Parquet series via polars, alignment across editions, metric and query comparison |
 //! | [`replay`] | HdrHistogram interval logs merged over shards, summaries, per-template comparison |
 //! | [`policy`] | the TOML policy and its defaults (`docs/policy.md`) |
 //! | [`stats`], [`verdict`] | summaries, Mann-Whitney, and the one function that judges a check |
 //! | [`model`] | [`Comparison`]: the JSON report's schema |
 //! | [`report`] | the five report forms |
 //!
-//! The crate reads files only: it builds no SQL Server client, async runtime or HTTP server.
+//! polars lives in this crate only, so the rest of the workspace builds fast. The crate reads
+//! files only: it builds no SQL Server client, async runtime or HTTP server.
 
 pub mod baseline;
 pub mod error;

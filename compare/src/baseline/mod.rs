@@ -1,6 +1,6 @@
 //! Baselines (`cutover collect --out DIR`, `docs/baseline-format.md`): opened and checked by
 //! the format's own crate ([`cutover_baseline::Baseline::open`], [`open`] here adds what makes
-//! a baseline comparable), the Parquet series loaded with the format's columnar reader and aligned across editions
+//! a baseline comparable), the Parquet series loaded with polars and aligned across editions
 //! into canonical series ([`series`], [`align`]), then summarised and compared ([`compare`])
 //! with the per-query view ([`queries`]).
 //!

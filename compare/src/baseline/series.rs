@@ -1,23 +1,33 @@
-//! Loading a baseline's Parquet parts with the format's columnar reader
-//! ([`cutover_baseline::scan`]: each part decoded ahead on its own thread, memory bounded
-//! whatever the run length). Each row's raw series `(instance, family, metric, labels, unit)`
-//! is matched on its five dictionary keys within the batch; the text itself is read once per
-//! raw series and batch, found in [`RawKeys`] and mapped to its canonical keys
-//! ([`super::align`]). Values go straight onto per-key vectors in row order. Keys fed by
-//! several raw series (files summed per database, waits per category) are combined per
-//! timestamp at the end, by sum or mean.
+//! Loading a baseline's Parquet parts (opened and checked by [`cutover_baseline::Baseline::open`],
+//! columns named by [`cutover_baseline::columns`]): polars' Parquet reader decodes a chunk of
+//! parts at a time, the parts of a chunk side by side (projected, each decoded in parallel), so
+//! memory stays bounded whatever the run length. Each row's raw series `(instance, family,
+//! metric, labels, unit)` is matched on its five Arrow string views within the array; the text
+//! itself is read once per raw series and array, found in [`RawKeys`] and mapped to its
+//! canonical keys ([`super::align`]). Values go straight onto per-key vectors in row order.
+//! Keys fed by several raw series (files summed per database, waits per category) are combined
+//! per timestamp at the end, by sum or mean.
 //!
-//! Why not a join: joining 17M rows a side to their mapping on four text columns and grouping
-//! by key and timestamp took 19 s of a 30 s comparison (BENCHMARKS.md, issue 7); the lookups
-//! here take a fraction of that.
+//! polars' eager reader, not its lazy scan: the lazy engine (polars-lazy, polars-stream) pulls
+//! in an object-store client with an HTTP stack, and compare only reads local files.
+//!
+//! Why not a polars join: joining 17M rows a side to their mapping on four text columns and
+//! grouping by key and timestamp took 19 s of a 30 s comparison (BENCHMARKS.md, issue 7); the
+//! lookups here take a fraction of that.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
 use cutover_baseline::Baseline;
-use cutover_baseline::scan::{Batch, scan};
+use cutover_baseline::columns::{ALL, NAMES, TIMESTAMP, VALUE};
+use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::align::{Agg, targets};
 use crate::error::CompareError;
+
+/// Parts scanned together.
+const CHUNK: usize = 64;
 
 /// One canonical series of one side: timestamps (ms) and values, in time order.
 #[derive(Clone, Debug, Default)]
@@ -52,16 +62,53 @@ pub fn load(baseline: &Baseline, prefix_instance: bool) -> Result<Loaded, Compar
         wait_categories: baseline.doc.wait_categories.clone(),
         ..Default::default()
     };
-    let parts = baseline.parts.len();
-    let mut seen = 0;
-    scan(&baseline.parts, |batch| {
-        loader.add(batch);
-        seen += 1;
-        if seen == 1 {
-            loader.reserve(parts as f64);
+    for (n, parts) in baseline.parts.chunks(CHUNK).enumerate() {
+        let err = |e: PolarsError| CompareError::Parquet {
+            path: if parts.len() == 1 { parts[0].clone() } else { baseline.dir.join("series") },
+            detail: format!("{e} (is the baseline folder complete and written by cutover collect?)"),
+        };
+        for frame in read_chunk(parts) {
+            let mut frame = frame.map_err(err)?;
+            loader.add(&mut frame).map_err(err)?;
         }
-    })?;
+        if n == 0 {
+            loader.reserve(baseline.parts.len() as f64 / parts.len() as f64);
+        }
+    }
     Ok(loader.finish())
+}
+
+/// Reads the parts of one chunk side by side, in order.
+fn read_chunk(parts: &[PathBuf]) -> Vec<PolarsResult<DataFrame>> {
+    parts.par_iter().map(|p| read_part(p)).collect()
+}
+
+/// One part's columns: the timestamp as milliseconds (`Int64`), the value as `Float64`, then
+/// the five name columns.
+fn read_part(path: &Path) -> PolarsResult<DataFrame> {
+    let columns = Some(ALL.map(String::from).to_vec());
+    let frame = ParquetReader::new(std::fs::File::open(path)?).with_columns(columns).finish()?;
+    let mut out = vec![
+        frame.column(TIMESTAMP)?.cast(&DataType::Int64)?,
+        frame.column(VALUE)?.cast(&DataType::Float64)?,
+    ];
+    for name in NAMES {
+        out.push(frame.column(name)?.clone());
+    }
+    DataFrame::new(frame.height(), out)
+}
+
+/// Rows without a timestamp or value dropped, missing names read as empty (never written by
+/// the collector; a hand-made file may have them).
+fn without_nulls(frame: DataFrame) -> PolarsResult<DataFrame> {
+    let mask = frame.column(TIMESTAMP)?.is_not_null() & frame.column(VALUE)?.is_not_null();
+    let mut frame = frame.filter(&mask)?;
+    for name in NAMES {
+        let filled: StringChunked =
+            frame.column(name)?.str()?.iter().map(|v| Some(v.unwrap_or(""))).collect();
+        frame.replace(name, filled.with_name(name.into()).into_column())?;
+    }
+    Ok(frame)
 }
 
 /// A raw series' name: `(instance, family, metric, labels, unit)`.
@@ -85,24 +132,39 @@ struct Loader {
 }
 
 impl Loader {
-    fn add(&mut self, batch: &Batch) {
-        self.loaded.rows += batch.len() as u64;
-        let keys: [&[u32]; 5] = std::array::from_fn(|c| batch.keys(c));
-        // Within one batch, equal dictionary keys are equal text: rows are matched on their
-        // keys, and the text is read and hashed once per raw series and batch.
-        let mut by_keys: HashMap<[u32; 5], usize, foldhash::fast::FixedState> = HashMap::default();
-        for (row, (&t, &v)) in batch.timestamps().iter().zip(batch.values()).enumerate() {
-            let k = keys.map(|column| column[row]);
-            let raw = match by_keys.get(&k) {
-                Some(&raw) => raw,
-                None => {
-                    let raw = self.raw_id(std::array::from_fn(|c| batch.text(c, k[c])));
-                    by_keys.insert(k, raw);
-                    raw
-                }
-            };
-            self.push(raw, t, v);
+    fn add(&mut self, frame: &mut DataFrame) -> PolarsResult<()> {
+        self.loaded.rows += frame.height() as u64;
+        if frame.columns().iter().any(|c| c.null_count() > 0) {
+            *frame = without_nulls(std::mem::take(frame))?;
         }
+        frame.align_chunks_par();
+        let ts: Vec<_> = frame.column(TIMESTAMP)?.i64()?.downcast_iter().collect();
+        let values: Vec<_> = frame.column(VALUE)?.f64()?.downcast_iter().collect();
+        let mut text = Vec::with_capacity(NAMES.len());
+        for name in NAMES {
+            text.push(frame.column(name)?.str()?.downcast_iter().collect::<Vec<_>>());
+        }
+        for (k, (ts, values)) in ts.into_iter().zip(values).enumerate() {
+            let names: [_; 5] = std::array::from_fn(|c| text[c][k]);
+            let views = names.map(|a| a.views());
+            // Within one array, equal views are equal text (same bytes inline, or the same
+            // buffer, offset and length): rows are matched on their views, and the text is
+            // read and hashed once per raw series and array.
+            let mut by_view: HashMap<[u128; 5], usize, foldhash::fast::FixedState> = HashMap::default();
+            for (row, (&t, &v)) in ts.values().iter().zip(values.values().iter()).enumerate() {
+                let view = views.map(|vs| vs[row].as_u128());
+                let raw = match by_view.get(&view) {
+                    Some(&raw) => raw,
+                    None => {
+                        let raw = self.raw_id(names.map(|a| a.value(row)));
+                        by_view.insert(view, raw);
+                        raw
+                    }
+                };
+                self.push(raw, t, v);
+            }
+        }
+        Ok(())
     }
 
     /// The raw series of this name, new or seen before.
@@ -205,6 +267,26 @@ mod tests {
         let mut latency = series(&fed);
         combine_by_time(&mut latency, Agg::Mean);
         assert_eq!(latency.values, vec![3.0, 2.0]);
+    }
+
+    #[test]
+    fn a_hand_made_part_with_gaps_loses_only_the_rows_without_a_value() {
+        let mut frame = df!(
+            "timestamp" => [Some(1000i64), Some(2000), None, Some(3000)],
+            "value" => [Some(40.0), None, Some(1.0), Some(60.0)],
+            "instance" => ["sql01"; 4],
+            "family" => ["cpu"; 4],
+            "metric" => ["cpu_sql_percent"; 4],
+            "labels" => [None::<&str>, None, None, None],
+            "unit" => ["percent"; 4],
+        )
+        .unwrap();
+        let mut loader = Loader::default();
+        loader.add(&mut frame).unwrap();
+        let loaded = loader.finish();
+        let cpu = loaded.get("cpu_percent").unwrap();
+        assert_eq!((&cpu.ts, &cpu.values), (&vec![1000, 3000], &vec![40.0, 60.0]));
+        assert_eq!(loaded.rows, 4);
     }
 
     #[test]
