@@ -9,12 +9,15 @@
 //! | [`rng`] | the one seeded generator (splitmix64): the same numbers for a seed in every version |
 //! | [`xml`] | XML text and attribute escaping |
 //! | [`junit`] | JUnit XML: suites of test cases, written by `compare`, `validate` and `gate` |
+//! | `http` (feature `serve`) | the one small HTTP server (axum): method and target in, plain text out; `/metrics` and `cutover sim --admin` |
 //! | `metrics` (feature `serve`) | the one `/metrics` HTTP server (axum) of `collect --listen` and `replay --listen` |
 //!
 //! Nothing here knows SQL Server; nothing here pulls in an async runtime unless the `serve`
 //! feature asks for it.
 
 pub mod duration;
+#[cfg(feature = "serve")]
+pub mod http;
 pub mod junit;
 #[cfg(feature = "serve")]
 pub mod metrics;

@@ -1,7 +1,9 @@
-//! The one `/metrics` HTTP server (axum): `collect --listen` and `replay --listen` hand it a
+//! The one `/metrics` HTTP server (on [`crate::http`]): `collect --listen` and `replay --listen` hand it a
 //! function that renders the Prometheus text exposition format at each scrape.
 
 use std::net::SocketAddr;
+
+use crate::http::Reply;
 
 /// The content type of the Prometheus text format 0.0.4.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4";
@@ -15,22 +17,18 @@ where
 {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let render = render.clone();
-            async move {
-                match render() {
-                    Ok(body) => (axum::http::StatusCode::OK, [("content-type", CONTENT_TYPE)], body),
-                    Err(e) => {
-                        (axum::http::StatusCode::INTERNAL_SERVER_ERROR, [("content-type", "text/plain")], e)
-                    }
-                }
-            }
-        }),
-    );
+    let handle = move |method: &str, target: &str| {
+        let path = target.split_once('?').map_or(target, |(p, _)| p);
+        match (method, path) {
+            ("GET", "/metrics") => match render() {
+                Ok(body) => Reply { status: 200, content_type: CONTENT_TYPE, body },
+                Err(e) => Reply::status(500, e),
+            },
+            _ => Reply::status(404, "not found: scrape GET /metrics\n".into()),
+        }
+    };
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        if let Err(e) = crate::http::serve(listener, handle).await {
             tracing::warn!(error = %e, "the /metrics server stopped");
         }
     });

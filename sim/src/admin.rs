@@ -17,33 +17,20 @@
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use cutover_common::http::Reply;
 use tokio::net::TcpListener;
 
 use crate::engine::runtime::Instance;
 
-/// Serves admin requests on `listener` until the task is dropped.
+/// Serves admin requests on `listener` (through the workspace's one HTTP server,
+/// [`cutover_common::http`]) until the task is dropped or aborted.
 pub async fn serve(listener: TcpListener, instance: Instance) {
-    loop {
-        let Ok((mut stream, _)) = listener.accept().await else { continue };
-        let instance = instance.clone();
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 4096];
-            let n = stream.read(&mut buf).await.unwrap_or(0);
-            let request = String::from_utf8_lossy(&buf[..n]);
-            let line = request.lines().next().unwrap_or_default();
-            let mut parts = line.split_whitespace();
-            let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
-            let (status, body) = match handle(&instance, method, target) {
-                Ok(body) => ("200 OK", body),
-                Err(body) => ("400 Bad Request", body),
-            };
-            let reply = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}\n",
-                body.len() + 1
-            );
-            let _ = stream.write_all(reply.as_bytes()).await;
-        });
+    let answer = move |method: &str, target: &str| match handle(&instance, method, target) {
+        Ok(body) => Reply::ok(format!("{body}\n")),
+        Err(body) => Reply::status(400, format!("{body}\n")),
+    };
+    if let Err(e) = cutover_common::http::serve(listener, answer).await {
+        tracing::warn!(error = %e, "the simulator's admin interface stopped");
     }
 }
 
@@ -177,5 +164,32 @@ mod tests {
         assert_eq!(decode("a%20b+c"), "a b c");
         handle(&inst, "POST", "/restart").unwrap();
         assert!(handle(&inst, "POST", "/nope").is_err());
+    }
+
+    /// Over HTTP, as `curl` sends it: a request longer than the 4 KiB the old hand-rolled
+    /// server read in one go is read whole.
+    #[tokio::test]
+    async fn a_long_request_over_http_is_read_whole() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let inst = Instance::start(InstanceConfig::for_profile(
+            "A",
+            crate::profile::Profile::named("mi-gp").unwrap(),
+            vec![LoginDef::sysadmin("sa", "x")],
+        ))
+        .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve(listener, inst));
+        let pattern = "x".repeat(6000);
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST /fail?error=1205&match={pattern} HTTP/1.1\r\nhost: sim\r\nconnection: close\r\n\r\n"
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).await.unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "{}", &reply[..100.min(reply.len())]);
+        assert!(reply.ends_with(&format!("next statement matching \"{pattern}\" fails with 1205\n")));
+        server.abort();
     }
 }

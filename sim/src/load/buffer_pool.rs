@@ -23,7 +23,7 @@ impl BufferPool {
     pub fn touch(&self, key: u64, pages: u64) -> u64 {
         let mut missed = 0;
         for page in 0..pages {
-            let h = mix(key ^ page.wrapping_mul(0x9E37_79B9_7F4A_7C15)) as usize % BITS;
+            let h = mix(key ^ page.wrapping_mul(cutover_common::rng::GOLDEN)) as usize % BITS;
             let bit = 1u64 << (h % 64);
             let before = self.words[h / 64].fetch_or(bit, Relaxed);
             if before & bit == 0 {
@@ -40,14 +40,8 @@ impl BufferPool {
     }
 }
 
-/// A 64-bit mixer (splitmix64's finaliser).
-pub fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
+/// A 64-bit mixer: splitmix64's finaliser, the workspace's one ([`cutover_common::rng`]).
+pub use cutover_common::rng::mix64 as mix;
 
 /// FNV-1a over bytes: the hash of a statement's text (no allocation).
 pub fn text_hash(text: &str) -> u64 {

@@ -169,9 +169,7 @@ fn offset_time(t: &NaiveDateTime) -> Stored {
     text(format!("{} +00:00", crate::types::storage::format_datetime(t)))
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use cutover_common::xml::escape_as_sql_server as xml_escape;
 
 /// The showplan of a query: enough to carry the parameters' compiled values.
 fn plan_xml(q: &Query) -> String {

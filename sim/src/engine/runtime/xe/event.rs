@@ -122,17 +122,9 @@ fn data(out: &mut String, name: &str, value: &str) {
     out.push_str("</value></data>");
 }
 
+/// As SQL Server's XML serializer writes text ([`cutover_common::xml::escape_as_sql_server`]).
 fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
+    out.push_str(&cutover_common::xml::escape_as_sql_server(text));
 }
 
 /// How the RPC looks in `statement`: `exec sp_executesql N'…',N'@P1 int',@P1=7`.
