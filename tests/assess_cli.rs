@@ -11,6 +11,7 @@ use serde_json::Value;
 async fn assess(server: &TestServer) -> (i32, Value, String) {
     let out = cutover_async(args(&["assess", "--server", &server.conn, "--format", "json"])).await;
     let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    common::schemas::check("assess.schema.json", "assess --format json", &report);
     (out.status.code().unwrap_or(-1), report, text(&out))
 }
 

@@ -50,6 +50,7 @@ async fn probe_json_is_machine_readable() {
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert!(json.to_string().contains("SIM-TEST"), "{json}");
+    common::schemas::check("probe.schema.json", "probe --json", &json);
 }
 
 #[tokio::test(flavor = "multi_thread")]

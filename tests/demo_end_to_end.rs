@@ -78,5 +78,21 @@ fn the_demo_tells_the_whole_story_and_finds_the_planted_difference() {
     assert!(page.contains("<svg"), "charts inline");
     let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
     assert_eq!(junit.matches("<testcase ").count(), checks.len());
+
+    // Every JSON file the demo wrote follows its published schema (docs/schemas).
+    let files = [
+        ("gate.schema.json", "gate.json"),
+        ("validate-report.schema.json", "validate/report.json"),
+        ("compare-report.schema.json", "compare/report.json"),
+        ("baseline.schema.json", "baselines/source/baseline.json"),
+        ("baseline.schema.json", "baselines/target/baseline.json"),
+        ("replay-summary.schema.json", "runs/source/summary.json"),
+        ("replay-summary.schema.json", "runs/target/summary.json"),
+        ("replay-run.schema.json", "runs/source/run.json"),
+        ("replay-run.schema.json", "runs/target/run.json"),
+    ];
+    for (schema, file) in files {
+        common::schemas::check_file(schema, &out.join(file));
+    }
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -61,6 +61,7 @@ async fn deep_probe_runs_every_read_only_statement_and_writes_a_redacted_bundle(
         assert!(!written.contains(secret), "the bundle holds {secret}: {written}");
     }
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(), bundle);
+    common::schemas::check("probe-deep.schema.json", "probe --deep --bundle", &bundle);
 }
 
 #[tokio::test(flavor = "multi_thread")]

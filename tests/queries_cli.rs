@@ -1,6 +1,8 @@
 //! Before granting anything, a DBA reads every statement cutover would send to their server:
 //! `cutover queries`, as a T-SQL script any tool reads, as JSON, or as a list.
 
+mod common;
+
 use std::process::{Command, Output};
 
 fn cutover(args: &[&str]) -> Output {
@@ -34,6 +36,7 @@ fn json_lists_each_statement_with_its_purpose_permission_and_reads() {
         "--json",
     ])))
     .expect("JSON");
+    common::schemas::check("queries.schema.json", "queries --json", &json);
     let list = json.as_array().unwrap();
     assert!(list.iter().all(|s| s["commands"].to_string().contains("collect")));
     let stats = list.iter().find(|s| s["id"] == "collect.family.resource_stats").expect("MI resource stats");

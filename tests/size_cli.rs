@@ -26,6 +26,7 @@ fn run(dir: &std::path::Path, extra: &[&str]) -> (i32, Value) {
     let out = cutover(&args);
     let report = json(&out_dir.join("size.json"));
     assert_eq!(report, serde_json::from_slice::<Value>(&out.stdout).unwrap(), "stdout is the same JSON");
+    common::schemas::check("size.schema.json", "size --json", &report);
     (out.status.code().unwrap(), report)
 }
 

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod outside;
 pub mod promtool;
+pub mod schemas;
 pub mod synthetic;
 
 use cutover_mssql::{Connection, Env, ServerTarget};
