@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
-echo "building cutover (release; the first build takes a few minutes)…" >&2
-CARGO_TARGET_DIR="$target_dir" cargo build --release --bin cutover
-bin="$target_dir/release/cutover"
+echo "building cutover (profile try; the first build takes a few minutes)…" >&2
+CARGO_TARGET_DIR="$target_dir" cargo build --profile try --bin cutover
+bin="$target_dir/try/cutover"
 "$bin" --version
 exec "$bin" demo --out demo-out "$@"
