@@ -68,14 +68,7 @@ async fn three_shards_cover_every_table_once_and_merge_into_one_verdict() {
     assert_eq!(seen.iter().map(|s| s.0).collect::<Vec<_>>(), [Some(0), Some(1), Some(0)]);
 
     let merged = root.0.join("merged");
-    let o = cutover_async(args(&[
-        "compare",
-        "--validate",
-        root.0.to_str().unwrap(),
-        "--out",
-        merged.to_str().unwrap(),
-    ]))
-    .await;
+    let o = merge(&root.0, &merged, &[]).await;
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "one difference, every table covered: {stdout}");
     let m = report(&merged);
@@ -87,19 +80,18 @@ async fn three_shards_cover_every_table_once_and_merge_into_one_verdict() {
     // A shard that never reported: its tables are not covered, and the verdict says so.
     std::fs::remove_dir_all(root.0.join("shard-2")).unwrap();
     std::fs::remove_dir_all(&merged).unwrap();
-    let o = cutover_async(args(&[
-        "compare",
-        "--validate",
-        root.0.to_str().unwrap(),
-        "--out",
-        merged.to_str().unwrap(),
-        "--json",
-    ]))
-    .await;
+    let o = merge(&root.0, &merged, &["--json"]).await;
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
     let m: Value = serde_json::from_slice(&o.stdout).expect("json on stdout");
     let t100 = m["tables"].as_array().unwrap().iter().find(|t| t["table"] == "dbo.t100").unwrap();
     assert_eq!(t100["checks"][0]["status"], "not_covered");
     assert!(t100["checks"][0]["details"][0].as_str().unwrap().contains("shard 2/3, whose report is missing"));
     assert!(m["database"].to_string().contains("no report from shard(s) 2/3"), "{}", m["database"]);
+}
+
+/// `cutover compare --validate ROOT --out MERGED [extra…]`: the shard folders under ROOT merged.
+async fn merge(root: &std::path::Path, merged: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut a = vec!["compare", "--validate", root.to_str().unwrap(), "--out", merged.to_str().unwrap()];
+    a.extend_from_slice(extra);
+    cutover_async(args(&a)).await
 }
