@@ -11,6 +11,7 @@ use chrono::NaiveDateTime;
 use sha1::{Digest, Sha1};
 
 use super::buffer_pool::{mix, text_hash};
+use crate::engine::runtime::lexer::{self, Kind};
 
 /// total / last / min / max of one measure.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -233,38 +234,15 @@ fn new_entry(
 }
 
 /// The query's shape: literals replaced, case and spacing folded (query_hash is the same for
-/// statements that differ only in literal values, as SQL Server's is).
+/// statements that differ only in literal values, as SQL Server's is). Tokens come from the
+/// simulator's one lexer, so a quote inside a `[name]` or a comment is not a literal.
 fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    let mut last_space = false;
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            while let Some(n) = chars.next() {
-                if n == '\'' {
-                    if chars.peek() == Some(&'\'') {
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-            }
-            out.push('?');
-            last_space = false;
-        } else if c.is_ascii_digit() && !out.ends_with(|p: char| p.is_alphanumeric() || p == '_') {
-            while chars.peek().is_some_and(|n| n.is_ascii_digit() || *n == '.') {
-                chars.next();
-            }
-            out.push('?');
-            last_space = false;
-        } else if c.is_whitespace() {
-            if !last_space {
-                out.push(' ');
-            }
-            last_space = true;
-        } else {
-            out.push(c.to_ascii_lowercase());
-            last_space = false;
+    for s in lexer::spans(text) {
+        match s.kind {
+            Kind::Str | Kind::Num => out.push('?'),
+            Kind::Space => out.push(' '),
+            _ => out.push_str(&text[s.start..s.end].to_ascii_lowercase()),
         }
     }
     out

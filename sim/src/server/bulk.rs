@@ -3,12 +3,13 @@
 //! the T-SQL translator; the column list is taken from the BulkLoad's COLMETADATA.
 
 use crate::engine::ObjectName;
+use crate::engine::runtime::lexer::{self, Kind};
 
 /// The target of an `INSERT BULK` statement, or `None` when `sql` is not one.
 pub(crate) fn insert_bulk_target(sql: &str) -> Option<ObjectName> {
     let rest = strip_keyword(strip_keyword(sql.trim_start(), "INSERT")?, "BULK")?;
     let end = name_end(rest);
-    let parts = split_name(rest[..end].trim());
+    let parts = lexer::split_name(&rest[..end]);
     let (name, schema, database) = match parts.as_slice() {
         [n] => (n.clone(), None, None),
         [s, n] => (n.clone(), Some(s.clone()), None),
@@ -26,43 +27,10 @@ fn strip_keyword<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
 
 /// Where the table name ends: at the column list's `(` or whitespace outside brackets.
 fn name_end(text: &str) -> usize {
-    let mut in_bracket = false;
-    for (i, c) in text.char_indices() {
-        match c {
-            '[' => in_bracket = true,
-            ']' => in_bracket = false,
-            '(' if !in_bracket => return i,
-            c if c.is_whitespace() && !in_bracket => return i,
-            _ => {}
-        }
-    }
-    text.len()
-}
-
-/// `[db].[dbo].[t]` → `["db", "dbo", "t"]`; brackets removed, `]]` unescaped.
-fn split_name(text: &str) -> Vec<String> {
-    let mut parts = vec![String::new()];
-    let mut chars = text.chars().peekable();
-    let mut in_bracket = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '[' if !in_bracket => in_bracket = true,
-            ']' if in_bracket && chars.peek() == Some(&']') => {
-                chars.next();
-                if let Some(p) = parts.last_mut() {
-                    p.push(']');
-                }
-            }
-            ']' if in_bracket => in_bracket = false,
-            '.' if !in_bracket => parts.push(String::new()),
-            c => {
-                if let Some(p) = parts.last_mut() {
-                    p.push(c);
-                }
-            }
-        }
-    }
-    parts
+    lexer::spans(text)
+        .iter()
+        .find(|s| matches!(s.kind, Kind::Punct('(') | Kind::Space | Kind::Comment))
+        .map_or(text.len(), |s| s.start)
 }
 
 #[cfg(test)]

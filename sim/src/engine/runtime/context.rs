@@ -37,25 +37,6 @@ impl SessionShared {
     }
 }
 
-/// Splits `[db].[schema].name` into its parts, brackets and quotes removed.
-pub(crate) fn split_name(name: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut in_bracket = false;
-    let mut in_quote = false;
-    for c in name.trim().chars() {
-        match c {
-            '[' if !in_quote => in_bracket = true,
-            ']' if in_bracket => in_bracket = false,
-            '"' if !in_bracket => in_quote = !in_quote,
-            '.' if !in_bracket && !in_quote => parts.push(std::mem::take(&mut current)),
-            c => current.push(c),
-        }
-    }
-    parts.push(current);
-    parts
-}
-
 impl FunctionContext for SessionShared {
     fn now_utc(&self) -> chrono::NaiveDateTime {
         self.instance.now_utc()
@@ -168,7 +149,7 @@ impl FunctionContext for SessionShared {
     }
 
     fn object_id(&self, name: &str, object_type: Option<&str>) -> Option<i64> {
-        let parts = split_name(name);
+        let parts = super::lexer::split_name(name);
         let (db, schema, object) = match parts.as_slice() {
             [o] => (None, None, o.clone()),
             [s, o] => (None, Some(s.clone()), o.clone()),
@@ -301,17 +282,5 @@ impl FunctionContext for SessionShared {
             Some(l) if l.is_sysadmin() => "dbo".to_string(),
             _ => self.login.clone(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_name;
-
-    #[test]
-    fn splits_bracketed_names() {
-        assert_eq!(split_name("[shop].[dbo].[order.lines]"), vec!["shop", "dbo", "order.lines"]);
-        assert_eq!(split_name("dbo.orders"), vec!["dbo", "orders"]);
-        assert_eq!(split_name("shop..orders"), vec!["shop", "", "orders"]);
     }
 }

@@ -26,7 +26,7 @@ mod errors;
 mod exec;
 pub mod instance;
 pub(crate) mod instance_objects;
-mod lexer;
+pub(crate) mod lexer;
 pub mod lifecycle;
 mod locks;
 mod msdb;

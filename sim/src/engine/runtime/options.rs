@@ -259,7 +259,7 @@ impl Session {
     fn identity_insert(&mut self, options: &mut SessionOptions, value: &str) -> Result<(), Failure> {
         let (table, state) = value.rsplit_once(' ').ok_or_else(|| SqlError::syntax(value))?;
         let on = state.eq_ignore_ascii_case("ON");
-        let parts = super::context::split_name(table);
+        let parts = super::lexer::split_name(table);
         let name = match parts.as_slice() {
             [n] => ObjectName { database: None, schema: None, name: n.clone() },
             [s, n] => ObjectName { database: None, schema: Some(s.clone()), name: n.clone() },

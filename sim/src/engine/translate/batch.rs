@@ -15,6 +15,7 @@ use sqlparser::tokenizer::{Location, Token};
 
 use super::prepass::{self, KeyHint};
 use super::{Kind, Parsed};
+use crate::engine::runtime::lexer;
 use crate::error::SqlError;
 use crate::types::SqlType;
 
@@ -559,14 +560,11 @@ fn syntax_error(e: &ParserError, text: &str) -> SqlError {
         .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse::<i32>().ok())
         .unwrap_or(1);
     if msg.contains("Unterminated string") {
-        let tail = text.lines().nth((line - 1).max(0) as usize).unwrap_or("");
-        let after = tail.split_once('\'').map(|(_, a)| a).unwrap_or("");
-        return SqlError::new(
-            105,
-            15,
-            format!("Unclosed quotation mark after the character string '{after}'."),
-        )
-        .at_line(line);
+        // The one lexer finds the unclosed string and words SQL Server's 105.
+        let unclosed = lexer::tokenize(text).err().unwrap_or_else(|| {
+            SqlError::new(105, 15, "Unclosed quotation mark after the character string ''.")
+        });
+        return unclosed.at_line(line);
     }
     let near = msg
         .split_once("found: ")

@@ -10,6 +10,7 @@ use sqlparser::ast::{BinaryOperator, CastKind, DataType, Expr, Ident, InTarget, 
 
 use super::scope::{Ex, Lit, Tr, literal};
 use super::types::{self, Arith};
+use crate::engine::runtime::lexer::{self, Kind};
 use crate::error::SqlError;
 use crate::types::{Len, SqlType};
 
@@ -661,27 +662,20 @@ fn describe(e: &Expr) -> String {
 }
 
 /// The argument list of `sql` when it is exactly one `tsql_binconcat(…)` call (the opening
-/// parenthesis closes at the end; quoted strings and identifiers skipped).
+/// parenthesis closes at the end; strings and quoted identifiers skipped by the one lexer).
 fn binconcat_args(sql: &str) -> Option<&str> {
     let inner = sql.strip_prefix("tsql_binconcat(")?.strip_suffix(')')?;
+    let (spans, unclosed) = lexer::scan(inner);
     let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    for ch in inner.chars() {
-        match (quote, ch) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(ch),
-            (None, '(') => depth += 1,
-            (None, ')') => {
-                depth -= 1;
-                if depth < 0 {
-                    return None;
-                }
-            }
+    for s in &spans {
+        match s.kind {
+            Kind::Punct('(') => depth += 1,
+            Kind::Punct(')') if depth == 0 => return None,
+            Kind::Punct(')') => depth -= 1,
             _ => {}
         }
     }
-    (depth == 0 && quote.is_none()).then_some(inner)
+    (depth == 0 && !unclosed).then_some(inner)
 }
 
 #[cfg(test)]

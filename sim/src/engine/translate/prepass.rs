@@ -8,8 +8,12 @@
 //! - `GO` lines become `;`, and a `;` goes before statement-only keywords (`BEGIN`, `COMMIT`,
 //!   `SET`, …) so a statement without a semicolon never swallows the next one as an alias.
 //!
+//! The tokens come from the simulator's one T-SQL lexer (`runtime::lexer::spans`).
+//!
 //! Blanking replaces characters with spaces and keeps newlines, so line numbers (and most
 //! columns) stay those of the original batch.
+
+use crate::engine::runtime::lexer::{self, Kind, Span};
 
 /// How a PRIMARY KEY, UNIQUE or CREATE INDEX was declared, in source order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,104 +55,6 @@ impl OffsetMap {
         let src = s + (at - o);
         self.marks.get(i).map_or(src, |next| src.min(next.1))
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tk {
-    Word,
-    Quoted,
-    Str,
-    Num,
-    Punct(char),
-    Space,
-    Comment,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Tok {
-    kind: Tk,
-    start: usize,
-    end: usize,
-}
-
-fn lex(text: &str) -> Vec<Tok> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let at = |i: usize| chars.get(i).map(|c| c.1);
-    let pos = |i: usize| chars.get(i).map(|c| c.0).unwrap_or(text.len());
-    let mut toks = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i].1;
-        let start = i;
-        let kind = if c.is_whitespace() {
-            while at(i).is_some_and(char::is_whitespace) {
-                i += 1;
-            }
-            Tk::Space
-        } else if c == '-' && at(i + 1) == Some('-') {
-            while at(i).is_some_and(|c| c != '\n') {
-                i += 1;
-            }
-            Tk::Comment
-        } else if c == '/' && at(i + 1) == Some('*') {
-            let mut depth = 0;
-            while i < chars.len() {
-                if at(i) == Some('/') && at(i + 1) == Some('*') {
-                    depth += 1;
-                    i += 2;
-                } else if at(i) == Some('*') && at(i + 1) == Some('/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            Tk::Comment
-        } else if c == '\'' || ((c == 'N' || c == 'n') && at(i + 1) == Some('\'')) {
-            i += if c == '\'' { 1 } else { 2 };
-            i = close_quote(&chars, i, '\'');
-            Tk::Str
-        } else if c == '[' {
-            i = close_quote(&chars, i + 1, ']');
-            Tk::Quoted
-        } else if c == '"' {
-            i = close_quote(&chars, i + 1, '"');
-            Tk::Quoted
-        } else if c.is_alphabetic() || c == '_' || c == '@' || c == '#' {
-            while at(i).is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '@' | '#' | '$')) {
-                i += 1;
-            }
-            Tk::Word
-        } else if c.is_ascii_digit() {
-            while at(i).is_some_and(|c| c.is_ascii_alphanumeric() || c == '.') {
-                i += 1;
-            }
-            Tk::Num
-        } else {
-            i += 1;
-            Tk::Punct(c)
-        };
-        toks.push(Tok { kind, start: pos(start), end: pos(i) });
-    }
-    toks
-}
-
-/// Index just past the closing quote (a doubled quote is an escaped one), or the end.
-fn close_quote(chars: &[(usize, char)], mut i: usize, quote: char) -> usize {
-    while i < chars.len() {
-        if chars[i].1 == quote {
-            if chars.get(i + 1).map(|c| c.1) == Some(quote) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i += 1;
-    }
-    i
 }
 
 const TABLE_HINTS: &[&str] = &[
@@ -209,19 +115,19 @@ struct Edits {
 }
 
 pub(super) fn run(text: &str) -> Prepared {
-    let toks = lex(text);
-    let sig: Vec<Tok> = toks.iter().copied().filter(|t| !matches!(t.kind, Tk::Space | Tk::Comment)).collect();
+    let toks = lexer::spans(text);
+    let sig: Vec<Span> = toks.iter().copied().filter(|t| !t.is_trivia()).collect();
     let word = |i: usize| -> Option<String> {
-        sig.get(i).filter(|t| t.kind == Tk::Word).map(|t| text[t.start..t.end].to_ascii_uppercase())
+        sig.get(i).filter(|t| t.kind == Kind::Word).map(|t| text[t.start..t.end].to_ascii_uppercase())
     };
-    let is_punct = |i: usize, c: char| sig.get(i).is_some_and(|t| t.kind == Tk::Punct(c));
+    let is_punct = |i: usize, c: char| sig.get(i).is_some_and(|t| t.kind == Kind::Punct(c));
     // Index of the matching ')' for a '(' at i.
     let close = |i: usize| -> Option<usize> {
         let mut depth = 0;
         for (j, t) in sig.iter().enumerate().skip(i) {
             match t.kind {
-                Tk::Punct('(') => depth += 1,
-                Tk::Punct(')') => {
+                Kind::Punct('(') => depth += 1,
+                Kind::Punct(')') => {
                     depth -= 1;
                     if depth == 0 {
                         return Some(j);
@@ -271,8 +177,8 @@ pub(super) fn run(text: &str) -> Prepared {
     while i < sig.len() {
         let t = sig[i];
         match t.kind {
-            Tk::Punct('(') => depth += 1,
-            Tk::Punct(')') => {
+            Kind::Punct('(') => depth += 1,
+            Kind::Punct(')') => {
                 depth -= 1;
                 if create_table_depth.is_some_and(|d| depth <= d) {
                     create_table_depth = None;
@@ -283,11 +189,11 @@ pub(super) fn run(text: &str) -> Prepared {
         let w = word(i);
         let prev = if i > 0 { word(i - 1) } else { None };
         let Some(w) = w else {
-            if t.kind == Tk::Punct(';') && depth == 0 {
+            if t.kind == Kind::Punct(';') && depth == 0 {
                 alter_table = false;
                 alter_add = false;
             }
-            if t.kind == Tk::Punct(',')
+            if t.kind == Kind::Punct(',')
                 && depth == 0
                 && alter_add
                 && !matches!(word(i + 1).as_deref(), Some("ADD"))
@@ -298,15 +204,15 @@ pub(super) fn run(text: &str) -> Prepared {
             if create_table_depth.is_some_and(|d| depth == d + 1)
                 && (is_punct(i, ',') || is_punct(i, '('))
                 && word(i + 2).as_deref() == Some("AS")
-                && sig.get(i + 1).is_some_and(|t| matches!(t.kind, Tk::Word | Tk::Quoted))
+                && sig.get(i + 1).is_some_and(|t| matches!(t.kind, Kind::Word | Kind::Name))
                 && unsupported.is_none()
             {
                 unsupported = Some(("computed columns (name AS expression)".to_string(), line_of(t.start)));
             }
             // `t (NOLOCK)`: a hint list right after a table name or alias.
-            if t.kind == Tk::Punct('(')
+            if t.kind == Kind::Punct('(')
                 && i > 0
-                && matches!(sig[i - 1].kind, Tk::Word | Tk::Quoted)
+                && matches!(sig[i - 1].kind, Kind::Word | Kind::Name)
                 && let Some(c) = close(i)
                 && only_words(i + 1, c, TABLE_HINTS)
             {
@@ -321,7 +227,7 @@ pub(super) fn run(text: &str) -> Prepared {
         match w.as_str() {
             "GO" if is_line_alone(text, &toks, t) => {
                 let end = match sig.get(i + 1) {
-                    Some(n) if n.kind == Tk::Num && same_line(text, t.end, n.start) => n.end,
+                    Some(n) if n.kind == Kind::Num && same_line(text, t.end, n.start) => n.end,
                     _ => t.end,
                 };
                 edits.blank.push((t.start, end));
@@ -389,7 +295,7 @@ pub(super) fn run(text: &str) -> Prepared {
                 // T-SQL's `DELETE t WHERE …` (FROM is optional).
                 // Skip the target name (`t`, `dbo.t`, `[t]`): `DELETE t FROM …` keeps its FROM.
                 let mut k = i + 1;
-                while sig.get(k).is_some_and(|n| matches!(n.kind, Tk::Word | Tk::Quoted)) {
+                while sig.get(k).is_some_and(|n| matches!(n.kind, Kind::Word | Kind::Name)) {
                     k += 1;
                     if !is_punct(k, '.') {
                         break;
@@ -397,7 +303,7 @@ pub(super) fn run(text: &str) -> Prepared {
                     k += 1;
                 }
                 let target_then_from = word(k).as_deref() == Some("FROM");
-                if sig.get(i + 1).is_some_and(|n| matches!(n.kind, Tk::Word | Tk::Quoted))
+                if sig.get(i + 1).is_some_and(|n| matches!(n.kind, Kind::Word | Kind::Name))
                     && !matches!(word(i + 1).as_deref(), Some("FROM" | "TOP"))
                     && !target_then_from
                 {
@@ -414,7 +320,8 @@ pub(super) fn run(text: &str) -> Prepared {
                 edits.insert.push((kind.start, "'"));
                 edits.insert.push((kind.end, "', '"));
                 let mut j = i + 3;
-                while sig.get(j).is_some_and(|n| matches!(n.kind, Tk::Word | Tk::Quoted | Tk::Punct('.'))) {
+                while sig.get(j).is_some_and(|n| matches!(n.kind, Kind::Word | Kind::Name | Kind::Punct('.')))
+                {
                     j += 1;
                 }
                 if j > i + 3 {
@@ -449,12 +356,12 @@ fn same_line(text: &str, a: usize, b: usize) -> bool {
 }
 
 /// `GO` alone on its line (optionally followed by a count).
-fn is_line_alone(text: &str, toks: &[Tok], t: Tok) -> bool {
+fn is_line_alone(text: &str, toks: &[Span], t: Span) -> bool {
     let line_start = text[..t.start].rfind('\n').map(|p| p + 1).unwrap_or(0);
     let line_end = text[t.end..].find('\n').map(|p| p + t.end).unwrap_or(text.len());
     toks.iter()
         .filter(|o| o.start >= line_start && o.end <= line_end && o.start != t.start)
-        .all(|o| matches!(o.kind, Tk::Space | Tk::Comment | Tk::Num))
+        .all(|o| matches!(o.kind, Kind::Space | Kind::Comment | Kind::Num))
 }
 
 fn apply(
