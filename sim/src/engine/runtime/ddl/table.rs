@@ -30,16 +30,44 @@ impl Session {
         Ok(())
     }
 
+    /// The CREATE TABLE proper, in steps: lay out the columns, name the constraints, create the
+    /// SQLite table, then write its metadata rows, key indexes and identity machinery.
     pub(super) fn create_table_inner(
         &mut self,
         def: &TableDef,
         db: &str,
         alias: &str,
     ) -> Result<i64, Failure> {
+        let mut t = self.new_table(def, db, alias)?;
+        for (i, col) in def.columns.iter().enumerate() {
+            let forced_not_null = t.pk_columns.contains(&col.name.to_ascii_lowercase());
+            t.parts.push(column_sql(col, t.rowid_alias == Some(i), forced_not_null));
+        }
+        t.parts.extend(def.columns.iter().filter_map(length_check));
+        self.key_constraints(&mut t)?;
+        self.foreign_key_constraints(&mut t)?;
+        self.check_constraints(&mut t)?;
+        self.exec(&format!(
+            "CREATE TABLE {}.{} (\n  {}\n)",
+            quote(alias),
+            quote(&t.sqlite_name),
+            t.parts.join(",\n  ")
+        ))?;
+        self.insert_table_metadata(&t)?;
+        self.insert_key_indexes(&t)?;
+        self.install_identity(&t)?;
+        if let Some(col) = def.columns.iter().find(|c| c.rowversion) {
+            self.exec(&super::super::rowversion::triggers(alias, &t.sqlite_name, &col.name, db))?;
+        }
+        Ok(t.object_id)
+    }
+
+    /// The table's schema and object id, its key columns and whether its identity column can be
+    /// SQLite's rowid.
+    fn new_table<'d>(&self, def: &'d TableDef, db: &'d str, alias: &'d str) -> Result<NewTable<'d>, Failure> {
         let schema = def.name.schema.clone().unwrap_or_else(|| "dbo".to_string());
         let schema_id = self.ensure_schema(alias, &schema)?;
-        let table = def.name.name.as_str();
-        let sqlite_name = format!("{schema}.{table}");
+        let sqlite_name = format!("{schema}.{}", def.name.name);
         let object_id = self.next_object_id(alias)?;
         let pk_columns: Vec<String> = def
             .primary_key
@@ -54,42 +82,55 @@ impl Session {
                 && matches!(c.ty, SqlType::Int | SqlType::BigInt)
                 && c.identity.is_some_and(|(_, inc)| inc == 1)
         });
+        Ok(NewTable {
+            def,
+            db,
+            alias,
+            schema_id,
+            sqlite_name,
+            object_id,
+            pk_columns,
+            identity,
+            rowid_alias,
+            parts: Vec::new(),
+            constraints: Vec::new(),
+            fks: Vec::new(),
+            check_texts: Vec::new(),
+        })
+    }
 
-        let mut parts = Vec::new();
-        for (i, col) in def.columns.iter().enumerate() {
-            let forced_not_null = pk_columns.contains(&col.name.to_ascii_lowercase());
-            parts.push(column_sql(col, rowid_alias == Some(i), forced_not_null));
-        }
-        for col in &def.columns {
-            if let Some(check) = length_check(col) {
-                parts.push(check);
-            }
-        }
-        // Constraints, with their names and object ids.
-        let mut constraints: Vec<(i64, String, &'static str, bool)> = Vec::new();
-        if let Some(pk) = &def.primary_key {
-            let id = self.next_object_id(alias)?;
+    /// PRIMARY KEY and UNIQUE constraints: ids, names and clauses (an identity rowid is the key).
+    fn key_constraints(&self, t: &mut NewTable) -> Result<(), Failure> {
+        let table = t.def.name.name.as_str();
+        if let Some(pk) = &t.def.primary_key {
+            let id = self.next_object_id(t.alias)?;
             let (name, generated) = constraint_name(&pk.name, "PK", table, None, id);
-            if rowid_alias.is_none() {
-                parts.push(format!("CONSTRAINT {} PRIMARY KEY ({})", quote(&name), key_columns(pk)));
+            if t.rowid_alias.is_none() {
+                t.parts.push(format!("CONSTRAINT {} PRIMARY KEY ({})", quote(&name), key_columns(pk)));
             }
-            constraints.push((id, name, "PK", generated));
+            t.constraints.push((id, name, "PK", generated));
         }
-        for uq in &def.uniques {
-            let id = self.next_object_id(alias)?;
+        for uq in &t.def.uniques {
+            let id = self.next_object_id(t.alias)?;
             let (name, generated) = constraint_name(&uq.name, "UQ", table, None, id);
-            parts.push(format!("CONSTRAINT {} UNIQUE ({})", quote(&name), key_columns(uq)));
-            constraints.push((id, name, "UQ", generated));
+            t.parts.push(format!("CONSTRAINT {} UNIQUE ({})", quote(&name), key_columns(uq)));
+            t.constraints.push((id, name, "UQ", generated));
         }
-        let mut fks = Vec::new();
+        Ok(())
+    }
+
+    /// FOREIGN KEY constraints: the referenced table (or this one) and columns (its key when
+    /// none are named).
+    fn foreign_key_constraints(&self, t: &mut NewTable) -> Result<(), Failure> {
+        let (def, table) = (t.def, t.def.name.name.as_str());
         for fk in &def.foreign_keys {
-            let id = self.next_object_id(alias)?;
+            let id = self.next_object_id(t.alias)?;
             let (name, generated) =
                 constraint_name(&fk.name, "FK", table, fk.columns.first().map(String::as_str), id);
-            let referenced = self.referenced_table(def, db, &sqlite_name, &fk.references, &name)?;
+            let referenced = self.referenced_table(def, t.db, &t.sqlite_name, &fk.references, &name)?;
             let ref_cols = if fk.referenced_columns.is_empty() {
                 match &referenced {
-                    Some(t) => self.primary_key_columns(t)?,
+                    Some(r) => self.primary_key_columns(r)?,
                     None => def
                         .primary_key
                         .iter()
@@ -100,56 +141,65 @@ impl Session {
                 fk.referenced_columns.clone()
             };
             let ref_sqlite =
-                referenced.as_ref().map(|t| t.sqlite_name.clone()).unwrap_or_else(|| sqlite_name.clone());
-            parts.push(format!(
+                referenced.as_ref().map(|r| r.sqlite_name.clone()).unwrap_or_else(|| t.sqlite_name.clone());
+            t.parts.push(format!(
                 "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
                 quote(&name),
                 fk.columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "),
                 quote(&ref_sqlite),
                 ref_cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
             ));
-            constraints.push((id, name.clone(), "F", generated));
-            fks.push((
+            t.constraints.push((id, name.clone(), "F", generated));
+            t.fks.push((
                 id,
                 fk.columns.clone(),
-                referenced.map(|t| t.object_id).unwrap_or(object_id),
+                referenced.map(|r| r.object_id).unwrap_or(t.object_id),
                 ref_cols,
             ));
         }
-        let mut check_texts: Vec<(i64, String)> = Vec::new();
-        for (check_name, text, expr) in &def.checks {
-            let id = self.next_object_id(alias)?;
-            let (name, generated) = constraint_name(check_name, "CK", table, None, id);
-            parts.push(format!("CONSTRAINT {} CHECK ({expr})", quote(&name)));
-            constraints.push((id, name.clone(), "C", generated));
-            check_texts.push((id, text.clone()));
-        }
-        self.exec(&format!(
-            "CREATE TABLE {}.{} (\n  {}\n)",
-            quote(alias),
-            quote(&sqlite_name),
-            parts.join(",\n  ")
-        ))?;
+        Ok(())
+    }
 
-        // Metadata: the table, its columns (with default constraints), constraints, indexes.
-        self.insert_object(alias, (object_id, table, schema_id, "U", 0), Some(&sqlite_name), None, false)?;
-        for (i, col) in def.columns.iter().enumerate() {
-            let forced_not_null = pk_columns.contains(&col.name.to_ascii_lowercase());
+    /// CHECK constraints, with their T-SQL text for `sys.check_constraints.definition`.
+    fn check_constraints(&self, t: &mut NewTable) -> Result<(), Failure> {
+        for (check_name, text, expr) in &t.def.checks {
+            let id = self.next_object_id(t.alias)?;
+            let (name, generated) = constraint_name(check_name, "CK", &t.def.name.name, None, id);
+            t.parts.push(format!("CONSTRAINT {} CHECK ({expr})", quote(&name)));
+            t.constraints.push((id, name.clone(), "C", generated));
+            t.check_texts.push((id, text.clone()));
+        }
+        Ok(())
+    }
+
+    /// Metadata: the table, its columns (with default constraints), constraints and foreign key
+    /// columns.
+    fn insert_table_metadata(&self, t: &NewTable) -> Result<(), Failure> {
+        let (alias, object_id, table) = (t.alias, t.object_id, t.def.name.name.as_str());
+        self.insert_object(
+            alias,
+            (object_id, table, t.schema_id, "U", 0),
+            Some(&t.sqlite_name),
+            None,
+            false,
+        )?;
+        for (i, col) in t.def.columns.iter().enumerate() {
+            let forced_not_null = t.pk_columns.contains(&col.name.to_ascii_lowercase());
             self.insert_column(alias, object_id, table, i as i64 + 1, col, forced_not_null)?;
         }
-        for (constraint_id, name, kind, generated) in &constraints {
+        for (constraint_id, name, kind, generated) in &t.constraints {
             let definition =
-                check_texts.iter().find(|(id, _)| id == constraint_id).map(|(_, t)| format!("({t})"));
+                t.check_texts.iter().find(|(id, _)| id == constraint_id).map(|(_, c)| format!("({c})"));
             self.insert_object(
                 alias,
-                (*constraint_id, name, schema_id, kind, object_id),
+                (*constraint_id, name, t.schema_id, kind, object_id),
                 None,
                 definition.as_deref(),
                 *generated,
             )?;
         }
-        for (fk_id, cols, ref_id, ref_cols) in fks {
-            for (k, (c, rc)) in cols.iter().zip(&ref_cols).enumerate() {
+        for (fk_id, cols, ref_id, ref_cols) in &t.fks {
+            for (k, (c, rc)) in cols.iter().zip(ref_cols).enumerate() {
                 self.exec_params(
                     &format!(
                         "INSERT INTO {a}.\"__cutover_fk_columns\" SELECT ?1, ?2, ?3, \
@@ -161,14 +211,19 @@ impl Session {
                 )?;
             }
         }
-        // Indexes: the PK and UNIQUE constraints', or a heap.
+        Ok(())
+    }
+
+    /// Indexes: the PK and UNIQUE constraints', or a heap.
+    fn insert_key_indexes(&self, t: &NewTable) -> Result<(), Failure> {
+        let (def, alias, object_id) = (t.def, t.alias, t.object_id);
         let mut keys: Vec<(&KeyDef, i64, &str, bool)> = Vec::new();
         if let Some(pk) = &def.primary_key {
-            keys.push((pk, constraints[0].0, constraints[0].1.as_str(), true));
+            keys.push((pk, t.constraints[0].0, t.constraints[0].1.as_str(), true));
         }
         let offset = usize::from(def.primary_key.is_some());
         for (k, uq) in def.uniques.iter().enumerate() {
-            let c = &constraints[offset + k];
+            let c = &t.constraints[offset + k];
             keys.push((uq, c.0, c.1.as_str(), false));
         }
         if !keys.iter().any(|(k, _, _, _)| k.clustered) {
@@ -195,31 +250,29 @@ impl Session {
             )?;
             self.insert_index_columns(alias, object_id, index_id, &key.columns, &[])?;
         }
-        if let Some(i) = identity {
-            let col = &def.columns[i];
-            let (seed, increment) = col.identity.unwrap_or((1, 1));
+        Ok(())
+    }
+
+    /// The identity column's seed and increment, and what hands out its values: SQLite's rowid
+    /// sequence when it is the rowid, triggers otherwise.
+    fn install_identity(&self, t: &NewTable) -> Result<(), Failure> {
+        let Some(i) = t.identity else { return Ok(()) };
+        let (alias, col) = (t.alias, &t.def.columns[i]);
+        let (seed, increment) = col.identity.unwrap_or((1, 1));
+        self.exec_params(
+            &format!("INSERT INTO {}.\"__cutover_identity\" VALUES (?1, ?2, ?3, ?4, NULL, ?5)", quote(alias)),
+            rusqlite::params![t.object_id, i as i64 + 1, seed, increment, t.rowid_alias.is_some()],
+        )?;
+        if t.rowid_alias.is_none() {
+            return self.exec(&identity_triggers(alias, &t.sqlite_name, &col.name, t.object_id));
+        }
+        if seed != 1 {
             self.exec_params(
-                &format!(
-                    "INSERT INTO {}.\"__cutover_identity\" VALUES (?1, ?2, ?3, ?4, NULL, ?5)",
-                    quote(alias)
-                ),
-                rusqlite::params![object_id, i as i64 + 1, seed, increment, rowid_alias.is_some()],
+                &format!("INSERT INTO {}.sqlite_sequence (name, seq) VALUES (?1, ?2)", quote(alias)),
+                (t.sqlite_name.as_str(), seed - 1),
             )?;
-            if rowid_alias.is_some() {
-                if seed != 1 {
-                    self.exec_params(
-                        &format!("INSERT INTO {}.sqlite_sequence (name, seq) VALUES (?1, ?2)", quote(alias)),
-                        (sqlite_name.as_str(), seed - 1),
-                    )?;
-                }
-            } else {
-                self.exec(&identity_triggers(alias, &sqlite_name, &col.name, object_id))?;
-            }
         }
-        if let Some(col) = def.columns.iter().find(|c| c.rowversion) {
-            self.exec(&super::super::rowversion::triggers(alias, &sqlite_name, &col.name, db))?;
-        }
-        Ok(object_id)
+        Ok(())
     }
 
     pub(super) fn referenced_table(
@@ -419,4 +472,27 @@ impl Session {
             .into()),
         }
     }
+}
+
+/// A table being created: its names and ids, and what each step gathers for the later ones.
+struct NewTable<'d> {
+    def: &'d TableDef,
+    db: &'d str,
+    alias: &'d str,
+    schema_id: i64,
+    sqlite_name: String,
+    object_id: i64,
+    /// Primary key columns, lower-case (they are NOT NULL).
+    pk_columns: Vec<String>,
+    identity: Option<usize>,
+    /// The identity column when it is also SQLite's rowid (a one-column int/bigint key, step 1).
+    rowid_alias: Option<usize>,
+    /// Column and constraint clauses of the CREATE TABLE.
+    parts: Vec<String>,
+    /// (object id, name, type, system-named) of each constraint: PK, UNIQUEs, FKs, CHECKs.
+    constraints: Vec<(i64, String, &'static str, bool)>,
+    /// (constraint id, columns, referenced object id, referenced columns).
+    fks: Vec<(i64, Vec<String>, i64, Vec<String>)>,
+    /// (constraint id, T-SQL text) of each CHECK.
+    check_texts: Vec<(i64, String)>,
 }
