@@ -117,14 +117,60 @@ struct Edits {
 pub(super) fn run(text: &str) -> Prepared {
     let toks = lexer::spans(text);
     let sig: Vec<Span> = toks.iter().copied().filter(|t| !t.is_trivia()).collect();
-    let word = |i: usize| -> Option<String> {
-        sig.get(i).filter(|t| t.kind == Kind::Word).map(|t| text[t.start..t.end].to_ascii_uppercase())
-    };
-    let is_punct = |i: usize, c: char| sig.get(i).is_some_and(|t| t.kind == Kind::Punct(c));
-    // Index of the matching ')' for a '(' at i.
-    let close = |i: usize| -> Option<usize> {
+    let mut pass = Pass { text, toks: &toks, sig, ..Pass::default() };
+    let mut i = 0;
+    while i < pass.sig.len() {
+        i = pass.step(i);
+    }
+    let hints = std::mem::take(&mut pass.hints);
+    let unsupported = pass.unsupported.take();
+    apply(text, std::mem::take(&mut pass.edits), hints, unsupported)
+}
+
+/// The pre-pass walking the significant tokens: what it has decided and the state it carries.
+#[derive(Default)]
+struct Pass<'t> {
+    text: &'t str,
+    /// Every token, trivia included (for "alone on its line").
+    toks: &'t [Span],
+    /// The significant tokens.
+    sig: Vec<Span>,
+    edits: Edits,
+    hints: Vec<(usize, KeyHint)>,
+    unsupported: Option<(String, u64)>,
+    /// Parenthesis depth.
+    depth: i32,
+    /// An UPDATE whose SET has not been seen yet.
+    update_pending: bool,
+    /// The depth of the CREATE TABLE being read, if any.
+    create_table_depth: Option<i32>,
+    alter_table: bool,
+    alter_add: bool,
+}
+
+/// Where the walk goes after a token: the next one, or on after a span it consumed.
+enum Flow {
+    Next,
+    Jump(usize),
+}
+
+impl Pass<'_> {
+    /// The upper-case word at `i`, if that token is a word.
+    fn word(&self, i: usize) -> Option<String> {
+        self.sig
+            .get(i)
+            .filter(|t| t.kind == Kind::Word)
+            .map(|t| self.text[t.start..t.end].to_ascii_uppercase())
+    }
+
+    fn is_punct(&self, i: usize, c: char) -> bool {
+        self.sig.get(i).is_some_and(|t| t.kind == Kind::Punct(c))
+    }
+
+    /// Index of the matching ')' for a '(' at i.
+    fn close(&self, i: usize) -> Option<usize> {
         let mut depth = 0;
-        for (j, t) in sig.iter().enumerate().skip(i) {
+        for (j, t) in self.sig.iter().enumerate().skip(i) {
             match t.kind {
                 Kind::Punct('(') => depth += 1,
                 Kind::Punct(')') => {
@@ -137,218 +183,277 @@ pub(super) fn run(text: &str) -> Prepared {
             }
         }
         None
-    };
-    let only_words = |from: usize, to: usize, allowed: &[&str]| -> bool {
+    }
+
+    /// Whether the tokens `from..to` are a comma list of `allowed` words (`INDEX(…)` and
+    /// `INDEX = …` taken whole), with at least one.
+    fn only_words(&self, from: usize, to: usize, allowed: &[&str]) -> bool {
         let mut k = from;
         let mut any = false;
         while k < to {
-            match word(k) {
+            match self.word(k) {
                 Some(w) if allowed.contains(&w.as_str()) => {
                     any = true;
                     k += 1;
                     if w == "INDEX" {
-                        if is_punct(k, '(') {
-                            match close(k) {
+                        if self.is_punct(k, '(') {
+                            match self.close(k) {
                                 Some(c) => k = c + 1,
                                 None => return false,
                             }
-                        } else if is_punct(k, '=') {
+                        } else if self.is_punct(k, '=') {
                             k += 2;
                         }
                     }
                 }
-                _ if is_punct(k, ',') => k += 1,
+                _ if self.is_punct(k, ',') => k += 1,
                 _ => return false,
             }
         }
         any
-    };
+    }
 
-    let mut edits = Edits::default();
-    let mut hints: Vec<(usize, KeyHint)> = Vec::new();
-    let mut unsupported = None;
-    let mut depth = 0i32;
-    let mut update_pending = false;
-    let mut create_table_depth: Option<i32> = None;
-    let mut alter_table = false;
-    let mut alter_add = false;
-    let line_of = |pos: usize| text[..pos].matches('\n').count() as u64 + 1;
-    let mut i = 0;
-    while i < sig.len() {
-        let t = sig[i];
+    fn line_of(&self, pos: usize) -> u64 {
+        self.text[..pos].matches('\n').count() as u64 + 1
+    }
+
+    /// Reads the token at `i`; returns the index of the next one to read.
+    fn step(&mut self, i: usize) -> usize {
+        let t = self.sig[i];
         match t.kind {
-            Kind::Punct('(') => depth += 1,
+            Kind::Punct('(') => self.depth += 1,
             Kind::Punct(')') => {
-                depth -= 1;
-                if create_table_depth.is_some_and(|d| depth <= d) {
-                    create_table_depth = None;
+                self.depth -= 1;
+                if self.create_table_depth.is_some_and(|d| self.depth <= d) {
+                    self.create_table_depth = None;
                 }
             }
             _ => {}
         }
-        let w = word(i);
-        let prev = if i > 0 { word(i - 1) } else { None };
-        let Some(w) = w else {
-            if t.kind == Kind::Punct(';') && depth == 0 {
-                alter_table = false;
-                alter_add = false;
-            }
-            if t.kind == Kind::Punct(',')
-                && depth == 0
-                && alter_add
-                && !matches!(word(i + 1).as_deref(), Some("ADD"))
-            {
-                edits.insert.push((t.end, " ADD"));
-            }
-            // Computed column: `( name AS …` or `, name AS …` directly in CREATE TABLE's list.
-            if create_table_depth.is_some_and(|d| depth == d + 1)
-                && (is_punct(i, ',') || is_punct(i, '('))
-                && word(i + 2).as_deref() == Some("AS")
-                && sig.get(i + 1).is_some_and(|t| matches!(t.kind, Kind::Word | Kind::Name))
-                && unsupported.is_none()
-            {
-                unsupported = Some(("computed columns (name AS expression)".to_string(), line_of(t.start)));
-            }
-            // `t (NOLOCK)`: a hint list right after a table name or alias.
-            if t.kind == Kind::Punct('(')
-                && i > 0
-                && matches!(sig[i - 1].kind, Kind::Word | Kind::Name)
-                && let Some(c) = close(i)
-                && only_words(i + 1, c, TABLE_HINTS)
-            {
-                edits.blank.push((t.start, sig[c].end));
-                depth -= 1;
-                i = c + 1;
-                continue;
-            }
-            i += 1;
-            continue;
+        let flow = match self.word(i) {
+            None => self.punct(i),
+            // The first family with an arm for the word takes it, in this order.
+            Some(w) => [Self::go, Self::hint_word, Self::key_word, Self::statement_word]
+                .into_iter()
+                .find_map(|family| family(self, i, &w))
+                .unwrap_or(Flow::Next),
         };
-        match w.as_str() {
-            "GO" if is_line_alone(text, &toks, t) => {
-                let end = match sig.get(i + 1) {
-                    Some(n) if n.kind == Kind::Num && same_line(text, t.end, n.start) => n.end,
-                    _ => t.end,
-                };
-                edits.blank.push((t.start, end));
-                edits.semicolon_before.push(t.start);
-            }
-            "WITH" if is_punct(i + 1, '(') => {
-                if let Some(c) = close(i + 1)
-                    && (only_words(i + 2, c, TABLE_HINTS)
-                        || word(i + 2).is_some_and(|o| INDEX_OPTIONS.contains(&o.as_str())))
+        match flow {
+            Flow::Next => i + 1,
+            Flow::Jump(next) => next,
+        }
+    }
+
+    /// A token that is not a word: statement ends, ALTER TABLE's added columns, computed
+    /// columns (refused) and `t (NOLOCK)` hint lists.
+    fn punct(&mut self, i: usize) -> Flow {
+        let t = self.sig[i];
+        let depth = self.depth;
+        if t.kind == Kind::Punct(';') && depth == 0 {
+            self.alter_table = false;
+            self.alter_add = false;
+        }
+        if t.kind == Kind::Punct(',')
+            && depth == 0
+            && self.alter_add
+            && !matches!(self.word(i + 1).as_deref(), Some("ADD"))
+        {
+            self.edits.insert.push((t.end, " ADD"));
+        }
+        // Computed column: `( name AS …` or `, name AS …` directly in CREATE TABLE's list.
+        if self.create_table_depth.is_some_and(|d| depth == d + 1)
+            && (self.is_punct(i, ',') || self.is_punct(i, '('))
+            && self.word(i + 2).as_deref() == Some("AS")
+            && self.sig.get(i + 1).is_some_and(|t| matches!(t.kind, Kind::Word | Kind::Name))
+            && self.unsupported.is_none()
+        {
+            self.unsupported =
+                Some(("computed columns (name AS expression)".to_string(), self.line_of(t.start)));
+        }
+        // `t (NOLOCK)`: a hint list right after a table name or alias.
+        if t.kind == Kind::Punct('(')
+            && i > 0
+            && matches!(self.sig[i - 1].kind, Kind::Word | Kind::Name)
+            && let Some(c) = self.close(i)
+            && self.only_words(i + 1, c, TABLE_HINTS)
+        {
+            self.edits.blank.push((t.start, self.sig[c].end));
+            self.depth -= 1;
+            return Flow::Jump(c + 1);
+        }
+        Flow::Next
+    }
+
+    /// `GO` alone on its line (with an optional count) becomes `;`.
+    fn go(&mut self, i: usize, w: &str) -> Option<Flow> {
+        let t = self.sig[i];
+        if w != "GO" || !is_line_alone(self.text, self.toks, t) {
+            return None;
+        }
+        let end = match self.sig.get(i + 1) {
+            Some(n) if n.kind == Kind::Num && same_line(self.text, t.end, n.start) => n.end,
+            _ => t.end,
+        };
+        self.edits.blank.push((t.start, end));
+        self.edits.semicolon_before.push(t.start);
+        Some(Flow::Next)
+    }
+
+    /// Table hints `WITH (…)`, index options, query hints `OPTION (…)` and `ON [PRIMARY]` are
+    /// blanked.
+    fn hint_word(&mut self, i: usize, w: &str) -> Option<Flow> {
+        let t = self.sig[i];
+        match w {
+            "WITH" if self.is_punct(i + 1, '(') => {
+                if let Some(c) = self.close(i + 1)
+                    && (self.only_words(i + 2, c, TABLE_HINTS)
+                        || self.word(i + 2).is_some_and(|o| INDEX_OPTIONS.contains(&o.as_str())))
                 {
-                    edits.blank.push((t.start, sig[c].end));
-                    i = c + 1;
-                    continue;
+                    self.edits.blank.push((t.start, self.sig[c].end));
+                    return Some(Flow::Jump(c + 1));
                 }
             }
-            "OPTION" if is_punct(i + 1, '(') && depth == 0 => {
-                if let Some(c) = close(i + 1) {
-                    edits.blank.push((t.start, sig[c].end));
-                    i = c + 1;
-                    continue;
+            "OPTION" if self.is_punct(i + 1, '(') && self.depth == 0 => {
+                if let Some(c) = self.close(i + 1) {
+                    self.edits.blank.push((t.start, self.sig[c].end));
+                    return Some(Flow::Jump(c + 1));
                 }
             }
-            "ON" | "TEXTIMAGE_ON" if i > 0 && is_punct(i - 1, ')') => {
-                let target = sig.get(i + 1).map(|n| text[n.start..n.end].to_ascii_uppercase());
+            "ON" | "TEXTIMAGE_ON" if i > 0 && self.is_punct(i - 1, ')') => {
+                let target = self.sig.get(i + 1).map(|n| self.text[n.start..n.end].to_ascii_uppercase());
                 if matches!(target.as_deref(), Some("PRIMARY" | "[PRIMARY]" | "\"PRIMARY\"")) {
-                    edits.blank.push((t.start, sig[i + 1].end));
-                    i += 2;
-                    continue;
+                    self.edits.blank.push((t.start, self.sig[i + 1].end));
+                    return Some(Flow::Jump(i + 2));
                 }
             }
-            "PRIMARY" if word(i + 1).as_deref() == Some("KEY") => {
-                hints.push((t.start, KeyHint::PrimaryKey(None)));
+            _ => return None,
+        }
+        Some(Flow::Next)
+    }
+
+    /// PRIMARY KEY, UNIQUE and CREATE INDEX become [`KeyHint`]s; CLUSTERED/NONCLUSTERED are
+    /// blanked and noted on them.
+    fn key_word(&mut self, i: usize, w: &str) -> Option<Flow> {
+        let t = self.sig[i];
+        let prev = if i > 0 { self.word(i - 1) } else { None };
+        match w {
+            "PRIMARY" if self.word(i + 1).as_deref() == Some("KEY") => {
+                self.hints.push((t.start, KeyHint::PrimaryKey(None)));
             }
-            "UNIQUE" if prev.as_deref() != Some("CREATE") => hints.push((t.start, KeyHint::Unique(None))),
+            "UNIQUE" if prev.as_deref() != Some("CREATE") => {
+                self.hints.push((t.start, KeyHint::Unique(None)))
+            }
             "CLUSTERED" | "NONCLUSTERED" => {
                 let clustered = w == "CLUSTERED";
                 let creating_index = prev.as_deref() == Some("CREATE")
                     || (prev.as_deref() == Some("UNIQUE")
                         && i >= 2
-                        && word(i - 2).as_deref() == Some("CREATE"));
-                if creating_index && word(i + 1).as_deref() == Some("INDEX") {
-                    hints.push((t.start, KeyHint::Index(Some(clustered))));
-                    edits.blank.push((t.start, t.end));
+                        && self.word(i - 2).as_deref() == Some("CREATE"));
+                if creating_index && self.word(i + 1).as_deref() == Some("INDEX") {
+                    self.hints.push((t.start, KeyHint::Index(Some(clustered))));
+                    self.edits.blank.push((t.start, t.end));
                 } else if matches!(prev.as_deref(), Some("KEY" | "UNIQUE")) {
-                    if let Some((_, last)) = hints.last_mut() {
+                    if let Some((_, last)) = self.hints.last_mut() {
                         *last = match *last {
                             KeyHint::PrimaryKey(_) => KeyHint::PrimaryKey(Some(clustered)),
                             KeyHint::Unique(_) => KeyHint::Unique(Some(clustered)),
                             other => other,
                         };
                     }
-                    edits.blank.push((t.start, t.end));
+                    self.edits.blank.push((t.start, t.end));
                 }
             }
             "INDEX" if matches!(prev.as_deref(), Some("CREATE" | "UNIQUE")) => {
-                hints.push((t.start, KeyHint::Index(None)));
+                self.hints.push((t.start, KeyHint::Index(None)));
             }
-            "TABLE" if prev.as_deref() == Some("CREATE") && depth == 0 => create_table_depth = Some(depth),
+            _ => return None,
+        }
+        Some(Flow::Next)
+    }
+
+    /// Statement structure: CREATE/ALTER TABLE state, T-SQL's `DELETE t`, CHANGETABLE's
+    /// arguments, and the `;` before a statement that starts without one.
+    fn statement_word(&mut self, i: usize, w: &str) -> Option<Flow> {
+        let t = self.sig[i];
+        let prev = if i > 0 { self.word(i - 1) } else { None };
+        let depth = self.depth;
+        match w {
+            "TABLE" if prev.as_deref() == Some("CREATE") && depth == 0 => {
+                self.create_table_depth = Some(depth)
+            }
             "TABLE" if prev.as_deref() == Some("ALTER") && depth == 0 => {
-                alter_table = true;
-                alter_add = false;
+                self.alter_table = true;
+                self.alter_add = false;
             }
-            "ADD" if alter_table && depth == 0 => alter_add = true,
+            "ADD" if self.alter_table && depth == 0 => self.alter_add = true,
             "DELETE" if depth == 0 && prev.as_deref() != Some("ON") => {
-                // T-SQL's `DELETE t WHERE …` (FROM is optional).
-                // Skip the target name (`t`, `dbo.t`, `[t]`): `DELETE t FROM …` keeps its FROM.
-                let mut k = i + 1;
-                while sig.get(k).is_some_and(|n| matches!(n.kind, Kind::Word | Kind::Name)) {
-                    k += 1;
-                    if !is_punct(k, '.') {
-                        break;
-                    }
-                    k += 1;
-                }
-                let target_then_from = word(k).as_deref() == Some("FROM");
-                if sig.get(i + 1).is_some_and(|n| matches!(n.kind, Kind::Word | Kind::Name))
-                    && !matches!(word(i + 1).as_deref(), Some("FROM" | "TOP"))
-                    && !target_then_from
-                {
-                    edits.insert.push((sig[i + 1].start, "FROM "));
-                }
-                update_pending = false;
+                self.delete_from(i);
+                self.update_pending = false;
             }
-            // `CHANGETABLE(CHANGES dbo.t, @v)` → `CHANGETABLE('CHANGES', ' dbo.t', @v)`: a table
-            // function whose first two arguments are strings (runtime::change_tracking).
             "CHANGETABLE"
-                if is_punct(i + 1, '(') && word(i + 2).is_some_and(|k| k == "CHANGES" || k == "VERSION") =>
+                if self.is_punct(i + 1, '(')
+                    && self.word(i + 2).is_some_and(|k| k == "CHANGES" || k == "VERSION") =>
             {
-                let kind = sig[i + 2];
-                edits.insert.push((kind.start, "'"));
-                edits.insert.push((kind.end, "', '"));
-                let mut j = i + 3;
-                while sig.get(j).is_some_and(|n| matches!(n.kind, Kind::Word | Kind::Name | Kind::Punct('.')))
-                {
-                    j += 1;
-                }
-                if j > i + 3 {
-                    edits.insert.push((sig[j - 1].end, "'"));
-                }
+                self.changetable(i)
             }
-            "UPDATE" if depth == 0 && prev.as_deref() != Some("ON") => update_pending = true,
+            "UPDATE" if depth == 0 && prev.as_deref() != Some("ON") => self.update_pending = true,
             "SELECT" | "INSERT" | "CREATE" | "DROP" | "TRUNCATE" | "WITH" if depth == 0 => {
-                alter_table = false;
-                alter_add = false;
+                self.alter_table = false;
+                self.alter_add = false;
             }
             "SET" if depth == 0 && i > 0 => {
-                if update_pending {
-                    update_pending = false;
+                if self.update_pending {
+                    self.update_pending = false;
                 } else if !matches!(prev.as_deref(), Some("DELETE" | "UPDATE")) {
-                    edits.semicolon_before.push(t.start);
+                    self.edits.semicolon_before.push(t.start);
                 }
             }
             kw if depth == 0 && i > 0 && STATEMENT_ONLY.contains(&kw) => {
-                edits.semicolon_before.push(t.start);
-                update_pending = false;
+                self.edits.semicolon_before.push(t.start);
+                self.update_pending = false;
             }
-            _ => {}
+            _ => return None,
         }
-        i += 1;
+        Some(Flow::Next)
     }
-    apply(text, edits, hints, unsupported)
+
+    /// T-SQL's `DELETE t WHERE …` (FROM is optional) gets its FROM. The target name (`t`,
+    /// `dbo.t`, `[t]`) is skipped first: `DELETE t FROM …` keeps its FROM.
+    fn delete_from(&mut self, i: usize) {
+        let sig = &self.sig;
+        let mut k = i + 1;
+        while sig.get(k).is_some_and(|n| matches!(n.kind, Kind::Word | Kind::Name)) {
+            k += 1;
+            if !self.is_punct(k, '.') {
+                break;
+            }
+            k += 1;
+        }
+        let target_then_from = self.word(k).as_deref() == Some("FROM");
+        if sig.get(i + 1).is_some_and(|n| matches!(n.kind, Kind::Word | Kind::Name))
+            && !matches!(self.word(i + 1).as_deref(), Some("FROM" | "TOP"))
+            && !target_then_from
+        {
+            let at = sig[i + 1].start;
+            self.edits.insert.push((at, "FROM "));
+        }
+    }
+
+    /// `CHANGETABLE(CHANGES dbo.t, @v)` → `CHANGETABLE('CHANGES', ' dbo.t', @v)`: a table
+    /// function whose first two arguments are strings (runtime::change_tracking).
+    fn changetable(&mut self, i: usize) {
+        let kind = self.sig[i + 2];
+        self.edits.insert.push((kind.start, "'"));
+        self.edits.insert.push((kind.end, "', '"));
+        let mut j = i + 3;
+        while self.sig.get(j).is_some_and(|n| matches!(n.kind, Kind::Word | Kind::Name | Kind::Punct('.'))) {
+            j += 1;
+        }
+        if j > i + 3 {
+            let end = self.sig[j - 1].end;
+            self.edits.insert.push((end, "'"));
+        }
+    }
 }
 
 fn same_line(text: &str, a: usize, b: usize) -> bool {
