@@ -8,7 +8,7 @@
 //! | `strings.rs` | LIKE patterns, SUBSTRING, LEFT/RIGHT, UPPER/LOWER, REPLACE, CHARINDEX, PATINDEX, STUFF, REPLICATE, REVERSE, QUOTENAME, CONCAT_WS, DATALENGTH |
 //! | `math.rs` | divide-by-zero checks, ROUND, FLOOR/CEILING, POWER, SIGN, SQRT/LOG/…, RAND |
 //! | `dates.rs` | GETDATE & co. (from the injected clock), DATEADD, DATEDIFF (boundaries crossed), DATEPART, DATENAME, EOMONTH, DATEFROMPARTS, ISDATE |
-//! | `convert.rs` | CAST/CONVERT/TRY_CONVERT with styles, ISNUMERIC |
+//! | `convert/` | CAST/CONVERT/TRY_CONVERT with styles, ISNUMERIC (one file per target family) |
 //! | `hashing.rs` | HASHBYTES (bit-exact: varchar as Windows-1252, nvarchar as UTF-16LE), NEWID |
 //! | `metadata.rs` | DB_NAME, OBJECT_ID, SERVERPROPERTY, `@@` globals, … via [`FunctionContext`] |
 //! | `aggregates.rs` | SUM over decimal/money, exact to precision 38 (`tsql_sum_decimal`) |

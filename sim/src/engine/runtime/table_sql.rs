@@ -1,7 +1,7 @@
 //! A table definition as SQL text and names: the checks before any SQLite DDL runs, each
 //! column's SQLite definition (declared type, collation, length CHECK, defaults), constraint
 //! names generated the way SQL Server does, and the IDENTITY triggers. Pure functions over the
-//! parsed definition; `ddl.rs` runs what they produce.
+//! parsed definition; `ddl/` runs what they produce.
 
 use super::database::quote;
 use super::objects::display_name;

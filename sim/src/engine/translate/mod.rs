@@ -9,13 +9,13 @@
 //!
 //! | file | concern |
 //! |---|---|
-//! | `prepass.rs` | token-level rewrite of the batch text (strings, brackets, comments untouched) |
+//! | `prepass.rs` | token-level rewrite of the batch text (strings, brackets, comments untouched), over the one lexer's tokens (`runtime/lexer.rs`) |
 //! | `batch.rs` | statement splitting, session statements, syntax errors (102) |
 //! | `types.rs` | SQL Server type rules: literals, precedence, arithmetic, aggregates |
 //! | `scope.rs` | name resolution: sources, columns, CTEs |
 //! | `expr.rs` | expressions, operators, CAST/CONVERT, collation |
-//! | `builtins.rs` | scalar, aggregate and window functions |
-//! | `query.rs` | SELECT, joins, CTEs, set operations, TOP/OFFSET |
+//! | `builtins/` | scalar (by family: logical, strings, math, dates, metadata), aggregate and window functions |
+//! | `query/` | queries, CTEs, set operations, TOP/OFFSET; one SELECT (`select.rs`); FROM and joins (`from.rs`) |
 //! | `dml.rs` | INSERT, UPDATE, DELETE, TRUNCATE, assignments |
 //! | `ddl.rs` | CREATE/DROP/ALTER TABLE, INDEX, VIEW |
 //! | `raise.rs` | RAISERROR, THROW |
