@@ -59,8 +59,11 @@ pub(super) struct Ctx<'s> {
     pub db_id: i64,
 }
 
+/// What gives one view's fill.
+type FillFn = fn(&Ctx) -> Fill;
+
 /// Each catalog view filled by a query over the metadata tables, and the function giving it.
-const FILLS: &[(&str, fn(&Ctx) -> Fill)] = &[
+const FILLS: &[(&str, FillFn)] = &[
     ("sys.objects", objects::sys_objects),
     ("sys.tables", objects::sys_tables),
     ("sys.views", objects::sys_views),
