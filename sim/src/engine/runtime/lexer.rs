@@ -104,25 +104,40 @@ pub(crate) fn spans(text: &str) -> Vec<Span> {
     scan(text).0
 }
 
-/// `[db].[dbo].[t]`, `shop..orders`: the parts of a multi-part name, unquoted (an empty part
-/// where one was left out). Anything but names and dots is kept as written within its part.
+/// `[db].[dbo].[t]`, `shop..orders`, `dbo . t`: the parts of a multi-part name, unquoted (an
+/// empty part where one was left out). Space around the dots is dropped; anything else is kept
+/// as written within its part.
 pub(crate) fn split_name(name: &str) -> Vec<String> {
-    let name = name.trim();
     let (spans, unclosed) = scan(name);
     let mut parts = vec![String::new()];
+    let mut space = "";
     for (i, s) in spans.iter().enumerate() {
         let raw = &name[s.start..s.end];
         match s.kind {
             Kind::Punct('.') => parts.push(String::new()),
-            Kind::Name => push_last(&mut parts, &unquote(raw, !(unclosed && i + 1 == spans.len()))),
-            _ => push_last(&mut parts, raw),
+            Kind::Space => {
+                space = raw;
+                continue;
+            }
+            Kind::Name => {
+                push_last(&mut parts, space);
+                push_last(&mut parts, &unquote(raw, !(unclosed && i + 1 == spans.len())));
+            }
+            _ => {
+                push_last(&mut parts, space);
+                push_last(&mut parts, raw);
+            }
         }
+        space = "";
     }
     parts
 }
 
+/// Appends to the last part; space only where the part has begun.
 fn push_last(parts: &mut [String], text: &str) {
-    if let Some(last) = parts.last_mut() {
+    if let Some(last) = parts.last_mut()
+        && !(last.is_empty() && text.trim().is_empty())
+    {
         last.push_str(text);
     }
 }
@@ -309,5 +324,6 @@ mod tests {
         assert_eq!(split_name("shop..orders"), ["shop", "", "orders"]);
         assert_eq!(split_name("[odd.name]]x]"), ["odd.name]x"]);
         assert_eq!(split_name("\"a\".b"), ["a", "b"]);
+        assert_eq!(split_name(" dbo . [my table] "), ["dbo", "my table"]);
     }
 }

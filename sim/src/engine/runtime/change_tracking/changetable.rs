@@ -13,6 +13,7 @@
 
 use super::{get, log_table};
 use crate::engine::runtime::database::quote;
+use crate::engine::runtime::lexer::{self, Tok};
 use crate::engine::runtime::session::Session;
 use crate::engine::{ObjectName, ResolvedTable, TableKind};
 use crate::error::SqlError;
@@ -20,14 +21,14 @@ use crate::types::{Column, Len, SqlType};
 
 /// A string literal argument as the translator passes it (`'dbo.t'`, `N'dbo.t'`).
 fn unquote(arg: &str) -> Option<String> {
-    let a = arg.trim().trim_start_matches(['N', 'n']);
-    let inner = a.strip_prefix('\'')?.strip_suffix('\'')?;
-    Some(inner.replace("''", "'"))
+    match lexer::tokenize(arg).ok()?.as_slice() {
+        [Tok::Str(s)] => Some(s.clone()),
+        _ => None,
+    }
 }
 
 fn object_name(text: &str) -> ObjectName {
-    let parts: Vec<String> =
-        text.split('.').map(|p| p.trim().trim_matches(['[', ']', '"']).to_string()).collect();
+    let parts = lexer::split_name(text);
     match parts.as_slice() {
         [d, s, n] => ObjectName { database: Some(d.clone()), schema: Some(s.clone()), name: n.clone() },
         [s, n] => ObjectName { database: None, schema: Some(s.clone()), name: n.clone() },
