@@ -282,6 +282,10 @@ fn estate(rt: &tokio::runtime::Runtime) {
     let n: usize =
         std::env::var("COLLECTOR_ESTATE_INSTANCES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
     let secs: u64 = std::env::var("COLLECTOR_ESTATE_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    // `COLLECTOR_ESTATE_DISK=0` / `COLLECTOR_ESTATE_SCRAPE=0`: no baseline on disk / no `/metrics`
+    // (to tell which one the memory is).
+    let on = |knob: &str| std::env::var(knob).map_or(true, |v| v != "0");
+    let (disk, scrape) = (on("COLLECTOR_ESTATE_DISK"), on("COLLECTOR_ESTATE_SCRAPE"));
     let host = SimHost::start(n);
     let servers = host.targets.iter().enumerate().map(|(i, t)| (format!("sim{i:03}"), t.clone())).collect();
     let dir = std::env::temp_dir().join(format!("cutover-bench-estate-{}", std::process::id()));
@@ -292,15 +296,19 @@ fn estate(rt: &tokio::runtime::Runtime) {
         servers,
         settings: Settings { interval: Duration::from_secs(15), ..Settings::default() },
         duration: Some(Duration::from_secs(secs)),
-        out: Some(dir.clone()),
+        out: disk.then(|| dir.clone()),
         csv: false,
-        listen: Some(listen),
+        listen: scrape.then_some(listen),
         flush_every: Duration::from_secs(60),
     };
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let scraper = {
         let stop = std::sync::Arc::clone(&stop);
-        std::thread::spawn(move || scrape_every_15s(listen, &stop))
+        std::thread::spawn(move || if scrape { scrape_every_15s(listen, &stop) } else { Scrapes::default() })
+    };
+    let rss_curve = {
+        let stop = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || rss_every_30s(&stop))
     };
     let (rss0, cpu0, sim0) = (rss_kb(), support::process_cpu_secs(), host.cpu_secs());
     let started = Instant::now();
@@ -308,12 +316,13 @@ fn estate(rt: &tokio::runtime::Runtime) {
     let peak_mb = support::status_mb("VmHWM:");
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let scrapes = scraper.join().expect("scraper");
+    let curve = rss_curve.join().expect("rss sampler");
     let cpu = support::process_cpu_secs() - cpu0;
     println!(
         "estate_{n}_at_15s_{secs}s (simulators in a child process): rounds {} (expected {}), late {} (target 0), \
          gaps {}, errors {}, wall {:.0} s, collector cpu {:.1} s ({:.2} ms per round), simulators cpu {:.1} s, \
          collector rss {:.1} MB before, {:.1} MB after, peak {:.1} MB; on disk {:.1} MB; /metrics scraped {} times: \
-         {} bytes, {} series, slowest {:.0} ms",
+         {} bytes, {} series, slowest {:.0} ms; disk {disk}, scrape {scrape}; rss every 30 s (MB): {}",
         report.rounds,
         n as u64 * secs / 15,
         report.late,
@@ -331,8 +340,23 @@ fn estate(rt: &tokio::runtime::Runtime) {
         scrapes.bytes,
         scrapes.series,
         scrapes.slowest_ms,
+        curve.iter().map(|mb| format!("{mb:.0}")).collect::<Vec<_>>().join(" "),
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// This process's VmRSS in MB every 30 s until `stop`: flat, or growing with run length?
+fn rss_every_30s(stop: &std::sync::atomic::AtomicBool) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut next = Instant::now() + Duration::from_secs(30);
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(200));
+        if Instant::now() >= next {
+            next += Duration::from_secs(30);
+            out.push(rss_kb() / 1024.0);
+        }
+    }
+    out
 }
 
 /// What the scrapes of `/metrics` saw: the last one's size and series, the slowest's time.

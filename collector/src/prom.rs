@@ -1,19 +1,28 @@
-//! The Prometheus exposition of the last completed round of every instance, with the
-//! `prometheus` crate: `mssql_` prefix, base units, counters end in `_total`, the SQL instance
-//! is the `sql_instance` label (never `instance`), no SQL text in labels (query stats are not
-//! exposed per query), plus `mssql_up`, per-family collection errors and collector health.
+//! The Prometheus exposition of the last completed round of every instance, in the `prometheus`
+//! crate's data model and text encoder: `mssql_` prefix, base units, counters end in `_total`,
+//! the SQL instance is the `sql_instance` label (never `instance`), no SQL text in labels (query
+//! stats are not exposed per query), plus `mssql_up`, per-family collection errors and collector
+//! health.
+//!
+//! A scrape builds the metric families straight from each instance's last round (no registry:
+//! at 200 instances that is ~140k series, and a registry rebuilt per scrape hashed, locked and
+//! copied every one of them twice). The values are the instance's own (a counter is the DMV's
+//! cumulative value, so a restart shows as the counter reset Prometheus expects).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
-use prometheus::{CounterVec, Encoder, GaugeVec, Opts, Registry, TextEncoder};
+use prometheus::proto::{Counter, Gauge, LabelPair, Metric, MetricFamily, MetricType};
+use prometheus::{Encoder, TextEncoder};
 
-use crate::sample::{PromKind, Round};
+use crate::sample::{PromKind, PromValue, Round};
 
-/// What `/metrics` shows for one instance.
+/// What `/metrics` shows for one instance; cheap to clone (the last round's values are shared).
 #[derive(Clone, Debug, Default)]
 pub struct InstanceView {
-    /// The last round that read anything (a scrape never waits on a slow instance).
-    pub last: Option<Round>,
+    /// The series of the last round that read anything (a scrape never waits on a slow
+    /// instance); the round's baseline points are not kept.
+    pub last: Option<Arc<[PromValue]>>,
     pub up: bool,
     /// Cumulative per family.
     pub errors: BTreeMap<String, u64>,
@@ -39,128 +48,158 @@ impl InstanceView {
             *self.errors.entry(e.family.clone()).or_default() += 1;
         }
         if round.at.is_some() {
-            self.last = Some(round);
+            self.last = Some(round.prom.into());
         }
     }
-}
 
-enum Vec2 {
-    Gauge(GaugeVec),
-    Counter(CounterVec),
-}
-
-/// Renders the text exposition format.
-pub fn render(views: &BTreeMap<String, InstanceView>) -> Result<String, prometheus::Error> {
-    let registry = Registry::new();
-    let mut families: HashMap<String, Vec2> = HashMap::new();
-    let mut set = |name: String,
-                   help: &str,
-                   kind: PromKind,
-                   labels: Vec<(&str, &str)>,
-                   value: f64|
-     -> Result<(), prometheus::Error> {
-        if !families.contains_key(&name) {
-            let keys: Vec<&str> = labels.iter().map(|(k, _)| *k).collect();
-            let v = match kind {
-                PromKind::Gauge => {
-                    let g = GaugeVec::new(Opts::new(name.clone(), help), &keys)?;
-                    registry.register(Box::new(g.clone()))?;
-                    Vec2::Gauge(g)
-                }
-                PromKind::Counter => {
-                    let c = CounterVec::new(Opts::new(name.clone(), help), &keys)?;
-                    registry.register(Box::new(c.clone()))?;
-                    Vec2::Counter(c)
-                }
-            };
-            families.insert(name.clone(), v);
-        }
-        let values: Vec<&str> = labels.iter().map(|(_, v)| *v).collect();
-        match families.get(&name) {
-            Some(Vec2::Gauge(g)) => g.get_metric_with_label_values(&values)?.set(value),
-            Some(Vec2::Counter(c)) => {
-                let m = c.get_metric_with_label_values(&values)?;
-                if value >= 0.0 && m.get() == 0.0 {
-                    m.inc_by(value);
-                }
-            }
-            None => {}
-        }
-        Ok(())
-    };
-    for (instance, view) in views {
-        let i = instance.as_str();
-        set(
-            "mssql_up".into(),
-            "1 when the last round reached the instance",
-            PromKind::Gauge,
-            vec![("sql_instance", i)],
-            f64::from(u8::from(view.up)),
-        )?;
-        for (family, n) in &view.errors {
-            set(
-                "mssql_collection_errors_total".into(),
-                "Collection errors by family",
-                PromKind::Counter,
-                vec![("sql_instance", i), ("family", family)],
-                *n as f64,
-            )?;
-        }
-        let health: [(&str, &str, PromKind, f64); 6] = [
+    /// The collector's own health series for this instance.
+    fn health(&self) -> [(&'static str, &'static str, PromKind, f64); 6] {
+        [
             (
                 "mssql_collector_queries_total",
                 "Queries the collector sent",
                 PromKind::Counter,
-                view.queries as f64,
+                self.queries as f64,
             ),
             (
                 "mssql_collector_queries_failed_total",
                 "Queries that failed",
                 PromKind::Counter,
-                view.queries_failed as f64,
+                self.queries_failed as f64,
             ),
-            ("mssql_collector_rounds_total", "Sampling rounds", PromKind::Counter, view.rounds as f64),
+            ("mssql_collector_rounds_total", "Sampling rounds", PromKind::Counter, self.rounds as f64),
             (
                 "mssql_collector_rounds_late_total",
                 "Rounds that started late",
                 PromKind::Counter,
-                view.rounds_late as f64,
+                self.rounds_late as f64,
             ),
             (
                 "mssql_collector_gaps_total",
                 "Intervals dropped (restart, reset, gap, lost connection)",
                 PromKind::Counter,
-                view.gaps as f64,
+                self.gaps as f64,
             ),
             (
                 "mssql_collector_round_duration_seconds",
                 "Duration of the last round",
                 PromKind::Gauge,
-                view.last_duration_secs,
+                self.last_duration_secs,
             ),
-        ];
-        for (name, help, kind, value) in health {
-            set(name.into(), help, kind, vec![("sql_instance", i)], value)?;
+        ]
+    }
+}
+
+/// The families of one exposition, by name; a label set seen twice in a family keeps its first
+/// value (as a registry would).
+#[derive(Default)]
+struct Families {
+    by_name: BTreeMap<String, MetricFamily>,
+    seen: HashSet<(String, Vec<(&'static str, String)>)>,
+}
+
+impl Families {
+    fn add(
+        &mut self,
+        name: String,
+        help: &str,
+        kind: PromKind,
+        mut labels: Vec<(&'static str, String)>,
+        value: f64,
+    ) {
+        labels.sort_by(|a, b| a.0.cmp(b.0));
+        if !self.seen.insert((name.clone(), labels.clone())) {
+            return;
         }
-        let Some(round) = &view.last else { continue };
-        for v in &round.prom {
-            let name = match v.kind {
-                PromKind::Counter => format!("mssql_{}_total", v.name),
-                PromKind::Gauge => format!("mssql_{}", v.name),
-            };
-            let mut labels: Vec<(&str, &str)> = vec![("sql_instance", i)];
-            labels.extend(v.labels.iter().map(|(k, val)| (*k, val.as_str())));
-            if v.name.starts_with("wait") || v.name.starts_with("signal_wait") {
-                // The category is applied at exposition time from the shipped table.
-                let class = cutover_baseline::waits::classify(
-                    v.labels.iter().find(|(k, _)| *k == "wait_type").map_or("", |(_, w)| w),
-                );
-                labels.push(("wait_category", class.category));
+        let mut metric = Metric::from_label(
+            labels
+                .into_iter()
+                .map(|(k, v)| {
+                    let mut pair = LabelPair::new();
+                    pair.set_name(k.to_string());
+                    pair.set_value(v);
+                    pair
+                })
+                .collect(),
+        );
+        match kind {
+            PromKind::Gauge => {
+                let mut g = Gauge::new();
+                g.set_value(value);
+                metric.set_gauge(g);
             }
-            set(name, v.help, v.kind, labels, v.value)?;
+            PromKind::Counter => {
+                // A counter cannot be negative or NaN: such a reading shows 0.
+                let mut c = Counter::new();
+                c.set_value(if value >= 0.0 { value } else { 0.0 });
+                metric.set_counter(c);
+            }
+        }
+        let family = self.by_name.entry(name).or_insert_with_key(|name| {
+            let mut f = MetricFamily::default();
+            f.set_name(name.clone());
+            f.set_help(help.to_string());
+            f.set_field_type(match kind {
+                PromKind::Gauge => MetricType::GAUGE,
+                PromKind::Counter => MetricType::COUNTER,
+            });
+            f
+        });
+        family.mut_metric().push(metric);
+    }
+}
+
+/// Renders the text exposition format.
+pub fn render(views: &BTreeMap<String, InstanceView>) -> Result<String, prometheus::Error> {
+    let mut families = Families::default();
+    for (instance, view) in views {
+        let i = || vec![("sql_instance", instance.clone())];
+        families.add(
+            "mssql_up".into(),
+            "1 when the last round reached the instance",
+            PromKind::Gauge,
+            i(),
+            f64::from(u8::from(view.up)),
+        );
+        for (family, n) in &view.errors {
+            let mut labels = i();
+            labels.push(("family", family.clone()));
+            families.add(
+                "mssql_collection_errors_total".into(),
+                "Collection errors by family",
+                PromKind::Counter,
+                labels,
+                *n as f64,
+            );
+        }
+        for (name, help, kind, value) in view.health() {
+            families.add(name.into(), help, kind, i(), value);
+        }
+        for v in view.last.iter().flat_map(|l| l.iter()) {
+            families.add(series_name(v), v.help, v.kind, series_labels(instance, v), v.value);
         }
     }
+    let families: Vec<MetricFamily> = families.by_name.into_values().collect();
     let mut buf = Vec::new();
-    TextEncoder::new().encode(&registry.gather(), &mut buf)?;
+    TextEncoder::new().encode(&families, &mut buf)?;
     Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// `mssql_<name>`, with `_total` for a counter.
+fn series_name(v: &PromValue) -> String {
+    match v.kind {
+        PromKind::Counter => format!("mssql_{}_total", v.name),
+        PromKind::Gauge => format!("mssql_{}", v.name),
+    }
+}
+
+/// The instance, the value's own labels, and for a wait its category (from the shipped table).
+fn series_labels(instance: &str, v: &PromValue) -> Vec<(&'static str, String)> {
+    let mut labels = vec![("sql_instance", instance.to_string())];
+    labels.extend(v.labels.iter().cloned());
+    if v.name.starts_with("wait") || v.name.starts_with("signal_wait") {
+        let wait = v.labels.iter().find(|(k, _)| *k == "wait_type").map_or("", |(_, w)| w.as_str());
+        labels.push(("wait_category", cutover_baseline::waits::classify(wait).category.to_string()));
+    }
+    labels
 }

@@ -296,6 +296,7 @@ pub async fn once(servers: Vec<(String, ServerTarget)>, settings: Settings) -> V
 /// Serves `/metrics` from the views (the last completed round of each instance).
 async fn serve(addr: SocketAddr, views: Views) -> Result<(), CollectError> {
     let render = move || {
+        // Each view shares its last series: the snapshot copies counters, not series.
         let snapshot = views.lock().map(|v| v.clone()).unwrap_or_default();
         prom::render(&snapshot).map_err(|e| e.to_string())
     };

@@ -25,7 +25,7 @@ impl Reply {
     }
 }
 
-/// Serves every request on `listener` with `handle(method, target)` until the returned future
+/// Serves every request on `listener` with `handle(method, target)` (on a blocking thread) until the returned future
 /// is dropped (abort the task it runs on to stop) or fails.
 pub async fn serve<F>(listener: tokio::net::TcpListener, handle: F) -> std::io::Result<()>
 where
@@ -34,8 +34,12 @@ where
     let app = axum::Router::new().fallback(move |method: Method, uri: Uri| {
         let handle = handle.clone();
         async move {
-            let target = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-            let reply = handle(method.as_str(), target);
+            let target = uri.path_and_query().map_or(uri.path(), |p| p.as_str()).to_string();
+            // Off the runtime's workers: rendering a large /metrics (or a deliberate stall)
+            // must not delay the tasks that sample on schedule.
+            let reply = tokio::task::spawn_blocking(move || handle(method.as_str(), &target))
+                .await
+                .unwrap_or_else(|e| Reply::status(500, format!("the handler failed: {e}\n")));
             let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, [(header::CONTENT_TYPE, reply.content_type)], reply.body)
         }
