@@ -96,11 +96,7 @@ pub(crate) async fn open(
             tokio::time::sleep(opts.retry.ceiling(attempt - 1)).await;
             continue;
         }
-        let failed = if tr.checks.iter().any(|c| c.check == "row_count_exact") {
-            "checksum"
-        } else {
-            "row_count_exact"
-        };
+        let failed = failed_check(&tr, opts.since.is_some() && opts.mode != Mode::Counts);
         let mut details = vec![cutover_mssql::one_line(&e)];
         if !retried.is_empty() {
             details.push(format!("gave up after {attempt} attempts"));
@@ -109,6 +105,15 @@ pub(crate) async fn open(
         tr.seconds = started.elapsed().as_secs_f64();
         return Opened::Done(tr);
     }
+}
+
+/// The check a query error is reported under: the exact count until it is recorded, then
+/// the checksum; in an incremental run the change check (reported as `checksum`) unless the
+/// table fell back to a whole validation, whose count comes first.
+fn failed_check(tr: &TableReport, incremental: bool) -> &'static str {
+    let counted = tr.checks.iter().any(|c| c.check == "row_count_exact");
+    let by_changes = incremental && tr.incremental.as_ref().is_none_or(|i| i.method != "whole");
+    if counted || by_changes { "checksum" } else { "row_count_exact" }
 }
 
 /// A failed query leaves its connections in an unknown state: a killed session may answer with
@@ -245,4 +250,32 @@ pub(crate) fn checksum_check(
 pub(crate) fn finish_checksum(tr: &mut TableReport, mut c: Check) {
     c.details.extend(tr.not_compared.iter().map(|n| format!("not compared: {n}")));
     tr.checks.push(c);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Incremental;
+
+    fn table(checks: &[&str], method: Option<&str>) -> TableReport {
+        let mut tr = TableReport::new("dbo.orders");
+        tr.checks = checks.iter().map(|c| check(c, Status::Pass)).collect();
+        tr.incremental = method.map(|m| Incremental {
+            method: m.into(),
+            reason: String::new(),
+            rows_compared: 0,
+            rows_read: 0,
+        });
+        tr
+    }
+
+    #[test]
+    fn an_error_is_reported_under_the_check_it_interrupted() {
+        assert_eq!(failed_check(&table(&["schema"], None), false), "row_count_exact");
+        assert_eq!(failed_check(&table(&["schema", "row_count_exact"], None), false), "checksum");
+        // --since: the change check failed before it finished (not a count: none was taken).
+        assert_eq!(failed_check(&table(&["schema"], None), true), "checksum");
+        // --since, but the table is validated whole: its count comes first.
+        assert_eq!(failed_check(&table(&["schema"], Some("whole")), true), "row_count_exact");
+    }
 }
