@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+use prometheus::TextEncoder;
 use prometheus::proto::{Counter, Gauge, LabelPair, Metric, MetricFamily, MetricType};
-use prometheus::{Encoder, TextEncoder};
 
 use crate::sample::{PromKind, PromValue, Round};
 
@@ -91,7 +91,8 @@ impl InstanceView {
 }
 
 /// The families of one exposition, by name; a label set seen twice in a family keeps its first
-/// value (as a registry would).
+/// value (as a registry would). Every series carries its `sql_instance`, so duplicates can only
+/// come from one instance: `seen` holds one instance's series at a time.
 #[derive(Default)]
 struct Families {
     by_name: BTreeMap<String, MetricFamily>,
@@ -99,6 +100,11 @@ struct Families {
 }
 
 impl Families {
+    /// The next instance's series cannot repeat the last one's.
+    fn next_instance(&mut self) {
+        self.seen.clear();
+    }
+
     fn add(
         &mut self,
         name: String,
@@ -115,7 +121,7 @@ impl Families {
             labels
                 .into_iter()
                 .map(|(k, v)| {
-                    let mut pair = LabelPair::new();
+                    let mut pair = LabelPair::default();
                     pair.set_name(k.to_string());
                     pair.set_value(v);
                     pair
@@ -124,13 +130,13 @@ impl Families {
         );
         match kind {
             PromKind::Gauge => {
-                let mut g = Gauge::new();
+                let mut g = Gauge::default();
                 g.set_value(value);
                 metric.set_gauge(g);
             }
             PromKind::Counter => {
                 // A counter cannot be negative or NaN: such a reading shows 0.
-                let mut c = Counter::new();
+                let mut c = Counter::default();
                 c.set_value(if value >= 0.0 { value } else { 0.0 });
                 metric.set_counter(c);
             }
@@ -153,6 +159,7 @@ impl Families {
 pub fn render(views: &BTreeMap<String, InstanceView>) -> Result<String, prometheus::Error> {
     let mut families = Families::default();
     for (instance, view) in views {
+        families.next_instance();
         let i = || vec![("sql_instance", instance.clone())];
         families.add(
             "mssql_up".into(),
@@ -180,9 +187,7 @@ pub fn render(views: &BTreeMap<String, InstanceView>) -> Result<String, promethe
         }
     }
     let families: Vec<MetricFamily> = families.by_name.into_values().collect();
-    let mut buf = Vec::new();
-    TextEncoder::new().encode(&families, &mut buf)?;
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    TextEncoder::new().encode_to_string(&families)
 }
 
 /// `mssql_<name>`, with `_total` for a counter.
@@ -202,4 +207,48 @@ fn series_labels(instance: &str, v: &PromValue) -> Vec<(&'static str, String)> {
         labels.push(("wait_category", cutover_baseline::waits::classify(wait).category.to_string()));
     }
     labels
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(name: &str, kind: PromKind, labels: &[(&'static str, &str)], value: f64) -> PromValue {
+        PromValue {
+            name: name.into(),
+            help: "help",
+            kind,
+            labels: labels.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+            value,
+        }
+    }
+
+    fn view(series: Vec<PromValue>) -> InstanceView {
+        let mut v = InstanceView::default();
+        let round =
+            Round { at: Some(chrono::NaiveDateTime::default()), up: true, prom: series, ..Round::default() };
+        v.update(round);
+        v
+    }
+
+    #[test]
+    fn every_family_is_one_group_with_instances_apart_and_a_repeated_series_once() {
+        let waits =
+            |ms: f64| value("wait_time_seconds", PromKind::Counter, &[("wait_type", "PAGEIOLATCH_SH")], ms);
+        let views = BTreeMap::from([
+            ("a".to_string(), view(vec![waits(2.0), waits(9.0)])),
+            ("b".to_string(), view(vec![waits(3.0), value("batch_requests", PromKind::Counter, &[], -1.0)])),
+        ]);
+        let text = render(&views).unwrap();
+        assert_eq!(text.matches("# TYPE mssql_wait_time_seconds_total counter").count(), 1, "{text}");
+        let a = r#"mssql_wait_time_seconds_total{sql_instance="a",wait_category="Buffer IO",wait_type="PAGEIOLATCH_SH"}"#;
+        assert!(
+            text.contains(&format!("{a} 2\n")) && !text.contains(&format!("{a} 9")),
+            "first kept: {text}"
+        );
+        assert!(text.contains(r#"sql_instance="b",wait_category="Buffer IO",wait_type="PAGEIOLATCH_SH"} 3"#));
+        // A counter never goes negative.
+        assert!(text.contains("mssql_batch_requests_total{sql_instance=\"b\"} 0\n"), "{text}");
+        assert!(text.contains("mssql_up{sql_instance=\"a\"} 1\n"), "{text}");
+    }
 }
