@@ -16,16 +16,22 @@ pub(crate) type Count = Option<u64>;
 
 impl Session {
     pub(crate) fn run_step(&mut self, step: &Step, sink: &mut dyn ResultSink) -> Result<Count, Failure> {
-        // DML takes row locks (`rowmode.rs`); other writes take the database lock: to the end
-        // of the transaction inside one, for the statement outside one.
+        // DML takes row locks (`rowmode.rs`); other writes inside a transaction take the
+        // database lock to its end; outside one, DDL on an existing table waits for (and
+        // excludes) other transactions' row locks for the statement.
         let exclusive = writes(step) && !matches!(step, Step::Modify { .. });
+        let on_a_table = matches!(
+            step,
+            Step::Drop { .. } | Step::AlterTableAdd { .. } | Step::Truncate { .. } | Step::CreateIndex(_)
+        );
+        let claimed = exclusive && self.trancount == 0 && on_a_table;
         if exclusive && self.trancount > 0 {
             self.lock_for_writing(sink)?;
-        } else if exclusive {
+        } else if claimed {
             self.claim_exclusive(sink)?;
         }
         let result = self.run_unlocked_step(step, sink);
-        if exclusive && self.trancount == 0 {
+        if claimed {
             self.release_exclusive();
         }
         result

@@ -3,16 +3,17 @@
 //! lock compatibility: X is compatible with nothing, so a second writer of the row waits).
 //!
 //! A lock is a (database, SQLite table, rowid). A transaction that deleted a row, or moved a
-//! row to another key, also marks the table "vacated": until it ends, other sessions' inserts
-//! and key changes in that table wait for it, so its rollback can always put its rows back
-//! (SQL Server keeps the deleted key locked; here the key may be any unique index's, so the
-//! whole table's new keys wait: stricter, never a broken rollback).
+//! row to another key, also keeps the row's old key of each unique index: until it ends,
+//! other sessions making that key wait for it, so its rollback can always put its rows back
+//! (SQL Server keeps the deleted key locked too). A key holding text is compared as "any key
+//! of that index" (collations make equal text of different bytes): stricter, never a broken
+//! rollback.
 //!
 //! A session whose transaction falls back to the database lock (`rowmode.rs`) holds the
 //! instance-wide *exclusive* claim: it waits until no other session holds row locks, and while
 //! it holds the claim nobody else takes any.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::locks::Uncommitted;
 
@@ -23,8 +24,8 @@ pub(crate) type TableKey = (String, String);
 pub(crate) struct RowLocks {
     /// (table, rowid) → the session holding it.
     rows: HashMap<(TableKey, i64), u16>,
-    /// Tables where a session deleted rows or changed keys → those sessions.
-    vacated: HashMap<TableKey, HashSet<u16>>,
+    /// (table, unique index) → keys sessions deleted or moved away from, with the session.
+    vacated: HashMap<(TableKey, String), Vec<(Option<Vec<KeyPart>>, u16)>>,
     /// The session holding the instance-wide exclusive claim.
     exclusive: Option<u16>,
 }
@@ -32,9 +33,9 @@ pub(crate) struct RowLocks {
 impl RowLocks {
     pub(super) fn release(&mut self, spid: u16) {
         self.rows.retain(|_, owner| *owner != spid);
-        self.vacated.retain(|_, owners| {
-            owners.remove(&spid);
-            !owners.is_empty()
+        self.vacated.retain(|_, keys| {
+            keys.retain(|(_, owner)| *owner != spid);
+            !keys.is_empty()
         });
         if self.exclusive == Some(spid) {
             self.exclusive = None;
@@ -54,10 +55,48 @@ pub(crate) struct Touched {
     /// It may have read rows it did not change (a scan, a non-unique seek, a seek that
     /// changed nothing): any other session's row lock on the table is a conflict.
     pub whole_table: bool,
-    /// It made new keys (an insert, a key change): another session's vacated keys conflict.
-    pub creates: bool,
-    /// It deleted rows or changed keys.
-    pub vacates: bool,
+    /// Unique-index keys it made (an insert, a key change): another session's vacated keys
+    /// conflict.
+    pub created: Vec<IndexKey>,
+    /// Unique-index keys it deleted or moved away from.
+    pub vacated: Vec<IndexKey>,
+}
+
+/// One value of a unique key, as SQLite compares it: numbers by value, blobs by bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum KeyPart {
+    Number(u64),
+    Bytes(Vec<u8>),
+}
+
+/// A unique index's name and a key of it (`None`: any key, when it holds text).
+pub(crate) type IndexKey = (String, Option<Vec<KeyPart>>);
+
+/// The key of `values` at `columns`; `None` inside when it cannot be compared exactly (text),
+/// and no key at all when a part is NULL (SQLite's unique indexes let NULLs repeat).
+pub(crate) fn index_key(
+    values: &[rusqlite::types::Value],
+    columns: &[usize],
+) -> Option<Option<Vec<KeyPart>>> {
+    use rusqlite::types::Value as V;
+    let mut parts = Vec::with_capacity(columns.len());
+    for &i in columns {
+        match values.get(i) {
+            None | Some(V::Null) => return None,
+            Some(V::Integer(n)) => parts.push(KeyPart::Number((*n as f64).to_bits())),
+            Some(V::Real(f)) => parts.push(KeyPart::Number(f.to_bits())),
+            Some(V::Blob(b)) => parts.push(KeyPart::Bytes(b.clone())),
+            Some(V::Text(_)) => return Some(None),
+        }
+    }
+    Some(Some(parts))
+}
+
+fn same_key(a: &Option<Vec<KeyPart>>, b: &Option<Vec<KeyPart>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
 }
 
 impl Uncommitted {
@@ -80,12 +119,10 @@ impl Uncommitted {
         {
             return Some(owner);
         }
-        if touched.creates {
-            if let Some(owner) = locks.vacated.get(table).and_then(|o| o.iter().find(|o| **o != spid)) {
-                return Some(*owner);
-            }
-        }
-        None
+        touched.created.iter().find_map(|(index, key)| {
+            let vacated = locks.vacated.get(&(table.clone(), index.clone()))?;
+            vacated.iter().find(|(k, owner)| *owner != spid && same_key(k, key)).map(|(_, owner)| *owner)
+        })
     }
 
     /// Another session holding row locks on `table` (or the exclusive claim).
@@ -99,7 +136,10 @@ impl Uncommitted {
         let s = self.state();
         s.rows.exclusive == Some(holder)
             || s.rows.rows.iter().any(|((t, _), o)| t == table && *o == holder)
-            || s.rows.vacated.get(table).is_some_and(|o| o.contains(&holder))
+            || s.rows
+                .vacated
+                .iter()
+                .any(|((t, _), keys)| t == table && keys.iter().any(|(_, o)| *o == holder))
     }
 
     /// Takes the locks of what a statement of `spid`'s transaction wrote.
@@ -108,8 +148,8 @@ impl Uncommitted {
         for r in &touched.rows {
             s.rows.rows.insert((table.clone(), *r), spid);
         }
-        if touched.vacates {
-            s.rows.vacated.entry(table.clone()).or_default().insert(spid);
+        for (index, key) in &touched.vacated {
+            s.rows.vacated.entry((table.clone(), index.clone())).or_default().push((key.clone(), spid));
         }
     }
 
@@ -123,7 +163,7 @@ impl Uncommitted {
         if let Some(owner) = locks.rows.values().find(|o| **o != spid) {
             return Some(*owner);
         }
-        if let Some(owner) = locks.vacated.values().flat_map(|o| o.iter()).find(|o| **o != spid) {
+        if let Some((_, owner)) = locks.vacated.values().flatten().find(|(_, o)| *o != spid) {
             return Some(*owner);
         }
         locks.exclusive = Some(spid);

@@ -25,7 +25,7 @@ use super::database::{literal, quote};
 use super::errors::{Action, Failure};
 use super::exec::Count;
 use super::objects::TableRef;
-use super::rowlocks::{TableKey, Touched};
+use super::rowlocks::{TableKey, Touched, index_key};
 use super::session::Session;
 use super::undo::{self, Change, Kind, UndoEntry};
 use crate::engine::{ObjectName, ResultSink};
@@ -39,7 +39,13 @@ impl Session {
         sink: &mut dyn ResultSink,
     ) -> Result<Count, Failure> {
         let target = self.locate_table(table)?;
-        if !self.row_locks_apply(&target)? {
+        let table_allows = self.table_allows_row_locks(&target)?;
+        let session_allows = self.isolation <= 2 && !self.tran.locked && self.conn.is_autocommit();
+        if !table_allows && self.trancount == 0 {
+            // No transaction can hold rows of this table: a plain statement, as before.
+            return self.modify(sql, table);
+        }
+        if !(table_allows && session_allows) {
             return self.modify_exclusively(sql, table, sink);
         }
         let key: TableKey = (target.database.to_ascii_lowercase(), target.sqlite_name.to_ascii_lowercase());
@@ -127,10 +133,23 @@ impl Session {
             self.mark_uncommitted(&target.database, &target.sqlite_name);
             return Ok(count);
         }
-        self.claim_exclusive(sink)?;
-        let result = self.modify(sql, table);
-        self.release_exclusive();
-        result
+        // Outside a transaction: its own SQLite transaction, once no other transaction holds
+        // rows of the table (checked under SQLite's write lock, which row locks are taken under).
+        let key: TableKey = (target.database.to_ascii_lowercase(), target.sqlite_name.to_ascii_lowercase());
+        let shared = self.shared.clone();
+        let registry = &shared.instance.inner.uncommitted;
+        loop {
+            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.sql_error(e, Action::Other))?;
+            if let Some(holder) = registry.table_holder(self.shared.spid, &key) {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                self.wait_for_holder(sink, holder, &key)?;
+                continue;
+            }
+            let result = self.modify(sql, table);
+            let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            let ended = self.conn.execute_batch(end).map_err(|e| self.sql_error(e, Action::Other));
+            return result.and_then(|count| ended.map(|_| count));
+        }
     }
 
     /// Waits until no other session holds row locks (then holds the claim).
@@ -156,12 +175,9 @@ impl Session {
         self.wait_blocked(sink, || registry.still_holds(holder, key).then_some(holder))
     }
 
-    /// Whether a DML statement on `target` can run under row locks (see the module comment).
-    fn row_locks_apply(&self, target: &TableRef) -> Result<bool, Failure> {
-        if self.isolation > 2
-            || self.tran.locked
-            || !self.conn.is_autocommit()
-            || target.kind != "U"
+    /// Whether DML on `target` can run under row locks (see the module comment).
+    fn table_allows_row_locks(&self, target: &TableRef) -> Result<bool, Failure> {
+        if target.kind != "U"
             || target.alias.eq_ignore_ascii_case("temp")
             || target.database.eq_ignore_ascii_case(super::temp::TEMPDB)
         {
@@ -208,11 +224,24 @@ impl Session {
         let action = Action::of_sql(sql);
         let unique = self.unique_indexes(target)?;
         let point = self.single_row_access(sql, matches!(action, Action::Insert), &unique)?;
-        let key_columns: Vec<usize> = unique.iter().flat_map(|(_, cols)| cols.iter().copied()).collect();
-        let rekeyed = |c: &Change| {
-            c.kind == Kind::Update
-                && (c.old_rowid != c.new_rowid || key_columns.iter().any(|&i| c.old.get(i) != c.new.get(i)))
+        // Per unique index: the keys each change moved away from and made.
+        let moved = |c: &Change, cols: &[usize]| {
+            c.kind == Kind::Update && cols.iter().any(|&i| c.old.get(i) != c.new.get(i))
         };
+        let mut created = Vec::new();
+        let mut vacated = Vec::new();
+        for c in mine {
+            for (index, cols) in &unique {
+                let (gone, made) = match c.kind {
+                    Kind::Insert => (None, index_key(&c.new, cols)),
+                    Kind::Delete => (index_key(&c.old, cols), None),
+                    Kind::Update if moved(c, cols) => (index_key(&c.old, cols), index_key(&c.new, cols)),
+                    Kind::Update => (None, None),
+                };
+                vacated.extend(gone.map(|k| (index.clone(), k)));
+                created.extend(made.map(|k| (index.clone(), k)));
+            }
+        }
         let mut rows: Vec<i64> = mine
             .iter()
             .flat_map(|c| match c.kind {
@@ -227,8 +256,8 @@ impl Session {
         Ok(Touched {
             rows,
             whole_table: !point || (!matches!(action, Action::Insert) && !changes_one_row),
-            creates: matches!(action, Action::Insert) || mine.iter().any(rekeyed),
-            vacates: mine.iter().any(|c| c.kind == Kind::Delete || rekeyed(c)),
+            created,
+            vacated,
         })
     }
 

@@ -35,14 +35,21 @@ pub(crate) struct Change {
     /// The row's rowid before (Update/Delete) and after (Insert/Update) the change.
     pub old_rowid: i64,
     pub new_rowid: i64,
-    /// Column values before (Update/Delete) and after (Update) the change, in column order.
+    /// Column values before (Update/Delete) and after (Insert/Update) the change, in column
+    /// order (NULLs where there is no such side).
     pub old: Vec<Stored>,
     pub new: Vec<Stored>,
 }
 
 const CAPTURE: &str = "\"__cutover_capture\"";
-const TRIGGERS: [(&str, &str); 3] =
-    [("__cutover_undo_i", "INSERT"), ("__cutover_undo_u", "UPDATE"), ("__cutover_undo_d", "DELETE")];
+/// The capture triggers: name, event, kind letter, and which row (OLD/NEW) gives the old and
+/// the new values.
+type Trigger = (&'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
+const TRIGGERS: [Trigger; 3] = [
+    ("__cutover_undo_i", "INSERT", "I", None, Some("NEW")),
+    ("__cutover_undo_u", "UPDATE", "U", Some("OLD"), Some("NEW")),
+    ("__cutover_undo_d", "DELETE", "D", Some("OLD"), None),
+];
 
 /// Creates the capture triggers on `alias`.`table` (columns in order) for one statement.
 pub(crate) fn arm(conn: &Connection, alias: &str, table: &str, columns: &[String]) -> rusqlite::Result<()> {
@@ -51,34 +58,22 @@ pub(crate) fn arm(conn: &Connection, alias: &str, table: &str, columns: &[String
          DELETE FROM temp.{CAPTURE};"
     ))?;
     let target = format!("{}.{}", quote(alias), quote(table));
-    for (name, event) in TRIGGERS {
-        let body: String = match event {
-            "INSERT" => format!(
-                "INSERT INTO {CAPTURE} (kind, old_rowid, new_rowid, col) VALUES ('I', NEW.rowid, NEW.rowid, -1);"
-            ),
-            "UPDATE" => columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let c = quote(c);
-                    format!(
-                        "INSERT INTO {CAPTURE} (kind, old_rowid, new_rowid, col, old, new) \
-                         VALUES ('U', OLD.rowid, NEW.rowid, {i}, OLD.{c}, NEW.{c});"
-                    )
-                })
-                .collect(),
-            _ => columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    format!(
-                        "INSERT INTO {CAPTURE} (kind, old_rowid, new_rowid, col, old) \
-                         VALUES ('D', OLD.rowid, OLD.rowid, {i}, OLD.{});",
-                        quote(c)
-                    )
-                })
-                .collect(),
-        };
+    for (name, event, kind, old, new) in TRIGGERS {
+        let (old_row, new_row) = (old.or(new).unwrap_or("OLD"), new.or(old).unwrap_or("NEW"));
+        let value =
+            |side: Option<&str>, c: &str| side.map_or("NULL".to_string(), |s| format!("{s}.{}", quote(c)));
+        let body: String = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                format!(
+                    "INSERT INTO {CAPTURE} (kind, old_rowid, new_rowid, col, old, new) \
+                     VALUES ('{kind}', {old_row}.rowid, {new_row}.rowid, {i}, {}, {});",
+                    value(old, c),
+                    value(new, c)
+                )
+            })
+            .collect();
         conn.execute_batch(&format!(
             "CREATE TEMP TRIGGER {} AFTER {event} ON {target} FOR EACH ROW BEGIN {body} END;",
             quote(name)
@@ -103,7 +98,7 @@ pub(crate) fn collect(conn: &Connection, alias: &str, table: &str) -> rusqlite::
         };
         let (old_rowid, new_rowid, col): (i64, i64, i64) = (row.get(1)?, row.get(2)?, row.get(3)?);
         let (old, new): (Stored, Stored) = (row.get(4)?, row.get(5)?);
-        // A change's columns come in a run starting at column 0 (an insert has one row, -1).
+        // A change's columns come in a run starting at column 0.
         if col > 0 {
             if let Some(last) = changes.last_mut() {
                 last.old.push(old);
@@ -111,7 +106,7 @@ pub(crate) fn collect(conn: &Connection, alias: &str, table: &str) -> rusqlite::
                 continue;
             }
         }
-        let (old, new) = if col < 0 { (Vec::new(), Vec::new()) } else { (vec![old], vec![new]) };
+        let (old, new) = (vec![old], vec![new]);
         changes.push(Change {
             alias: alias.to_string(),
             table: table.to_string(),
@@ -129,7 +124,7 @@ pub(crate) fn collect(conn: &Connection, alias: &str, table: &str) -> rusqlite::
 
 /// Drops the capture triggers (a no-op when there are none).
 pub(crate) fn disarm(conn: &Connection) -> rusqlite::Result<()> {
-    for (name, _) in TRIGGERS {
+    for (name, ..) in TRIGGERS {
         conn.execute_batch(&format!("DROP TRIGGER IF EXISTS temp.{};", quote(name)))?;
     }
     Ok(())
