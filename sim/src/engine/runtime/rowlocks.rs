@@ -25,7 +25,7 @@ pub(crate) struct RowLocks {
     /// (table, rowid) → the session holding it.
     rows: HashMap<(TableKey, i64), u16>,
     /// (table, unique index) → keys sessions deleted or moved away from, with the session.
-    vacated: HashMap<(TableKey, String), Vec<(Option<Vec<KeyPart>>, u16)>>,
+    vacated: HashMap<(TableKey, String), Vec<(AnyKey, u16)>>,
     /// The session holding the instance-wide exclusive claim.
     exclusive: Option<u16>,
 }
@@ -69,8 +69,11 @@ pub(crate) enum KeyPart {
     Bytes(Vec<u8>),
 }
 
-/// A unique index's name and a key of it (`None`: any key, when it holds text).
-pub(crate) type IndexKey = (String, Option<Vec<KeyPart>>);
+/// A key of a unique index (`None`: any key, when it holds text).
+pub(crate) type AnyKey = Option<Vec<KeyPart>>;
+
+/// A unique index's name and a key of it.
+pub(crate) type IndexKey = (String, AnyKey);
 
 /// The key of `values` at `columns`; `None` inside when it cannot be compared exactly (text),
 /// and no key at all when a part is NULL (SQLite's unique indexes let NULLs repeat).
@@ -107,10 +110,10 @@ impl Uncommitted {
         if let Some(x) = locks.exclusive.filter(|x| *x != spid) {
             return Some(x);
         }
-        if touched.whole_table {
-            if let Some(owner) = locks.foreign_on(spid, table) {
-                return Some(owner);
-            }
+        if touched.whole_table
+            && let Some(owner) = locks.foreign_on(spid, table)
+        {
+            return Some(owner);
         }
         if let Some(owner) = touched
             .rows

@@ -99,12 +99,12 @@ pub(crate) fn collect(conn: &Connection, alias: &str, table: &str) -> rusqlite::
         let (old_rowid, new_rowid, col): (i64, i64, i64) = (row.get(1)?, row.get(2)?, row.get(3)?);
         let (old, new): (Stored, Stored) = (row.get(4)?, row.get(5)?);
         // A change's columns come in a run starting at column 0.
-        if col > 0 {
-            if let Some(last) = changes.last_mut() {
-                last.old.push(old);
-                last.new.push(new);
-                continue;
-            }
+        if col > 0
+            && let Some(last) = changes.last_mut()
+        {
+            last.old.push(old);
+            last.new.push(new);
+            continue;
         }
         let (old, new) = (vec![old], vec![new]);
         changes.push(Change {
