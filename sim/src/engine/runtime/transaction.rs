@@ -12,15 +12,13 @@
 //!   ENVCHANGE tokens 8 (begin, new value = the 8-byte descriptor), 9 (commit) and 10
 //!   (rollback, old value = the descriptor) drivers track transactions by (MS-TDS 2.2.7.9).
 //!
-//! Locking. SQLite has one writer per database where SQL Server locks rows. So that a
-//! transaction does not block others before it writes, READ COMMITTED (the default) and READ
-//! UNCOMMITTED transactions take SQLite's write lock only at their first write: until then
-//! each statement reads the latest committed data, as READ COMMITTED does. From the first
-//! write to COMMIT/ROLLBACK, other sessions' writes wait for it (up to `LOCK_TIMEOUT`, then
-//! 1222) — as they would on SQL Server only when they touch the same rows. READ COMMITTED
-//! readers wait for the tables an open transaction wrote (`locks.rs`). REPEATABLE READ,
-//! SERIALIZABLE and SNAPSHOT transactions take the write lock at BEGIN, which keeps what they
-//! read stable (stricter than SQL Server, never laxer).
+//! Locking. INSERT/UPDATE/DELETE at READ COMMITTED and READ UNCOMMITTED take row locks and
+//! keep before-images in the transaction's undo log (`rowmode.rs`, `rowlocks.rs`, `undo.rs`):
+//! ROLLBACK and `ROLLBACK TRAN savepoint` replay it. Other writes (DDL, TRUNCATE, bulk loads,
+//! DML the row locks cannot cover) and REPEATABLE READ, SERIALIZABLE and SNAPSHOT transactions
+//! (at BEGIN) take the database lock to the end of the transaction: the exclusive claim and
+//! SQLite's write lock, rolled back by SQLite. READ COMMITTED readers wait for the tables an
+//! open transaction wrote (`locks.rs`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
