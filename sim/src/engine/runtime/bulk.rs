@@ -26,13 +26,25 @@ impl Session {
         self.require_write("INSERT", &target)?;
         self.last_target = Some(target.clone());
         // Inside the caller's transaction the load is part of it; else it is its own.
-        self.lock_for_writing().map_err(Failure::into_error)?;
-        // Before the load's own transaction: its version commits at once, the rows log with it.
-        super::change_tracking::before_write(self, &target)?;
-        let own_transaction = self.conn.is_autocommit();
-        if own_transaction {
-            self.conn.execute_batch("BEGIN").map_err(|e| self.failure(e))?;
+        // Bulk rows take the database lock (after other sessions' row locks are released).
+        let mut quiet = super::sink::CollectSink::default();
+        if self.trancount > 0 {
+            self.lock_for_writing(&mut quiet).map_err(Failure::into_error)?;
+        } else {
+            self.claim_exclusive(&mut quiet).map_err(Failure::into_error)?;
         }
+        // Before the load's own transaction: its version commits at once, the rows log with it.
+        let own_transaction = self.conn.is_autocommit();
+        let begun = super::change_tracking::before_write(self, &target).and_then(|_| {
+            if own_transaction {
+                self.conn.execute_batch("BEGIN").map_err(|e| self.failure(e))?;
+            }
+            Ok(())
+        });
+        if begun.is_err() && self.trancount == 0 {
+            self.release_exclusive();
+        }
+        begun?;
         Ok(BulkLoad { target, own_transaction, rows: 0 })
     }
 
@@ -65,7 +77,11 @@ impl Session {
     pub fn bulk_end(&mut self, load: BulkLoad, ok: bool) -> Result<u64, SqlError> {
         if load.own_transaction {
             let end = if ok { "COMMIT" } else { "ROLLBACK" };
-            self.conn.execute_batch(end).map_err(|e| self.failure(e))?;
+            let ended = self.conn.execute_batch(end).map_err(|e| self.failure(e));
+            if self.trancount == 0 {
+                self.release_exclusive();
+            }
+            ended?;
         }
         self.bump_writes(&load.target.database);
         super::rowversion::keep_floor(&self.conn, self.instance(), &load.target.database, &load.target.alias);

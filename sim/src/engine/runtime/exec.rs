@@ -16,16 +16,35 @@ pub(crate) type Count = Option<u64>;
 
 impl Session {
     pub(crate) fn run_step(&mut self, step: &Step, sink: &mut dyn ResultSink) -> Result<Count, Failure> {
-        if writes(step) {
-            self.lock_for_writing()?;
+        // DML takes row locks (`rowmode.rs`); other writes inside a transaction take the
+        // database lock to its end; outside one, DDL on an existing table waits for (and
+        // excludes) other transactions' row locks for the statement.
+        let exclusive = writes(step) && !matches!(step, Step::Modify { .. });
+        let on_a_table = matches!(
+            step,
+            Step::Drop { .. } | Step::AlterTableAdd { .. } | Step::Truncate { .. } | Step::CreateIndex(_)
+        );
+        let claimed = exclusive && self.trancount == 0 && on_a_table;
+        if exclusive && self.trancount > 0 {
+            self.lock_for_writing(sink)?;
+        } else if claimed {
+            self.claim_exclusive(sink)?;
         }
+        let result = self.run_unlocked_step(step, sink);
+        if claimed {
+            self.release_exclusive();
+        }
+        result
+    }
+
+    fn run_unlocked_step(&mut self, step: &Step, sink: &mut dyn ResultSink) -> Result<Count, Failure> {
         match step {
             Step::Query { sql, columns } => {
                 let n = stream::run_query(self, sql, columns, sink)?;
                 self.set_rowcount(n as i64);
                 Ok(Some(n))
             }
-            Step::Modify { sql, table } => self.modify(sql, table),
+            Step::Modify { sql, table } => self.modify_locked(sql, table, sink),
             Step::CreateTable(def) => self.create_table(def).map(|_| None),
             Step::CreateIndex(def) => self.create_index(def).map(|_| None),
             Step::CreateView { .. } => self.create_view_from(step, &[]).map(|_| None),
@@ -73,7 +92,7 @@ impl Session {
     }
 
     /// INSERT / UPDATE / DELETE: permission check, run, map constraint errors, count rows.
-    fn modify(&mut self, sql: &str, table: &crate::engine::ObjectName) -> Result<Count, Failure> {
+    pub(super) fn modify(&mut self, sql: &str, table: &crate::engine::ObjectName) -> Result<Count, Failure> {
         let action = Action::of_sql(sql);
         let target = self.locate_table(table)?;
         self.require_write(action.verb(), &target)?;
@@ -92,7 +111,7 @@ impl Session {
             super::rowversion::keep_floor(&self.conn, self.instance(), &target.database, &target.alias);
         }
         let n = result.map_err(|e| self.sql_error(e, action))? as u64;
-        self.mark_uncommitted(&target.database, &target.sqlite_name);
+        // The caller marks the table for readers once its write is sure to stay (`rowmode.rs`).
         self.set_rowcount(n as i64);
         Ok(Some(n))
     }

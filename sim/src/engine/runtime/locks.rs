@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::catalog::CatalogNeed;
-use super::errors::Failure;
+use super::errors::{Action, Failure};
 use super::session::Session;
 use crate::engine::ResultSink;
 use crate::error::SqlError;
@@ -30,18 +30,24 @@ use crate::load::Wait;
 #[derive(Debug, Default)]
 pub(crate) struct Uncommitted {
     state: Mutex<State>,
+    /// Held for reading while a reader checks for uncommitted writes and starts its snapshot,
+    /// for writing while a row-locked statement commits (`rowmode.rs`): a reader never takes a
+    /// snapshot holding a write whose table it saw unmarked.
+    pub(super) gate: std::sync::RwLock<()>,
 }
 
 #[derive(Debug, Default)]
-struct State {
+pub(super) struct State {
     /// (database, SQLite table name), lower-case → the session whose transaction wrote it.
     tables: HashMap<(String, String), u16>,
     /// A waiting session → the session it waits for.
     waiting: HashMap<u16, u16>,
+    /// Row locks of open transactions (`rowlocks.rs`).
+    pub(super) rows: super::rowlocks::RowLocks,
 }
 
 impl Uncommitted {
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+    pub(super) fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -55,6 +61,7 @@ impl Uncommitted {
         let mut s = self.state();
         s.tables.retain(|_, owner| *owner != spid);
         s.waiting.remove(&spid);
+        s.rows.release(spid);
     }
 
     /// Another session holding one of `tables`, if any.
@@ -64,7 +71,7 @@ impl Uncommitted {
     }
 
     /// Records that `spid` waits for `holder`; true when that closes a cycle (a deadlock).
-    fn wait(&self, spid: u16, holder: u16) -> bool {
+    pub(super) fn wait(&self, spid: u16, holder: u16) -> bool {
         let mut s = self.state();
         s.waiting.insert(spid, holder);
         let mut at = holder;
@@ -78,7 +85,7 @@ impl Uncommitted {
         false
     }
 
-    fn stop_waiting(&self, spid: u16) {
+    pub(super) fn stop_waiting(&self, spid: u16) {
         self.state().waiting.remove(&spid);
     }
 }
@@ -89,11 +96,15 @@ const POLL: Duration = Duration::from_millis(5);
 impl Session {
     /// Before a statement: waits while another session's open transaction has written a table
     /// it reads (READ COMMITTED and stricter, no NOLOCK); 1222 after `LOCK_TIMEOUT`, 1205 for
-    /// a deadlock.
+    /// a deadlock. `skip` is a DML statement's target table, which row locks guard instead
+    /// (`rowmode.rs`). A reading statement (`reads`) outside a SQLite transaction starts its
+    /// snapshot here, under the gate, so no write of a table it saw unmarked is in it.
     pub(crate) fn wait_for_uncommitted(
         &mut self,
         needs: &[CatalogNeed],
         nolock: bool,
+        skip: Option<(String, String)>,
+        reads: bool,
         sink: &mut dyn ResultSink,
     ) -> Result<(), Failure> {
         if self.isolation == 1 || nolock {
@@ -107,16 +118,41 @@ impl Session {
                 }
                 _ => None,
             })
+            .filter(|t| {
+                skip.as_ref()
+                    .is_none_or(|s| (&s.0.to_ascii_lowercase(), &s.1.to_ascii_lowercase()) != (&t.0, &t.1))
+            })
             .collect();
         if tables.is_empty() {
             return Ok(());
         }
-        let spid = self.shared.spid;
-        let registry = &self.shared.instance.inner.uncommitted;
+        let (spid, shared) = (self.shared.spid, self.shared.clone());
+        let registry = &shared.instance.inner.uncommitted;
+        loop {
+            self.wait_blocked(sink, || registry.holder(spid, &tables))?;
+            if !reads || !self.conn.is_autocommit() {
+                return Ok(());
+            }
+            let _gate = registry.gate.read().unwrap_or_else(|p| p.into_inner());
+            if registry.holder(spid, &tables).is_none() {
+                return self.begin_read_snapshot();
+            }
+        }
+    }
+
+    /// Waits while `blocker` names another session this one must wait for: 1222 after
+    /// `LOCK_TIMEOUT`, 1205 (and the transaction rolled back) when the wait closes a cycle.
+    pub(crate) fn wait_blocked(
+        &mut self,
+        sink: &mut dyn ResultSink,
+        mut blocker: impl FnMut() -> Option<u16>,
+    ) -> Result<(), Failure> {
+        let (spid, shared) = (self.shared.spid, self.shared.clone());
+        let registry = &shared.instance.inner.uncommitted;
         let (started, limit) = (Instant::now(), self.options().lock_wait());
         let mut waited = false;
         let outcome = loop {
-            let Some(holder) = registry.holder(spid, &tables) else { break Ok(()) };
+            let Some(holder) = blocker() else { break Ok(()) };
             if registry.wait(spid, holder) {
                 break Err(deadlock(spid));
             }
@@ -147,6 +183,38 @@ impl Session {
                 Err(e.into())
             }
             other => other.map_err(Failure::from),
+        }
+    }
+
+    /// Starts a read transaction on every database of the connection, so the statement reads
+    /// the snapshot of this moment; [`Session::end_read_snapshot`] ends it.
+    fn begin_read_snapshot(&mut self) -> Result<(), Failure> {
+        let schemas: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("PRAGMA database_list")
+                .map_err(|e| self.sql_error(e, Action::Other))?;
+            let names = stmt
+                .query_map([], |r| r.get::<_, String>(1))
+                .map_err(|e| self.sql_error(e, Action::Other))?;
+            names.filter_map(Result::ok).filter(|n| n != "temp").collect()
+        };
+        self.conn.execute_batch("BEGIN DEFERRED").map_err(|e| self.sql_error(e, Action::Other))?;
+        self.read_snapshot = true;
+        for schema in schemas {
+            let sql = format!("SELECT 1 FROM {}.sqlite_master LIMIT 1", super::database::quote(&schema));
+            self.conn.query_row(&sql, [], |_| Ok(())).or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(()),
+                e => Err(self.sql_error(e, Action::Other)),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Ends the read transaction a statement's snapshot was taken in (if any).
+    pub(crate) fn end_read_snapshot(&mut self) {
+        if std::mem::take(&mut self.read_snapshot) && !self.conn.is_autocommit() && !self.tran.locked {
+            let _ = self.conn.execute_batch("COMMIT");
         }
     }
 

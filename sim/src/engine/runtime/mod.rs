@@ -35,6 +35,8 @@ pub mod options;
 mod query_store;
 mod raise;
 mod reset;
+mod rowlocks;
+mod rowmode;
 pub mod rowversion;
 pub mod session;
 pub mod sink;
@@ -42,6 +44,7 @@ mod stream;
 mod table_sql;
 mod temp;
 mod transaction;
+mod undo;
 pub(crate) mod xe;
 
 #[cfg(test)]

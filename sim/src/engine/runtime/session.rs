@@ -89,6 +89,8 @@ pub struct Session {
     pub(crate) scanned: Cell<u64>,
     /// Databases whose Change Tracking version the open transaction already took.
     pub(crate) ct_versioned: Vec<String>,
+    /// The statement reads in a snapshot `locks.rs` began (committed after it).
+    pub(crate) read_snapshot: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -106,6 +108,8 @@ impl Drop for Session {
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+        // A disconnect rolls the open transaction back, its row-locked writes too.
+        let _ = self.undo_to(0);
         self.trancount = 0;
         self.release_uncommitted();
         // Local temporary tables go with the connection; global ones this session created
@@ -170,6 +174,7 @@ impl Session {
             load,
             scanned: Cell::new(0),
             ct_versioned: Vec::new(),
+            read_snapshot: false,
         })
     }
 
@@ -270,13 +275,22 @@ impl Session {
                     Ok(()) => {
                         let nolock =
                             super::locks::reads_uncommitted(sql.get(statement.span()).unwrap_or(text));
-                        match self.wait_for_uncommitted(&needs, nolock, sink) {
+                        let skip = match step {
+                            Step::Modify { table, .. } => {
+                                self.locate_table(table).ok().map(|t| (t.database, t.sqlite_name))
+                            }
+                            _ => None,
+                        };
+                        let reads = matches!(step, Step::Query { .. } | Step::Assign { .. });
+                        let flow = match self.wait_for_uncommitted(&needs, nolock, skip, reads, sink) {
                             Ok(()) => {
                                 self.note_blocker(&mut mark, step, &needs);
                                 self.run_translated(step, &needs, sink)
                             }
                             Err(f) => self.report(f, sink),
-                        }
+                        };
+                        self.end_read_snapshot();
+                        flow
                     }
                     Err(f) => self.report(f, sink),
                 },
@@ -303,7 +317,7 @@ impl Session {
     ) -> Flow {
         match step {
             Step::CreateView { .. } => {
-                match self.lock_for_writing().and_then(|_| self.create_view_from(step, needs)) {
+                match self.lock_for_writing(sink).and_then(|_| self.create_view_from(step, needs)) {
                     Ok(()) => {
                         sink.done(None);
                         Flow::Continue

@@ -12,15 +12,13 @@
 //!   ENVCHANGE tokens 8 (begin, new value = the 8-byte descriptor), 9 (commit) and 10
 //!   (rollback, old value = the descriptor) drivers track transactions by (MS-TDS 2.2.7.9).
 //!
-//! Locking. SQLite has one writer per database where SQL Server locks rows. So that a
-//! transaction does not block others before it writes, READ COMMITTED (the default) and READ
-//! UNCOMMITTED transactions take SQLite's write lock only at their first write: until then
-//! each statement reads the latest committed data, as READ COMMITTED does. From the first
-//! write to COMMIT/ROLLBACK, other sessions' writes wait for it (up to `LOCK_TIMEOUT`, then
-//! 1222) — as they would on SQL Server only when they touch the same rows. READ COMMITTED
-//! readers wait for the tables an open transaction wrote (`locks.rs`). REPEATABLE READ,
-//! SERIALIZABLE and SNAPSHOT transactions take the write lock at BEGIN, which keeps what they
-//! read stable (stricter than SQL Server, never laxer).
+//! Locking. INSERT/UPDATE/DELETE at READ COMMITTED and READ UNCOMMITTED take row locks and
+//! keep before-images in the transaction's undo log (`rowmode.rs`, `rowlocks.rs`, `undo.rs`):
+//! ROLLBACK and `ROLLBACK TRAN savepoint` replay it. Other writes (DDL, TRUNCATE, bulk loads,
+//! DML the row locks cannot cover) and REPEATABLE READ, SERIALIZABLE and SNAPSHOT transactions
+//! (at BEGIN) take the database lock to the end of the transaction: the exclusive claim and
+//! SQLite's write lock, rolled back by SQLite. READ COMMITTED readers wait for the tables an
+//! open transaction wrote (`locks.rs`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -45,6 +43,11 @@ pub(crate) struct OpenTransaction {
     pub descriptor: u64,
     /// SQLite's transaction (and the database's write lock) is held.
     pub locked: bool,
+    /// Before-images of the row-locked writes, oldest first (`undo.rs`).
+    pub undo: Vec<super::undo::UndoEntry>,
+    /// Per savepoint: the undo log's length when it was set, and whether SQLite has it too
+    /// (set while the database lock was held).
+    pub save_marks: Vec<(usize, bool)>,
 }
 
 /// SQL Server limits transaction and savepoint names to 32 characters.
@@ -118,16 +121,11 @@ impl Session {
             self.ct_versioned.clear();
             let sequence = NEXT_DESCRIPTOR.fetch_add(1, Ordering::Relaxed) & 0xFFFF_FFFF_FFFF;
             let descriptor = (u64::from(self.shared.spid) << 48) | sequence;
-            self.tran = OpenTransaction {
-                name: name.map(str::to_string),
-                savepoints: Vec::new(),
-                descriptor,
-                locked: false,
-            };
+            self.tran = OpenTransaction { name: name.map(str::to_string), descriptor, ..Default::default() };
             // REPEATABLE READ and stricter: lock now, so what this transaction reads stays.
             if self.isolation >= 3 {
                 self.trancount = 1;
-                let locked = self.lock_for_writing();
+                let locked = self.lock_for_writing(sink);
                 self.trancount = 0;
                 locked?;
             }
@@ -186,14 +184,18 @@ impl Session {
 
     /// Ends the whole transaction (ROLLBACK, or an error that dooms it).
     pub(crate) fn rollback_all(&mut self, sink: &mut dyn ResultSink) -> Result<(), Failure> {
+        self.end_read_snapshot();
         if self.tran.locked && !self.conn.is_autocommit() {
             self.conn.execute_batch("ROLLBACK").map_err(|e| self.sql_error(e, Action::Other))?;
         }
+        self.tran.locked = false;
+        // The row-locked writes are undone before their locks go.
+        let undone = self.undo_to(0);
         self.trancount = 0;
         self.release_uncommitted();
         let ended = std::mem::take(&mut self.tran);
         sink.transaction_changed(TransactionChange::Rollback(ended.descriptor));
-        Ok(())
+        undone
     }
 
     fn rollback_to_savepoint(&mut self, name: &str) -> Result<(), Failure> {
@@ -205,12 +207,20 @@ impl Session {
             )
             .into());
         };
-        self.conn
-            .execute_batch(&format!("ROLLBACK TO \"tsql_save_{i}\""))
-            .map_err(|e| self.sql_error(e, Action::Other))?;
+        let (undo_len, in_sqlite) = self.tran.save_marks[i];
+        if self.tran.locked && in_sqlite {
+            self.conn
+                .execute_batch(&format!("ROLLBACK TO \"tsql_save_{i}\""))
+                .map_err(|e| self.sql_error(e, Action::Other))?;
+        } else if self.tran.locked {
+            // The database lock was taken after the savepoint: all of SQLite's part goes.
+            self.conn.execute_batch("ROLLBACK").map_err(|e| self.sql_error(e, Action::Other))?;
+            self.tran.locked = false;
+        }
         // The savepoint stays (it can be rolled back to again); later ones are gone.
         self.tran.savepoints.truncate(i + 1);
-        Ok(())
+        self.tran.save_marks.truncate(i + 1);
+        self.undo_to(undo_len)
     }
 
     /// SAVE TRAN name.
@@ -224,12 +234,14 @@ impl Session {
             )
             .into());
         }
-        self.lock_for_writing()?;
         let i = self.tran.savepoints.len();
-        self.conn
-            .execute_batch(&format!("SAVEPOINT \"tsql_save_{i}\""))
-            .map_err(|e| self.sql_error(e, Action::Other))?;
+        if self.tran.locked {
+            self.conn
+                .execute_batch(&format!("SAVEPOINT \"tsql_save_{i}\""))
+                .map_err(|e| self.sql_error(e, Action::Other))?;
+        }
         self.tran.savepoints.push(name.to_string());
+        self.tran.save_marks.push((self.tran.undo.len(), self.tran.locked));
         self.after_transaction_statement();
         Ok(())
     }
@@ -254,11 +266,16 @@ impl Session {
         if starts { self.begin(None, sink) } else { Ok(()) }
     }
 
-    /// Inside a transaction, takes SQLite's write lock before the first write (waiting for
-    /// another session's transaction up to `LOCK_TIMEOUT`); nothing outside one (each
-    /// statement is then its own transaction).
-    pub(crate) fn lock_for_writing(&mut self) -> Result<(), Failure> {
+    /// Inside a transaction, takes the database lock for the rest of it: the exclusive claim
+    /// (waiting for other sessions' row locks) and SQLite's write lock (waiting for another
+    /// session's statement up to `LOCK_TIMEOUT`); nothing outside one (each statement is then
+    /// its own transaction).
+    pub(crate) fn lock_for_writing(&mut self, sink: &mut dyn ResultSink) -> Result<(), Failure> {
+        if self.trancount > 0 && !self.tran.locked {
+            self.end_read_snapshot();
+        }
         if self.trancount > 0 && !self.tran.locked && self.conn.is_autocommit() {
+            self.claim_exclusive(sink)?;
             self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.sql_error(e, Action::Other))?;
             self.tran.locked = true;
         }
@@ -277,6 +294,10 @@ impl Session {
     /// session follows, and the client hears of the rollback.
     pub(crate) fn sync_transaction_state(&mut self, sink: &mut dyn ResultSink) {
         if self.trancount > 0 && self.tran.locked && self.conn.is_autocommit() {
+            self.tran.locked = false;
+            // SQLite's part is gone; the row-locked part is undone too (an error here is
+            // already being reported).
+            let _ = self.undo_to(0);
             self.trancount = 0;
             self.release_uncommitted();
             let ended = std::mem::take(&mut self.tran);

@@ -11,6 +11,7 @@ mod instances;
 mod options;
 mod perf;
 mod raise;
+mod rowlocks;
 mod rowversion;
 mod sessions;
 mod tables;
