@@ -65,6 +65,17 @@ async fn drift_is_reported_and_the_script_recreates_what_is_missing() {
     );
     assert!(!out.contains("S3cret-Source!"), "nor in the report");
 
+    // The same drift as JSON, for tools: it follows its published schema.
+    let a = args(&["validate", "--instance-objects", "--source", &src.conn, "--target", &tgt.conn, "--json"]);
+    let json = cutover_async(a).await;
+    assert_eq!(json.status.code(), Some(1), "{}", text(&json));
+    let report: serde_json::Value =
+        serde_json::from_slice(&json.stdout).expect("--json prints one JSON document");
+    common::schemas::check("instance-objects.schema.json", "validate --instance-objects --json", &report);
+    let missing = report["missing"].as_array().unwrap();
+    assert!(missing.iter().any(|i| i["section"] == "logins" && i["key"] == "app_reader"), "{report:#}");
+    assert!(!String::from_utf8_lossy(&json.stdout).contains("S3cret-Source!"), "no secret in the JSON");
+
     for b in
         sql.split("\nGO\n").map(str::trim).filter(|b| b.lines().any(|l| !l.trim_start().starts_with("--")))
     {

@@ -20,6 +20,13 @@ const SCHEMAS: &[(&str, &str)] = &[
     ("probe-deep.schema.json", "probe_deep (probe --deep --json and its --bundle)"),
     ("queries.schema.json", "queries_cli (queries --format json)"),
     ("assess.schema.json", "assess_cli (assess --format json)"),
+    ("instance-objects.schema.json", "instance_objects_cli (validate --instance-objects --json)"),
+    (
+        "capture-header.schema.json",
+        "capture_roundtrip, capture_cleanup, capture_query_store (each part's first line)",
+    ),
+    ("replay-error.schema.json", "replay_trace (errors.jsonl's lines)"),
+    ("validate-checkpoint.schema.json", "validate_cli (checkpoint.json of a run that failed part-way)"),
 ];
 
 #[test]
@@ -55,4 +62,17 @@ fn a_document_that_breaks_the_schema_is_named_with_where() {
         "{message}"
     );
     assert!(message.contains("at /verdict"), "{message}");
+}
+
+#[test]
+fn a_checkpoints_finished_tables_follow_the_reports_table_schema() {
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(schemas::dir().join(name)).unwrap()).unwrap()
+    };
+    let (report, checkpoint) = (read("validate-report.schema.json"), read("validate-checkpoint.schema.json"));
+    assert_eq!(
+        checkpoint["$defs"]["table"], report["properties"]["tables"]["items"],
+        "validate-checkpoint.schema.json's $defs.table is a copy of the report's tables[] items"
+    );
+    assert_eq!(checkpoint["properties"]["stats"], report["properties"]["stats"]);
 }

@@ -66,6 +66,10 @@ async fn a_trace_replays_per_session_at_a_speed_factor_with_database_mapping() {
     assert_eq!(tags[1]["ok"], 2);
     // The failed event is named by file and line.
     let error: serde_json::Value = serde_json::from_str(errors_log.lines().next().unwrap()).unwrap();
+    for line in errors_log.lines() {
+        let value = serde_json::from_str(line).expect("errors.jsonl is JSON Lines");
+        common::schemas::check("replay-error.schema.json", "an errors.jsonl line", &value);
+    }
     assert!(error["unit"].as_str().unwrap().ends_with("capture.jsonl:4"), "{error}");
     assert_eq!(error["tag"], "q3");
 

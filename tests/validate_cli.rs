@@ -281,6 +281,7 @@ async fn a_run_that_failed_part_way_resumes_with_the_remaining_tables() {
         &std::fs::read(dir.path().join("checkpoint.json")).expect("checkpoint written"),
     )
     .expect("checkpoint is JSON");
+    common::schemas::check("validate-checkpoint.schema.json", "checkpoint.json", &checkpoint);
     let mut done: Vec<&str> =
         checkpoint["done"].as_array().unwrap().iter().map(|t| t["table"].as_str().unwrap()).collect();
     done.sort();

@@ -79,16 +79,3 @@ impl RoundWriter {
         self.writer.finish(ended_at, complete)
     }
 }
-
-/// A row read back: (timestamp ms, instance, family, metric, labels, value, unit). Kept only
-/// until assess reads through [`cutover_baseline::Baseline`]; new code uses that.
-pub type ReadRow = (i64, String, String, String, String, f64, String);
-
-/// Reads a Parquet part back as tuples.
-pub fn read_parquet(path: &Path) -> Result<Vec<ReadRow>, BaselineError> {
-    let rows = cutover_baseline::read::read_part(path)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.timestamp, r.instance, r.family, r.metric, r.labels, r.value, r.unit))
-        .collect())
-}

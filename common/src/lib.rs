@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`units`] | values for people by unit (`7.0 ms`, `3.1 MB/s`): the collector's run summary, compare's reports |
 //! | [`duration`] | the one duration grammar (`250us`, `500ms`, `15s`, `2m`, `2min`, `1h`, `1d`) of every flag and file |
+//! | [`glob`] | the one wildcard match (`*`, `?`, case-insensitive) of table patterns and policy patterns |
 //! | [`rng`] | the one seeded generator (splitmix64): the same numbers for a seed in every version |
 //! | [`xml`] | XML text and attribute escaping |
 //! | [`junit`] | JUnit XML: suites of test cases, written by `compare`, `validate` and `gate` |
@@ -16,6 +17,7 @@
 //! feature asks for it.
 
 pub mod duration;
+pub mod glob;
 #[cfg(feature = "serve")]
 pub mod http;
 pub mod junit;

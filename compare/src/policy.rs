@@ -242,28 +242,6 @@ pub const TEMPLATE_MEASURES: &[&str] = &[
     "throughput",
 ];
 
-/// `*` wildcard matching (any run of characters), case-insensitive.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t) = (pattern.to_ascii_lowercase(), text.to_ascii_lowercase());
-    let parts: Vec<&str> = p.split('*').collect();
-    if parts.len() == 1 {
-        return p == t;
-    }
-    let mut rest = t.as_str();
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else { return false };
-            rest = r;
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            let Some(at) = rest.find(part) else { return false };
-            rest = &rest[at + part.len()..];
-        }
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,13 +263,5 @@ mod tests {
         let e = Policy::parse("[[template]]\nmeasure = \"speed\"\n", Path::new("p.toml")).unwrap_err();
         assert!(e.to_string().contains("speed"), "{e}");
         assert!(Policy::parse("bogus = 1\n", Path::new("p.toml")).is_err());
-    }
-
-    #[test]
-    fn wildcards() {
-        assert!(glob("io_read_latency_seconds{*}", "io_read_latency_seconds{database=shop,file_type=ROWS}"));
-        assert!(glob("*", "anything"));
-        assert!(glob("wait*{category=buffer io}", "wait_category_seconds{category=Buffer IO}"));
-        assert!(!glob("cpu_percent", "cpu_percent_x"));
     }
 }

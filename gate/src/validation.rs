@@ -5,7 +5,7 @@ use crate::check::{Check, Status};
 use crate::file::ValidateSection;
 use cutover_mssql::ServerTarget;
 use cutover_validate::encoding::Relax;
-use cutover_validate::run::{Mode, Options};
+use cutover_validate::{Mode, Options};
 use std::path::Path;
 
 const PHASE: &str = "validate";

@@ -1,12 +1,11 @@
 //! Error classification in one place: a declarative table of SQL Server
 //! error numbers ([`RULES`]: number → kind, fix hint), one lookup
-//! ([`rule`]), and the mapping of driver and connection failures to an
-//! [`ErrorKind`]. Retry decisions and exit codes read only this.
+//! ([`rule`]), and the mapping of driver failures to an [`ErrorKind`]. Retry decisions and
+//! exit codes read only this (through `Error::kind`, which maps the crate's own connection
+//! errors; this module knows nothing of `crate::error`).
 
 use serde::Serialize;
 use tiberius::error::{Error as TdsError, IoErrorKind};
-
-use crate::error::Error;
 
 /// What kind of failure an error is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -230,18 +229,6 @@ fn quoted_after(message: &str, marker: &str) -> Option<String> {
     let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
     let inner = &rest[1..];
     Some(inner[..inner.find(quote)?].to_string())
-}
-
-/// The kind of any crate error.
-pub fn kind_of_error(error: &Error) -> ErrorKind {
-    match error {
-        Error::Sql(e) => e.kind(),
-        Error::Driver { source, .. } => kind_of_driver_error(source),
-        Error::Connect { .. } | Error::Tls { .. } | Error::Broken { .. } => ErrorKind::Connection,
-        Error::ConnectTimeout { .. } | Error::CommandTimeout { .. } => ErrorKind::Timeout,
-        Error::MissingCredentials { .. } => ErrorKind::Login,
-        _ => ErrorKind::Other,
-    }
 }
 
 /// The kind of a tiberius error that is not a server error.

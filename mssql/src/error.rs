@@ -206,7 +206,15 @@ impl From<SqlServerError> for Error {
 impl Error {
     /// The classification that drives retries and exit codes.
     pub fn kind(&self) -> ErrorKind {
-        crate::classify::kind_of_error(self)
+        use crate::classify::kind_of_driver_error;
+        match self {
+            Self::Sql(e) => e.kind(),
+            Self::Driver { source, .. } => kind_of_driver_error(source),
+            Self::Connect { .. } | Self::Tls { .. } | Self::Broken { .. } => ErrorKind::Connection,
+            Self::ConnectTimeout { .. } | Self::CommandTimeout { .. } => ErrorKind::Timeout,
+            Self::MissingCredentials { .. } => ErrorKind::Login,
+            _ => ErrorKind::Other,
+        }
     }
 
     /// True when retrying (after a reconnect) may succeed.

@@ -143,6 +143,11 @@ pub fn assert_strict_json_lines(dir: &Path) {
                 .unwrap_or_else(|e| panic!("{}:{}: not JSON ({e}): {line}", f.display(), i + 1));
             if i == 0 {
                 assert_eq!(v["kind"], "cutover.capture", "{}: the first line is the header", f.display());
+                super::common::schemas::check(
+                    "capture-header.schema.json",
+                    &format!("the header of {}", f.display()),
+                    &v,
+                );
             }
         }
         jq_reads(&f, &text);

@@ -94,7 +94,7 @@ impl Priority {
             }
             Priority::List(globs) => {
                 let rank = |t: &String| {
-                    globs.iter().position(|g| crate::run::table_matches(g, t)).unwrap_or(globs.len())
+                    globs.iter().position(|g| crate::pattern::table_matches(g, t)).unwrap_or(globs.len())
                 };
                 tables.sort_by_key(rank);
                 tables

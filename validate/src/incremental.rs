@@ -28,23 +28,15 @@
 
 use crate::catalog::Schema;
 use crate::cells::{bytes_ref, int, text, text_or_empty};
+use crate::checks::{checksum_check, finish_checksum};
 use crate::compare::{Sides, Tuning, compare_keyed, differing_columns, key_map};
 use crate::error::ValidateError;
+use crate::options::{Options, Since};
 use crate::plan::TablePlan;
-use crate::report::{DiffKind, Incremental, Report, RowDifference, SideMark, Status, TableReport};
-use crate::run::Options;
-use crate::table::{checksum_check, finish_checksum, tuning};
+use crate::report::{DiffKind, Incremental, RowDifference, SideMark, Status, TableReport};
 use crate::watermark::rowversion_column;
 use cutover_mssql::Connection;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The earlier run a `--since` run starts from.
-#[derive(Debug, Clone)]
-pub struct Since {
-    /// How the report names it (the folder given).
-    pub label: String,
-    pub report: Report,
-}
 
 /// Keys per lookup query.
 const LOOKUP_BATCH: usize = 500;
@@ -113,7 +105,7 @@ pub(crate) async fn check(
     }
     sides.out.queries += found.queries;
     sides.out.rows_received += found.rows_read;
-    let tune = tuning(opts);
+    let tune = opts.tuning();
     let keys: Vec<Vec<String>> = found.keys.iter().cloned().collect();
     let mut same = true;
     let mut rows_read = found.rows_read;

@@ -21,7 +21,13 @@
 //! | [`incremental`] | `--since DIR`: only what changed since an earlier run |
 //! | [`merge`] | shard reports merged into one verdict |
 //! | [`progress`] | rows done per table for rows/s and ETAs |
+//! | [`options`] | what the caller chooses ([`Options`], [`Mode`], `--since`'s earlier run), read by every stage |
+//! | [`pattern`] | table patterns (`dbo.*`, a bare name in any schema) |
 //! | [`run`] | one run over the selected tables: `table` opens each, `schedule` cuts keyed tables into segments the workers share; [`report`] renders it |
+//!
+//! Data flows one way: `run` → `schedule` → `table` → `incremental` → `checks` (a table's
+//! checks) → `options` → the modules whose settings it gathers → `compare`/`report` → `plan`,
+//! `encoding`, `cells`.
 //!
 //! Checksums are computed on the servers: only per-segment (count, sum) pairs cross the
 //! network until a segment is small enough to merge row by row.
@@ -30,12 +36,15 @@ pub mod budget;
 pub mod catalog;
 mod cells;
 pub mod checkpoint;
+mod checks;
 pub mod compare;
 pub mod encoding;
 pub mod error;
 pub mod incremental;
 pub mod merge;
 pub mod objects;
+pub mod options;
+pub mod pattern;
 pub mod plan;
 pub mod progress;
 pub mod queries;
@@ -50,6 +59,7 @@ mod table;
 pub mod watermark;
 
 pub use error::ValidateError;
+pub use options::{Mode, Options, Since};
 pub use progress::Progress;
 pub use report::Report;
-pub use run::{Mode, Options, dry_run, passed, validate, validate_with};
+pub use run::{dry_run, passed, validate, validate_with};

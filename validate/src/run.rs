@@ -1,216 +1,22 @@
 //! One validation run: read both catalogs, pick the tables, and per table compare the schema,
 //! the row counts (exact and metadata) and the contents.
 
-use crate::budget::{Budget, Priority};
+use crate::budget::Priority;
 use crate::catalog::{Schema, read_schema};
-use crate::checkpoint::{Checkpoint, Settings};
-use crate::encoding::Relax;
+use crate::checkpoint::Checkpoint;
+use crate::checks::check;
 use crate::error::ValidateError;
-use crate::incremental::Since;
-use crate::objects::DefinitionMatch;
+use crate::options::{Mode, Options};
 use crate::plan::{Range, TablePlan};
 use crate::progress::Progress;
-use crate::queries::{NamedQuery, run_all};
+use crate::queries::run_all;
 use crate::report::{Check, Report, SCHEMA_VERSION, Stats, Status, TableReport, Verdict};
-use crate::sample::Sample;
 use crate::schedule::{Run, worker};
 use crate::schema_diff::database_differences;
-use crate::shard::Shard;
-use cutover_mssql::{Connection, RetryPolicy};
+use cutover_mssql::Connection;
 use futures_util::future::join_all;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
-/// How deep to compare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Schema and row counts.
-    Counts,
-    /// Plus checksums and bisection down to the differing keys.
-    Checksum,
-    /// Plus the differing columns of each changed row.
-    Rows,
-}
-
-impl Mode {
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Counts => "counts",
-            Mode::Checksum => "checksum",
-            Mode::Rows => "rows",
-        }
-    }
-}
-
-/// Everything the caller chooses.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Glob patterns (`dbo.*`, `orders`); empty means every table.
-    pub tables: Vec<String>,
-    pub exclude: Vec<String>,
-    pub mode: Mode,
-    pub relax: Relax,
-    /// `column`, `table.column` or `schema.table.column`.
-    pub ignore_columns: Vec<String>,
-    /// A T-SQL predicate applied to every table on both sides.
-    pub filter: Option<String>,
-    pub leaf_rows: u64,
-    pub fanout: u64,
-    pub max_diffs: usize,
-    /// Tables checked at once, each worker with its own connection per side.
-    pub parallel: usize,
-    /// Retries of a table whose queries failed with a transient error (deadlock, failover,
-    /// throttling, dropped connection, timeout); the delay is the policy's ceiling.
-    pub retry: RetryPolicy,
-    /// Where to write the checkpoint as each table finishes (`None`: no checkpoint).
-    pub checkpoint: Option<PathBuf>,
-    /// Take the tables already in the checkpoint from it instead of checking them again.
-    pub resume: bool,
-    /// Custom validation queries, run on both sides after the tables.
-    pub queries: Vec<NamedQuery>,
-    /// How view, procedure, function and trigger definitions are compared.
-    pub definitions: DefinitionMatch,
-    /// Compare only a seeded sample of each keyed table's key ranges.
-    pub sample: Option<Sample>,
-    /// Stop starting new work when this ends (`--time-budget`).
-    pub budget: Option<Budget>,
-    /// The order tables are taken in (`--priority`).
-    pub priority: Priority,
-    /// Only this shard's share of the tables (`--shard i/N`).
-    pub shard: Option<Shard>,
-    /// Segments are sized so one checksum query takes about this long (from the rows/s
-    /// measured on the table so far).
-    pub segment_seconds: f64,
-    /// Rows in a table's first segment, before any speed is known.
-    pub first_segment_rows: u64,
-    /// Check only what changed since this earlier run (`--since DIR`).
-    pub since: Option<Since>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            tables: vec![],
-            exclude: vec![],
-            mode: Mode::Rows,
-            relax: Relax::default(),
-            ignore_columns: vec![],
-            filter: None,
-            leaf_rows: 10_000,
-            fanout: 16,
-            max_diffs: 1000,
-            parallel: 4,
-            retry: RetryPolicy {
-                max_attempts: 3,
-                base: Duration::from_millis(500),
-                max: Duration::from_secs(10),
-            },
-            checkpoint: None,
-            resume: false,
-            queries: vec![],
-            definitions: DefinitionMatch::default(),
-            sample: None,
-            budget: None,
-            priority: Priority::Name,
-            shard: None,
-            segment_seconds: 5.0,
-            first_segment_rows: 50_000,
-            since: None,
-        }
-    }
-}
-
-impl Options {
-    /// Each relaxation in force, worded for the report.
-    pub fn relaxations(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.relax.trim_trailing_spaces {
-            out.push("trailing spaces trimmed from text (RTRIM)".to_string());
-        }
-        if self.relax.case_insensitive {
-            out.push("text compared case-insensitively (UPPER)".to_string());
-        }
-        if let Some(d) = self.relax.float_decimals {
-            out.push(format!("floats rounded to {d} decimal places (ROUND)"));
-        }
-        for c in &self.ignore_columns {
-            out.push(format!("column {c} ignored"));
-        }
-        if let Some(f) = &self.filter {
-            out.push(format!("only rows WHERE {f}"));
-        }
-        if let Some(s) = &self.sample {
-            out.push(s.describe());
-        }
-        out
-    }
-
-    /// Rows in the next segment of a table compared at `rate` rows/s so far: what one checksum
-    /// query does in `segment_seconds`, at least `leaf_rows` (smaller segments cost round trips,
-    /// not hashing), at most 50M.
-    pub fn segment_rows(&self, rate: Option<f64>) -> u64 {
-        let rows = match rate {
-            None => self.first_segment_rows as f64,
-            Some(r) => r * self.segment_seconds,
-        };
-        (rows.round() as u64).clamp(self.leaf_rows.max(1), 50_000_000)
-    }
-
-    /// The settings a checkpoint records (a resumed run must match them).
-    pub fn settings(&self, source: &str, target: &str) -> Settings {
-        Settings {
-            source: source.into(),
-            target: target.into(),
-            mode: self.mode.name().into(),
-            relaxations: self.relaxations(),
-            tables: self.tables.clone(),
-            exclude: self.exclude.clone(),
-            leaf_rows: self.leaf_rows,
-            fanout: self.fanout,
-            max_diffs: self.max_diffs,
-        }
-    }
-
-    fn selected(&self, table: &str) -> bool {
-        let hit = |p: &String| table_matches(p, table);
-        (self.tables.is_empty() || self.tables.iter().any(hit)) && !self.exclude.iter().any(hit)
-    }
-
-    pub(crate) fn ignored(&self, table: &str, column: &str) -> bool {
-        self.ignore_columns.iter().any(|spec| match spec.rsplit_once('.') {
-            None => spec.eq_ignore_ascii_case(column),
-            Some((t, c)) => {
-                c.eq_ignore_ascii_case(column) && {
-                    let (t, table) = (t.to_lowercase(), table.to_lowercase());
-                    table == t || table.ends_with(&format!(".{t}"))
-                }
-            }
-        })
-    }
-}
-
-/// True when `pattern` (`dbo.*`, `orders`: a bare name matches in any schema) names `table`.
-pub fn table_matches(pattern: &str, table: &str) -> bool {
-    let target = if pattern.contains('.') { table } else { table.split_once('.').map_or(table, |(_, t)| t) };
-    glob(&pattern.to_lowercase(), &target.to_lowercase())
-}
-
-/// `*` and `?` wildcards.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    fn go(p: &[char], t: &[char]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some(('*', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
-            Some((c, rest)) => t.split_first().is_some_and(|(tc, tr)| (*c == '?' || c == tc) && go(rest, tr)),
-        }
-    }
-    go(&pattern.chars().collect::<Vec<_>>(), &text.chars().collect::<Vec<_>>())
-}
-
-pub(crate) fn check(name: &str, status: Status) -> Check {
-    Check { check: name.into(), status, source: None, target: None, details: vec![] }
-}
+use std::time::Instant;
 
 fn tables(src: &Schema, tgt: &Schema, opts: &Options) -> Result<Vec<String>, ValidateError> {
     let names: BTreeSet<&String> =
@@ -405,24 +211,4 @@ pub async fn dry_run(src: &mut Connection, opts: &Options) -> Result<String, Val
 /// Decides whether a run's outcome passes; `Incomplete` is never a pass.
 pub fn passed(report: &Report) -> bool {
     report.verdict == Verdict::Identical
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs_and_ignores() {
-        let o = Options {
-            tables: vec!["dbo.*".into(), "orders".into()],
-            exclude: vec!["*log".into()],
-            ignore_columns: vec!["orders.note".into(), "updated".into()],
-            ..Default::default()
-        };
-        assert!(o.selected("dbo.customers") && o.selected("sales.orders") && !o.selected("sales.x"));
-        assert!(!o.selected("dbo.auditlog"));
-        assert!(
-            o.ignored("sales.orders", "NOTE") && !o.ignored("dbo.x", "note") && o.ignored("dbo.x", "updated")
-        );
-    }
 }

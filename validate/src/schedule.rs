@@ -15,13 +15,14 @@
 
 use crate::catalog::Schema;
 use crate::checkpoint::Checkpoint;
+use crate::checks::{check, finish_checksum};
 use crate::compare::{Outcome, Sides, Tuning, bisect};
 use crate::error::ValidateError;
+use crate::options::Options;
 use crate::plan::{Range, TablePlan};
 use crate::progress::{Progress, Rate};
 use crate::report::{BudgetInfo, Check, Coverage, Stats, Status, TableReport, status_word};
-use crate::run::{Options, check};
-use crate::table::{Opened, finish_checksum, open, reconnect};
+use crate::table::{Opened, open, reconnect};
 use cutover_mssql::Connection;
 use std::collections::BTreeMap;
 use std::sync::Mutex;

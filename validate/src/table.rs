@@ -3,11 +3,12 @@
 //! incremental runs) or the state segments are carved from.
 
 use crate::catalog::Schema;
+use crate::checks::{check, checksum_check, finish_checksum};
 use crate::compare::{Outcome, Sides, Tuning, compare_bag};
 use crate::error::ValidateError;
+use crate::options::{Mode, Options};
 use crate::plan::TablePlan;
 use crate::report::{Check, Stats, Status, TableReport};
-use crate::run::{Mode, Options, check};
 use crate::sample::compare_sampled;
 use crate::schema_diff::table_differences;
 use cutover_mssql::Connection;
@@ -19,16 +20,6 @@ pub(crate) enum Opened {
     Done(TableReport),
     /// Keyed and compared in full: cut into segments from here.
     Segmented { tr: TableReport, plan: TablePlan, tune: Tuning, rows: u64 },
-}
-
-/// The knobs of one table's comparison.
-pub(crate) fn tuning(opts: &Options) -> Tuning {
-    Tuning {
-        leaf_rows: opts.leaf_rows,
-        fanout: opts.fanout,
-        max_diffs: opts.max_diffs,
-        columns: opts.mode == Mode::Rows,
-    }
 }
 
 /// Opens `name`, retrying from its start after a transient error (the connections are
@@ -83,7 +74,7 @@ pub(crate) async fn open(
                 tr.seconds = started.elapsed().as_secs_f64();
                 return match next {
                     Next::Done => Opened::Done(tr),
-                    Next::Segments(rows) => Opened::Segmented { tr, plan, tune: tuning(opts), rows },
+                    Next::Segments(rows) => Opened::Segmented { tr, plan, tune: opts.tuning(), rows },
                 };
             }
             Err(e) => e,
@@ -166,7 +157,7 @@ async fn contents(
     }
     match (&opts.sample, plan.key.is_empty()) {
         (_, true) => {
-            let tune = tuning(opts);
+            let tune = opts.tuning();
             let same = compare_bag(sides, plan, &tune).await?;
             let mut c = checksum_check(sides, tr, same, Status::Pass);
             c.details.push("no primary or unique key: compared as a bag of rows".into());
@@ -180,7 +171,7 @@ async fn contents(
             Ok(Next::Done)
         }
         (Some(sample), false) => {
-            let tune = tuning(opts);
+            let tune = opts.tuning();
             let (same, detail) = compare_sampled(sides, plan, &tune, sample, a.max(0) as u64).await?;
             let mut c = checksum_check(sides, tr, same, Status::Sampled);
             c.details.push(detail);
@@ -224,34 +215,6 @@ pub(crate) async fn counts(sides: &mut Sides<'_>, plan: &TablePlan) -> Result<(i
     sides.out.queries += 2;
     Ok((a, b))
 }
-
-/// The `checksum` check of a table compared in one piece, its outcome moved into `tr`.
-pub(crate) fn checksum_check(
-    sides: &mut Sides<'_>,
-    tr: &mut TableReport,
-    same: bool,
-    matched: Status,
-) -> Check {
-    let out = std::mem::take(&mut sides.out);
-    sides.out.queries = out.queries;
-    sides.out.rows_received = out.rows_received;
-    tr.segments_compared += out.segments;
-    tr.rows_merged += out.rows_merged;
-    tr.differences = out.differences;
-    tr.differences_total = out.total;
-    let mut c = check("checksum", if same && out.total == 0 { matched } else { Status::Fail });
-    if !same && out.total == 0 {
-        c.details.push("segment checksums differ but no row difference was isolated".into());
-    }
-    c
-}
-
-/// Appends the columns left out of the hash to `c` and pushes it.
-pub(crate) fn finish_checksum(tr: &mut TableReport, mut c: Check) {
-    c.details.extend(tr.not_compared.iter().map(|n| format!("not compared: {n}")));
-    tr.checks.push(c);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,7 @@ use crate::units::Shard;
 pub const BACKLOG_PER_CONNECTION: usize = 64;
 
 /// The shared-state helpers, where the trace engine has always found them.
-pub use crate::sync::{lock, stopped};
+use crate::sync::{lock, stopped};
 
 /// Runs a workload: opens the pool, starts the clock, drives the load, returns the results.
 pub async fn run_workload<C: Connector, K: Clock>(

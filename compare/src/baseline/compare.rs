@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::series::{Loaded, Series};
 use crate::model::{Area, Check, MetricRow, Overlay};
-use crate::policy::{Policy, glob};
+use crate::policy::Policy;
 use crate::stats::{MannWhitney, Stats, mann_whitney, summarise};
 use crate::verdict::{Evidence, Rule, judge};
+use cutover_common::glob::glob;
 
 /// Samples per side the test sees at most.
 pub const MAX_SAMPLES: usize = 1000;

@@ -10,9 +10,10 @@ use hdrhistogram::Histogram;
 use super::hlog::Merged;
 use super::run::{Counts, RunSide};
 use crate::model::{Area, Check, Class, Latency, TemplateRow, TemplateSide, Verdict};
-use crate::policy::{Better, Policy, TemplateRule, glob};
+use crate::policy::{Better, Policy, TemplateRule};
 use crate::stats::{MannWhitney, mann_whitney, mann_whitney_hist};
 use crate::verdict::{Evidence, Rule, judge, p_is};
+use cutover_common::glob::glob;
 
 /// Quantiles drawn in the percentile curve.
 pub const CURVE: &[f64] = &[0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999, 1.0];

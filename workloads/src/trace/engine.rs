@@ -29,13 +29,14 @@ use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::precheck::Inventory;
 use super::reading::{Batch, Reading, StreamEnd};
-use super::stream::{Item, SessionInfo, TagDef};
+use super::stream::{Item, SessionInfo};
+use super::tags::TagDef;
 use crate::clock::Clock;
-use crate::engine::{lock, stopped};
 use crate::error::Result;
 use crate::executor::{Connector, ExecError};
 use crate::recorder::Recorder;
 use crate::report::{Reporter, RunResult};
+use crate::sync::{lock, stopped};
 use crate::units::Shard;
 use player::{Msg, Player, Shared};
 

@@ -40,7 +40,8 @@ use std::sync::Arc;
 
 pub use event::{At, Captured};
 pub use precheck::{Inventory, precheck};
-pub use stream::{Event, Item, ReadOptions, SessionInfo, Source, TagDef, TraceStream};
+pub use stream::{Event, Item, ReadOptions, SessionInfo, Source, TraceStream};
+pub use tags::TagDef;
 
 use crate::error::Result;
 

@@ -10,7 +10,8 @@ use std::time::Duration;
 use indicatif::ProgressBar;
 
 use super::event::At;
-use super::stream::{Item, ReadOptions, SessionInfo, Source, TagDef, TraceStream};
+use super::stream::{Item, ReadOptions, SessionInfo, Source, TraceStream};
+use super::tags::TagDef;
 use crate::error::Error;
 
 /// Invalid lines kept with their message (the rest only counted).

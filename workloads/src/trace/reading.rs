@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::stream::{Item, SessionInfo, Source, TagDef, TraceStream};
+use super::stream::{Item, SessionInfo, Source, TraceStream};
+use super::tags::TagDef;
 
 /// A batch handed from the reading thread to the replay.
 #[derive(Debug, Default)]

@@ -26,8 +26,8 @@ use crate::executor::CallKind;
 use crate::units::Shard;
 use crate::value::ParamValue;
 
-use super::tags::Tags;
 pub use super::tags::{INVALID_TAG, MAX_TAGS, OTHER_TAG};
+use super::tags::{TagDef, Tags};
 
 /// How a capture is read.
 #[derive(Clone, Debug)]
@@ -108,17 +108,6 @@ pub struct SessionInfo {
     pub id: Arc<str>,
     /// The login of its first event or state line.
     pub login: Option<Arc<str>>,
-}
-
-/// A tag, announced before its first item.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TagDef {
-    /// `q1`, `q2`, …, `other`, `invalid`.
-    pub name: String,
-    /// The fingerprint (or what the tag stands for).
-    pub text: String,
-    /// Its statements may write.
-    pub writes: bool,
 }
 
 /// One event, ready to send.

@@ -5,7 +5,17 @@
 use std::collections::HashMap;
 
 use super::event::Bound;
-use super::stream::TagDef;
+
+/// A tag, announced before its first item.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TagDef {
+    /// `q1`, `q2`, …, `other`, `invalid`.
+    pub name: String,
+    /// The fingerprint (or what the tag stands for).
+    pub text: String,
+    /// Its statements may write.
+    pub writes: bool,
+}
 
 /// Distinct statement fingerprints that get a tag of their own; the rest share `other`.
 pub const MAX_TAGS: usize = 1000;

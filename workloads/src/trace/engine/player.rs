@@ -14,9 +14,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use super::TraceSettings;
 use crate::clock::Clock;
-use crate::engine::{lock, stopped};
 use crate::executor::{CallKind, ExecError, Executor, Job, Prepare};
 use crate::recorder::{Recorder, Timing};
+use crate::sync::{lock, stopped};
 use crate::trace::event::{At, Bound, PreparedOp};
 use crate::trace::format::SessionState;
 use crate::trace::set_options::set_batch;

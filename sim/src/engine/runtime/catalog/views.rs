@@ -5,7 +5,7 @@
 //! Views that inherit sys.objects' columns (sys.tables, sys.views, sys.key_constraints, …) list
 //! [`OBJECT_COLUMNS`] as their first part, as Microsoft's pages do.
 //!
-//! Why this file is over 700 lines: it is data, not logic — 66 views' column lists
+//! Reason: (why this file is over 700 lines) it is data, not logic — 66 views' column lists
 //! copied in documented order from their Microsoft pages, and the one `CATALOG_VIEWS` table that
 //! `docs/simulator-catalog.md` is generated from in that order. Each entry is a few lines with
 //! no branching; splitting it by view family would scatter one table that is read (and checked
