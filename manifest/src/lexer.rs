@@ -1,6 +1,11 @@
-//! A small T-SQL tokenizer: enough to find the system objects and columns a statement reads.
-//! (The product does not depend on the simulator's lexer: the manifest describes what is sent to
-//! real servers.)
+//! T-SQL tokens for finding the system objects and columns a statement reads: sqlparser's
+//! tokenizer with its SQL Server dialect (`MsSqlDialect`), the same one the capture reads
+//! statements with (`cutover_workloads::capture::statement`), mapped to the few kinds
+//! `reads.rs` looks at. (The product does not depend on the simulator's lexer: the manifest
+//! describes what is sent to real servers.)
+
+use sqlparser::dialect::MsSqlDialect;
+use sqlparser::tokenizer::{Token as Sql, Tokenizer};
 
 /// One token.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,7 +18,7 @@ pub enum Token {
     Number(String),
     /// `@name` or `@@NAME`.
     Variable(String),
-    /// Any other character (`.`, `,`, `(`, `*`, `=` …).
+    /// Any other character (`.`, `,`, `(`, `*`, `=` …); of a longer operator (`<=`), its first.
     Punct(char),
 }
 
@@ -36,86 +41,28 @@ impl Token {
     }
 }
 
+/// The text sqlparser's tokenizer could not read (an unclosed string or delimited name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenizeError(pub String);
+
 /// Splits `sql` into tokens, skipping whitespace and comments.
-pub fn tokens(sql: &str) -> Vec<Token> {
-    let chars: Vec<char> = sql.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '-' && next == Some('-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '/' && next == Some('*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                i += 1;
-            }
-            i += 2;
-        } else if c == '\'' || ((c == 'N' || c == 'n') && next == Some('\'')) {
-            let start = if c == '\'' { i + 1 } else { i + 2 };
-            let (text, end) = delimited(&chars, start, '\'');
-            out.push(Token::Str(text));
-            i = end;
-        } else if c == '[' {
-            let (text, end) = delimited(&chars, i + 1, ']');
-            out.push(Token::Ident { text, quoted: true });
-            i = end;
-        } else if c == '"' {
-            let (text, end) = delimited(&chars, i + 1, '"');
-            out.push(Token::Ident { text, quoted: true });
-            i = end;
-        } else if c == '@' {
-            let start = i;
-            i += 1;
-            while i < chars.len() && (chars[i] == '@' || is_word_char(chars[i])) {
-                i += 1;
-            }
-            out.push(Token::Variable(chars[start..i].iter().collect()));
-        } else if c.is_ascii_digit() {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
-                i += 1;
-            }
-            out.push(Token::Number(chars[start..i].iter().collect()));
-        } else if is_word_char(c) {
-            let start = i;
-            while i < chars.len() && (is_word_char(chars[i]) || chars[i] == '$') {
-                i += 1;
-            }
-            out.push(Token::Ident { text: chars[start..i].iter().collect(), quoted: false });
-        } else {
-            out.push(Token::Punct(c));
-            i += 1;
-        }
-    }
-    out
+pub fn tokens(sql: &str) -> Result<Vec<Token>, TokenizeError> {
+    let tokens =
+        Tokenizer::new(&MsSqlDialect {}, sql).tokenize().map_err(|e| TokenizeError(e.to_string()))?;
+    Ok(tokens.into_iter().filter_map(token).collect())
 }
 
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '#'
-}
-
-/// The text up to the closing `close` (doubled to escape it), and the index after it.
-fn delimited(chars: &[char], mut i: usize, close: char) -> (String, usize) {
-    let mut text = String::new();
-    while i < chars.len() {
-        if chars[i] == close {
-            if chars.get(i + 1) == Some(&close) {
-                text.push(close);
-                i += 2;
-                continue;
-            }
-            return (text, i + 1);
-        }
-        text.push(chars[i]);
-        i += 1;
-    }
-    (text, i)
+fn token(t: Sql) -> Option<Token> {
+    Some(match t {
+        Sql::Whitespace(_) => return None,
+        Sql::Word(w) if w.quote_style.is_none() && w.value.starts_with('@') => Token::Variable(w.value),
+        Sql::Word(w) => Token::Ident { text: w.value, quoted: w.quote_style.is_some() },
+        Sql::Placeholder(p) => Token::Variable(p),
+        Sql::SingleQuotedString(s) | Sql::NationalStringLiteral(s) => Token::Str(s),
+        Sql::Number(n, _) => Token::Number(n),
+        Sql::HexStringLiteral(h) => Token::Number(format!("0x{h}")),
+        other => Token::Punct(other.to_string().chars().next()?),
+    })
 }
 
 #[cfg(test)]
@@ -124,11 +71,33 @@ mod tests {
 
     #[test]
     fn names_strings_comments_and_variables() {
-        let t = tokens("/* c */ SELECT [a]]b], N'it''s' -- x\n FROM sys.t WHERE x = @P1 AND @@SPID > 0x0A");
+        let t = tokens("/* c */ SELECT [a]]b], N'it''s' -- x\n FROM sys.t WHERE x = @P1 AND @@SPID > 0x0A")
+            .unwrap();
         assert_eq!(t[0], Token::Ident { text: "SELECT".into(), quoted: false });
         assert_eq!(t[1], Token::Ident { text: "a]b".into(), quoted: true });
         assert_eq!(t[3], Token::Str("it's".into()));
         assert!(t.contains(&Token::Variable("@P1".into())) && t.contains(&Token::Variable("@@SPID".into())));
         assert!(t.contains(&Token::Number("0x0A".into())));
+        assert_eq!(
+            t[5..8],
+            [
+                Token::Ident { text: "sys".into(), quoted: false },
+                Token::Punct('.'),
+                Token::Ident { text: "t".into(), quoted: false }
+            ]
+        );
+    }
+
+    #[test]
+    fn temp_tables_dollar_names_and_quoted_identifiers() {
+        let t = tokens("SELECT \"x y\" FROM #t JOIN tempdb..##g ON 1 = 1").unwrap();
+        assert!(t.contains(&Token::Ident { text: "x y".into(), quoted: true }), "{t:?}");
+        assert!(t.contains(&Token::Ident { text: "#t".into(), quoted: false }), "{t:?}");
+        assert!(t.contains(&Token::Ident { text: "##g".into(), quoted: false }), "{t:?}");
+    }
+
+    #[test]
+    fn an_unclosed_string_is_an_error_not_a_guess() {
+        assert!(tokens("SELECT 'open").is_err());
     }
 }
