@@ -11,7 +11,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{connect, sim};
-use cutover_sim::server::TlsMode;
+use cutover_sim::engine::runtime::{Instance, InstanceConfig, LoginDef};
+use cutover_sim::server::{ServerConfig, SimServer, TlsMode};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reader_waits_for_the_writers_commit_and_then_sees_its_rows() {
@@ -246,4 +247,65 @@ async fn ddl_inside_a_transaction_takes_the_database_lock() {
     assert_eq!(err.sql().map(|e| e.number), Some(1222), "{err}");
     alice.simple_query("COMMIT").await.unwrap();
     bob.simple_query("ALTER TABLE dbo.accounts ADD note int").await.unwrap();
+}
+
+/// A server on a kept data directory (`cutover sim --data-dir`), with the test login.
+async fn kept_server(dir: &std::path::Path) -> SimServer {
+    let profile = cutover_sim::profile::Profile::default_profile();
+    let config = InstanceConfig {
+        name: "SIM-TEST".into(),
+        data_dir: Some(dir.to_path_buf()),
+        logins: vec![LoginDef::sysadmin(common::USER, common::PASSWORD)],
+        identity: profile.identity("SIM-TEST"),
+        profile,
+    };
+    let instance = Instance::start(config).unwrap();
+    if instance.database(common::DATABASE).is_none() {
+        instance.create_database(common::DATABASE).unwrap();
+    }
+    SimServer::start(instance, ServerConfig { tls: TlsMode::Disabled, ..Default::default() }).await.unwrap()
+}
+
+fn conn_string(server: &SimServer) -> String {
+    format!(
+        "Server=tcp:127.0.0.1,{};Database={};User Id={};TrustServerCertificate=true;Encrypt=not_supported",
+        server.local_addr().port(),
+        common::DATABASE,
+        common::USER
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transaction_open_at_shutdown_is_not_there_after_the_restart() {
+    // SQL Server rolls back what had not committed when it stops or restarts ("SQL Server
+    // transaction log architecture and management guide", recovery); a kill is told in
+    // sim/src/engine/runtime/tests/recovery.rs.
+    let dir = tempfile::tempdir().unwrap();
+    let server = kept_server(dir.path()).await;
+    let mut c = common::connect_str(&conn_string(&server)).await;
+    c.simple_query(
+        "CREATE TABLE dbo.accounts (id int PRIMARY KEY, balance int); \
+         INSERT INTO dbo.accounts VALUES (1, 100), (2, 50), (3, 10)",
+    )
+    .await
+    .unwrap();
+    c.simple_query("BEGIN TRAN; UPDATE dbo.accounts SET balance = 0 WHERE id = 1; COMMIT").await.unwrap();
+    c.simple_query(
+        "BEGIN TRAN; UPDATE dbo.accounts SET balance = 7 WHERE id = 2; \
+         INSERT INTO dbo.accounts VALUES (4, 4); DELETE FROM dbo.accounts WHERE id = 3",
+    )
+    .await
+    .unwrap();
+    let instance = server.instance().clone();
+    server.shutdown().await;
+    drop(c);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !instance.sessions().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(instance);
+
+    let server = kept_server(dir.path()).await;
+    let mut c = common::connect_str(&conn_string(&server)).await;
+    assert_eq!(balances(&mut c).await, vec![(1, 0), (2, 50), (3, 10)], "committed kept, open rolled back");
 }

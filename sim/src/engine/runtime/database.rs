@@ -14,6 +14,7 @@
 //! | `__cutover_index_columns` | key and included columns |
 //! | `__cutover_fk_columns` | foreign key column pairs |
 //! | `__cutover_identity` | seed, increment, last value of each IDENTITY column |
+//! | `__cutover_undo` | before-images of open transactions' row-locked writes (created by `journal.rs`) |
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -22,6 +22,8 @@ pub enum StartError {
     DataDir { path: PathBuf, source: std::io::Error },
     #[error("cannot create database file {path}: {source}")]
     Database { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot roll back the transactions left open in {path}: {source}")]
+    Recovery { path: PathBuf, source: rusqlite::Error },
     #[error("cannot create msdb's backup and restore history tables: {0}")]
     Msdb(SqlError),
 }
@@ -145,6 +147,7 @@ impl Instance {
         }
         instance.create_msdb_history().map_err(StartError::Msdb)?;
         instance.reopen_user_databases(&data_dir);
+        instance.recover()?;
         Ok(instance)
     }
 
@@ -158,6 +161,17 @@ impl Instance {
         let entry = Arc::new(DatabaseEntry { name, id, path, create_date, writes: AtomicU64::new(0) });
         write(&self.inner.databases).push(entry.clone());
         Ok(entry)
+    }
+
+    /// Rolls back what transactions left open when an earlier run ended (`journal.rs`), before
+    /// any session can connect.
+    fn recover(&self) -> Result<(), StartError> {
+        let databases: Vec<Arc<DatabaseEntry>> = read(&self.inner.databases).clone();
+        for db in databases {
+            super::journal::recover(&db.path)
+                .map_err(|source| StartError::Recovery { path: db.path.clone(), source })?;
+        }
+        Ok(())
     }
 
     /// Registers database files left in a kept data directory by an earlier run.

@@ -26,6 +26,7 @@ mod errors;
 mod exec;
 pub mod instance;
 pub(crate) mod instance_objects;
+mod journal;
 pub(crate) mod lexer;
 pub mod lifecycle;
 mod locks;

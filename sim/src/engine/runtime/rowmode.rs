@@ -104,6 +104,13 @@ impl Session {
                     columns: columns.clone(),
                     rowid_alias,
                 }));
+                // The before-images are committed with the rows (`journal.rs`).
+                let tran = self.tran.descriptor as i64;
+                if let Err(e) = super::journal::write(&self.conn, tran, kept, &self.tran.undo[kept..]) {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    self.tran.undo.truncate(kept);
+                    return Err(self.sql_error(e, Action::Other));
+                }
             }
             let committed = {
                 let _gate = registry.gate.write().unwrap_or_else(|p| p.into_inner());

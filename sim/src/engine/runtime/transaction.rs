@@ -148,6 +148,7 @@ impl Session {
             .into());
         }
         if self.trancount == 1 {
+            self.forget_journal()?;
             if self.tran.locked && !self.conn.is_autocommit() {
                 self.conn.execute_batch("COMMIT").map_err(|e| self.sql_error(e, Action::Other))?;
             }
@@ -157,6 +158,28 @@ impl Session {
         self.trancount -= 1;
         self.after_transaction_statement();
         Ok(())
+    }
+
+    /// At COMMIT: deletes the transaction's undo entries from the journal (`journal.rs`),
+    /// inside SQLite's open transaction or in one of its own.
+    fn forget_journal(&mut self) -> Result<(), Failure> {
+        if self.tran.undo.is_empty() {
+            return Ok(());
+        }
+        let own = self.conn.is_autocommit();
+        if own {
+            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.sql_error(e, Action::Other))?;
+        }
+        let tran = self.tran.descriptor as i64;
+        let aliases = self.tran.undo.iter().map(|e| e.change.alias.as_str());
+        let forgotten = super::journal::forget(&self.conn, tran, 0, aliases);
+        if own {
+            let end = if forgotten.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            let ended = self.conn.execute_batch(end);
+            forgotten.and(ended).map_err(|e| self.sql_error(e, Action::Other))
+        } else {
+            forgotten.map_err(|e| self.sql_error(e, Action::Other))
+        }
     }
 
     /// ROLLBACK [TRAN [name]].

@@ -25,6 +25,25 @@ pub(crate) enum Kind {
     Delete,
 }
 
+impl Kind {
+    /// The letter the capture triggers and the journal (`journal.rs`) store.
+    pub(crate) fn letter(self) -> &'static str {
+        match self {
+            Kind::Insert => "I",
+            Kind::Update => "U",
+            Kind::Delete => "D",
+        }
+    }
+
+    pub(crate) fn from_letter(letter: &str) -> Kind {
+        match letter {
+            "I" => Kind::Insert,
+            "U" => Kind::Update,
+            _ => Kind::Delete,
+        }
+    }
+}
+
 /// One row change as the capture triggers saw it.
 #[derive(Clone, Debug)]
 pub(crate) struct Change {
@@ -91,11 +110,7 @@ pub(crate) fn collect(conn: &Connection, alias: &str, table: &str) -> rusqlite::
     let mut rows = stmt.query([])?;
     let mut changes: Vec<Change> = Vec::new();
     while let Some(row) = rows.next()? {
-        let kind = match row.get::<_, String>(0)?.as_str() {
-            "I" => Kind::Insert,
-            "U" => Kind::Update,
-            _ => Kind::Delete,
-        };
+        let kind = Kind::from_letter(&row.get::<_, String>(0)?);
         let (old_rowid, new_rowid, col): (i64, i64, i64) = (row.get(1)?, row.get(2)?, row.get(3)?);
         let (old, new): (Stored, Stored) = (row.get(4)?, row.get(5)?);
         // A change's columns come in a run starting at column 0.
@@ -153,8 +168,9 @@ pub(crate) fn first_per_row(changes: Vec<Change>) -> Vec<Change> {
 }
 
 impl Session {
-    /// Replays the undo log back to `len` entries, newest first, in a SQLite transaction of its
-    /// own when none is open (or inside the open one).
+    /// Replays the undo log back to `len` entries, newest first, and deletes them from the
+    /// journal (`journal.rs`), in a SQLite transaction of its own when none is open (or inside
+    /// the open one).
     pub(crate) fn undo_to(&mut self, len: usize) -> Result<(), Failure> {
         if self.tran.undo.len() <= len {
             return Ok(());
@@ -164,7 +180,10 @@ impl Session {
         if own {
             self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.sql_error(e, Action::Other))?;
         }
-        let replayed = entries.iter().try_for_each(|e| replay(&self.conn, e));
+        let tran = self.tran.descriptor as i64;
+        let replayed = entries.iter().try_for_each(|e| replay(&self.conn, e)).and_then(|_| {
+            super::journal::forget(&self.conn, tran, len, entries.iter().map(|e| e.change.alias.as_str()))
+        });
         let end = if replayed.is_ok() { "COMMIT" } else { "ROLLBACK" };
         if own {
             let _ = self.conn.execute_batch(end);
@@ -177,7 +196,7 @@ impl Session {
 }
 
 /// Puts one row back as it was before the change.
-fn replay(conn: &Connection, entry: &UndoEntry) -> rusqlite::Result<()> {
+pub(crate) fn replay(conn: &Connection, entry: &UndoEntry) -> rusqlite::Result<()> {
     let c = &entry.change;
     let table = format!("{}.{}", quote(&c.alias), quote(&c.table));
     let delete =

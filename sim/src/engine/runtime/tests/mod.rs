@@ -11,6 +11,7 @@ mod instances;
 mod options;
 mod perf;
 mod raise;
+mod recovery;
 mod rowlocks;
 mod rowversion;
 mod sessions;
