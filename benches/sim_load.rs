@@ -1,4 +1,6 @@
-//! Loading 1M rows into the simulator through TDS, and the memory it holds afterwards.
+//! Loading 1M rows into the simulator through TDS, and the memory it holds afterwards; and the
+//! cost of single-row writes by key (autocommit and inside one transaction), the path the row
+//! locks go through.
 //!
 //! `cargo bench --bench sim_load` prints one line per figure (a documented bench command, not a
 //! criterion loop: loading is a one-shot measurement). Targets: < 15 s, < 400 MB.
@@ -39,5 +41,31 @@ fn main() {
         let mut client = support::raw_client(&other).await;
         let secs = support::insert_wide(&mut client, 200_000).await;
         println!("insert_values_200k_rows_seconds {secs:.2} ({:.0} rows/s)", 200_000.0 / secs);
+        point_writes(&mut client, 200_000).await;
     });
+}
+
+/// `UPDATE … WHERE id = @P1` one row at a time: 5,000 as autocommit statements, then 5,000
+/// inside one transaction (committed at the end).
+async fn point_writes(
+    client: &mut tiberius::Client<tokio_util::compat::Compat<tokio::net::TcpStream>>,
+    rows: i64,
+) {
+    const N: i64 = 5_000;
+    let update = "UPDATE dbo.wide SET qty = qty + 1 WHERE id = @P1";
+    for (label, in_transaction) in [("autocommit", false), ("in_one_transaction", true)] {
+        if in_transaction {
+            client.simple_query("BEGIN TRAN").await.unwrap().into_results().await.unwrap();
+        }
+        let started = std::time::Instant::now();
+        for i in 0..N {
+            let id = (i * 7_919) % rows;
+            client.execute(update, &[&id]).await.unwrap();
+        }
+        if in_transaction {
+            client.simple_query("COMMIT").await.unwrap().into_results().await.unwrap();
+        }
+        let secs = started.elapsed().as_secs_f64();
+        println!("point_updates_{label}_per_second {:.0} ({N} in {secs:.2} s)", N as f64 / secs);
+    }
 }
