@@ -276,6 +276,19 @@ impl SqlType {
     pub fn is_integer(&self) -> bool {
         matches!(self, SqlType::TinyInt | SqlType::SmallInt | SqlType::Int | SqlType::BigInt)
     }
+
+    /// Date and time types (date, time, datetime, smalldatetime, datetime2, datetimeoffset).
+    pub fn is_temporal(&self) -> bool {
+        matches!(
+            self,
+            SqlType::Date
+                | SqlType::Time(_)
+                | SqlType::DateTime
+                | SqlType::SmallDateTime
+                | SqlType::DateTime2(_)
+                | SqlType::DateTimeOffset(_)
+        )
+    }
 }
 
 /// Storage bytes of a decimal of this precision (5, 9, 13 or 17).

@@ -301,7 +301,7 @@ impl Tr<'_> {
             };
             return Ex::new(format!("({} || {})", l.sql, r.sql), ty, nullable);
         }
-        if let Some(t) = l.ty.filter(types::is_temporal)
+        if let Some(t) = l.ty.filter(SqlType::is_temporal)
             && r.ty.is_some_and(|t| types::is_numeric(&t))
         {
             return Ex::new(
@@ -316,7 +316,7 @@ impl Tr<'_> {
     fn arith(&mut self, op: Arith, sym: &str, l: Ex, r: Ex) -> Ex {
         let nullable = l.nullable || r.nullable || matches!(op, Arith::Div | Arith::Mod);
         if op == Arith::Sub
-            && let Some(t) = l.ty.filter(types::is_temporal)
+            && let Some(t) = l.ty.filter(SqlType::is_temporal)
             && r.ty.is_some_and(|t| types::is_numeric(&t))
         {
             return Ex::new(
@@ -374,9 +374,7 @@ impl Tr<'_> {
             (Some(o), Some(t))
                 if t.is_character()
                     && !o.is_character()
-                    && (types::is_temporal(&o)
-                        || o == SqlType::UniqueIdentifier
-                        || types::is_numeric(&o)) =>
+                    && (o.is_temporal() || o == SqlType::UniqueIdentifier || types::is_numeric(&o)) =>
             {
                 self.coerce(x, o)
             }

@@ -88,6 +88,21 @@ pub(super) struct Source {
     pub columns: Vec<SCol>,
 }
 
+impl Source {
+    /// One of its columns as an expression, qualified by its SQLite alias.
+    pub(super) fn column(&self, c: &SCol) -> Ex {
+        let sql = match &self.sql_alias {
+            Some(a) => format!("{}.{}", quote(a), quote(&c.name)),
+            None => quote(&c.name),
+        };
+        let mut ex = Ex::new(sql, c.ty, c.nullable);
+        ex.name = c.name.clone();
+        ex.column = true;
+        ex.collated = c.collated;
+        ex
+    }
+}
+
 #[derive(Default, Debug)]
 pub(super) struct Scope {
     pub sources: Vec<Source>,
@@ -197,15 +212,7 @@ impl<'a> Tr<'a> {
                     if found.is_some() {
                         return Err(SqlError::new(209, 16, format!("Ambiguous column name '{col}'.")));
                     }
-                    let sql = match &source.sql_alias {
-                        Some(a) => format!("{}.{}", quote(a), quote(&c.name)),
-                        None => quote(&c.name),
-                    };
-                    let mut ex = Ex::new(sql, c.ty, c.nullable);
-                    ex.name = c.name.clone();
-                    ex.column = true;
-                    ex.collated = c.collated;
-                    found = Some(ex);
+                    found = Some(source.column(c));
                 }
             }
             if let Some(ex) = found {

@@ -38,18 +38,6 @@ pub(super) fn precedence(t: &SqlType) -> u8 {
     }
 }
 
-pub(super) fn is_temporal(t: &SqlType) -> bool {
-    matches!(
-        t,
-        SqlType::Date
-            | SqlType::Time(_)
-            | SqlType::DateTime
-            | SqlType::SmallDateTime
-            | SqlType::DateTime2(_)
-            | SqlType::DateTimeOffset(_)
-    )
-}
-
 pub(super) fn is_numeric(t: &SqlType) -> bool {
     t.is_integer()
         || matches!(

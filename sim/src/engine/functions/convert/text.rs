@@ -47,7 +47,7 @@ pub(super) fn to_string(
                 }
             }
         },
-        (Some(t), _) if is_temporal(&t) => {
+        (Some(t), _) if t.is_temporal() => {
             let (dt, off) = parse_any(&text(), None).ok_or_else(|| {
                 SqlError::new(
                     241,
@@ -77,18 +77,6 @@ pub(super) fn to_string(
         (_, ValueRef::Real(f)) => format_real(f),
         _ => text(),
     })
-}
-
-pub(super) fn is_temporal(t: &SqlType) -> bool {
-    matches!(
-        t,
-        SqlType::Date
-            | SqlType::Time(_)
-            | SqlType::DateTime
-            | SqlType::SmallDateTime
-            | SqlType::DateTime2(_)
-            | SqlType::DateTimeOffset(_)
-    )
 }
 
 pub(super) fn with_commas(s: &str) -> String {

@@ -1,7 +1,6 @@
 //! Date and time functions.
 
 use super::super::scope::{Ex, Tr, literal};
-use super::super::types;
 use super::{Arg, Call, call, datepart};
 use crate::error::SqlError;
 use crate::types::{Len, SqlType};
@@ -23,7 +22,7 @@ impl Tr<'_> {
                 let Arg::Expr(p) = &args[0] else { return Err(SqlError::syntax("*")) };
                 let part = datepart(p)?;
                 let (n, d) = (self.arg(&args[1])?, self.arg(&args[2])?);
-                let ty = d.ty.filter(types::is_temporal).unwrap_or(SqlType::DateTime);
+                let ty = d.ty.filter(SqlType::is_temporal).unwrap_or(SqlType::DateTime);
                 Ex::new(
                     call("tsql_dateadd", &[literal(part), n.sql, d.sql, literal(&ty.to_sql())]),
                     Some(ty),

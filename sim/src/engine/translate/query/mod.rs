@@ -233,21 +233,7 @@ impl Tr<'_> {
 
 /// The columns of a source as select items (`*`).
 fn expand(source: &Source) -> Vec<(String, Ex)> {
-    source
-        .columns
-        .iter()
-        .map(|c| {
-            let sql = match &source.sql_alias {
-                Some(a) => format!("{}.{}", quote(a), quote(&c.name)),
-                None => quote(&c.name),
-            };
-            let mut ex = Ex::new(sql, c.ty, c.nullable);
-            ex.name = c.name.clone();
-            ex.column = true;
-            ex.collated = c.collated;
-            (c.name.clone(), ex)
-        })
-        .collect()
+    source.columns.iter().map(|c| (c.name.clone(), source.column(c))).collect()
 }
 
 /// Applies a column list (`AS x(a, b)`, `cte(a, b)`) to result columns; every column of a
